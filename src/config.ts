@@ -1,0 +1,70 @@
+/**
+ * Runtime configuration, read once from environment variables.
+ * Defaults match scripts/services and orthanc.json, so a newcomer needs no settings.
+ * Credentials are never defaulted in code: ORTHANC_USERNAME / ORTHANC_PASSWORD come from the
+ * environment, or from the file named by ORTHANC_CREDENTIALS_FILE (default .data/orthanc-credentials,
+ * written by scripts/services from the same variables it starts Orthanc with).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface OrthancConfig {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface PipelineConfig {
+  temporal: TemporalConfig;
+  orthanc: OrthancConfig;
+  /** Folder holding model.onnx and manifest.json. */
+  modelDir: string;
+  /** Project data folder (services' storage, logs, credentials file). */
+  dataDir: string;
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+function env(name: string, fallback: string): string {
+  const v = process.env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function readCredentialsFile(file: string): { username?: string; password?: string } {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trim();
+    const sep = text.indexOf(':');
+    if (sep <= 0) return {};
+    return { username: text.slice(0, sep), password: text.slice(sep + 1) };
+  } catch {
+    return {};
+  }
+}
+
+export function loadConfig(overrides: Partial<{ modelDir: string; orthancUrl: string; taskQueue: string }> = {}): PipelineConfig {
+  const dataDir = path.resolve(env('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data')));
+  const fileCreds = readCredentialsFile(env('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
+  return {
+    temporal: {
+      address: env('TEMPORAL_ADDRESS', `127.0.0.1:${env('TEMPORAL_PORT', '7233')}`),
+      namespace: env('TEMPORAL_NAMESPACE', 'default'),
+      taskQueue: overrides.taskQueue ?? env('CXR_TASK_QUEUE', 'cxr-pipeline'),
+    },
+    orthanc: {
+      url: (overrides.orthancUrl ?? env('ORTHANC_URL', `http://127.0.0.1:${env('ORTHANC_HTTP_PORT', '8042')}`)).replace(/\/+$/, ''),
+      username: process.env.ORTHANC_USERNAME || fileCreds.username,
+      password: process.env.ORTHANC_PASSWORD || fileCreds.password,
+      timeoutMs: Number(env('ORTHANC_TIMEOUT_MS', '60000')),
+    },
+    modelDir: path.resolve(overrides.modelDir ?? env('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
+    dataDir,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * The thin typed REST client for Orthanc: the only module that knows Orthanc's URLs.
+ * One instance per worker process (keep-alive sockets are reused across activities).
+ *
+ * Error mapping:
+ *  - connection refused / reset / timeout / HTTP 5xx / 401 / 403 -> OrthancUnavailableError (retryable:
+ *    an outage or a credentials fix followed by a worker restart heals it, nothing is lost meanwhile)
+ *  - HTTP 400 on upload -> OrthancRejectedError (Orthanc could not parse the file as DICOM)
+ *  - HTTP 404 -> OrthancNotFound (null results where the method says so)
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
+import type { OrthancConfig } from '../config';
+import { OrthancRejectedError, OrthancUnavailableError } from '../errors';
+
+export type UploadStatus = 'Success' | 'AlreadyStored';
+
+export interface UploadResult {
+  /** Orthanc's instance identifier (a hash of the patient/study/series/SOP UIDs). */
+  id: string;
+  status: UploadStatus;
+  parentPatient: string;
+  parentStudy: string;
+  parentSeries: string;
+}
+
+/** Orthanc's `simplified-tags`: keyword -> string, or nested arrays for sequences. */
+export type SimplifiedTags = { [keyword: string]: string | SimplifiedTags[] | null };
+
+export interface OrthancInstanceInfo {
+  ID: string;
+  ParentSeries: string;
+  MainDicomTags: Record<string, string>;
+  FileSize: number;
+  IndexInSeries?: number;
+}
+
+export interface OrthancStudyInfo {
+  ID: string;
+  ParentPatient: string;
+  Series: string[];
+  MainDicomTags: Record<string, string>;
+  PatientMainDicomTags: Record<string, string>;
+}
+
+export interface OrthancStatistics {
+  CountInstances: number;
+  CountSeries: number;
+  CountStudies: number;
+  CountPatients: number;
+  TotalDiskSizeMB: number;
+}
+
+export type ResourceLevel = 'Patient' | 'Study' | 'Series' | 'Instance';
+
+export class OrthancClient {
+  private readonly http: AxiosInstance;
+
+  constructor(readonly config: OrthancConfig) {
+    const keepAlive = { keepAlive: true, maxSockets: 16 };
+    this.http = axios.create({
+      baseURL: config.url,
+      timeout: config.timeoutMs,
+      auth: config.username !== undefined ? { username: config.username, password: config.password ?? '' } : undefined,
+      httpAgent: new http.Agent(keepAlive),
+      httpsAgent: new https.Agent(keepAlive),
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      // Orthanc gzips responses for clients that accept it, which costs ~500 ms per 10 MB image.
+      decompress: false,
+      headers: { 'Accept-Encoding': 'identity' },
+      validateStatus: (s) => s >= 200 && s < 300,
+    });
+  }
+
+  private async request<T>(what: string, cfg: AxiosRequestConfig): Promise<T> {
+    try {
+      const res = await this.http.request<T>(cfg);
+      return res.data;
+    } catch (err) {
+      throw this.classify(what, err);
+    }
+  }
+
+  private classify(what: string, err: unknown): Error {
+    if (!(err instanceof AxiosError)) return err instanceof Error ? err : new Error(String(err));
+    const status = err.response?.status;
+    const where = `${this.config.url}`;
+    if (status === undefined) {
+      return new OrthancUnavailableError(`Orthanc at ${where} did not answer (${err.code ?? err.message}) while trying to ${what}; will retry`, { cause: err });
+    }
+    if (status === 401 || status === 403) {
+      return new OrthancUnavailableError(`Orthanc at ${where} refused our credentials (HTTP ${status}) while trying to ${what}: check ORTHANC_USERNAME/ORTHANC_PASSWORD and restart the worker; will retry`);
+    }
+    if (status >= 500 || status === 408 || status === 429) {
+      return new OrthancUnavailableError(`Orthanc at ${where} failed with HTTP ${status} while trying to ${what}; will retry`);
+    }
+    const body = err.response?.data;
+    const detail = body && typeof body === 'object' && 'Details' in body ? String((body as { Details: unknown }).Details) : (body instanceof Buffer ? body.toString('utf8', 0, 300) : '');
+    return new OrthancNotFoundOrBadRequest(status, `Orthanc answered HTTP ${status} while trying to ${what}${detail ? `: ${detail}` : ''}`);
+  }
+
+  /** Store one DICOM file. Idempotent: the same SOPInstanceUID answers AlreadyStored. */
+  async uploadInstance(bytes: Buffer): Promise<UploadResult> {
+    try {
+      const res = await this.request<{ ID: string; Status: string; ParentPatient: string; ParentStudy: string; ParentSeries: string }>(
+        'store an instance',
+        { method: 'POST', url: '/instances', data: bytes, headers: { 'Content-Type': 'application/dicom' } },
+      );
+      if (res.Status !== 'Success' && res.Status !== 'AlreadyStored') {
+        throw new OrthancRejectedError(`Orthanc did not store the file (status ${res.Status})`);
+      }
+      return { id: res.ID, status: res.Status, parentPatient: res.ParentPatient, parentStudy: res.ParentStudy, parentSeries: res.ParentSeries };
+    } catch (err) {
+      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 400) {
+        throw new OrthancRejectedError(`Orthanc refused the file as invalid DICOM (${err.message})`);
+      }
+      throw err;
+    }
+  }
+
+  async getSystem(): Promise<Record<string, unknown>> {
+    return this.request('read /system', { method: 'GET', url: '/system' });
+  }
+
+  async getStatistics(): Promise<OrthancStatistics> {
+    return this.request('read /statistics', { method: 'GET', url: '/statistics' });
+  }
+
+  async getInstance(id: string): Promise<OrthancInstanceInfo> {
+    return this.request(`read instance ${id}`, { method: 'GET', url: `/instances/${encodeURIComponent(id)}` });
+  }
+
+  /** Main DICOM tags plus everything but pixel data, keyword -> value. */
+  async getInstanceTags(id: string): Promise<SimplifiedTags> {
+    return this.request(`read the tags of instance ${id}`, { method: 'GET', url: `/instances/${encodeURIComponent(id)}/simplified-tags` });
+  }
+
+  /** Orthanc metadata, e.g. TransferSyntax, SopClassUid, RemoteAET. */
+  async getInstanceMetadata(id: string, name: string): Promise<string | null> {
+    try {
+      const data = await this.request<Buffer>(`read metadata ${name} of instance ${id}`, {
+        method: 'GET', url: `/instances/${encodeURIComponent(id)}/metadata/${encodeURIComponent(name)}`, responseType: 'arraybuffer',
+      });
+      return Buffer.from(data).toString('utf8');
+    } catch (err) {
+      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** The whole DICOM file as stored. */
+  async getInstanceFile(id: string): Promise<Buffer> {
+    const data = await this.request<ArrayBuffer>(`download instance ${id}`, {
+      method: 'GET', url: `/instances/${encodeURIComponent(id)}/file`, responseType: 'arraybuffer',
+    });
+    return Buffer.from(data);
+  }
+
+  /**
+   * One decoded frame as a NumPy .npy file (Orthanc decodes compressed transfer syntaxes with GDCM).
+   * Raw stored values (no rescale) unless `rescale` is set.
+   */
+  async getFrameNumpy(id: string, frame = 0, opts: { rescale?: boolean } = {}): Promise<Buffer> {
+    const params = opts.rescale ? '?rescale=1' : '';
+    const data = await this.request<ArrayBuffer>(`decode the pixels of instance ${id}`, {
+      method: 'GET', url: `/instances/${encodeURIComponent(id)}/frames/${frame}/numpy${params}`, responseType: 'arraybuffer',
+    });
+    return Buffer.from(data);
+  }
+
+  /** Orthanc IDs of resources at `level` whose DICOM UID equals `uid` (POST /tools/lookup). */
+  async lookup(uid: string, level?: ResourceLevel): Promise<string[]> {
+    const res = await this.request<{ ID: string; Type: ResourceLevel }[]>(`look up ${uid}`, {
+      method: 'POST', url: '/tools/lookup', data: uid, headers: { 'Content-Type': 'text/plain' },
+    });
+    return res.filter((r) => level === undefined || r.Type === level).map((r) => r.ID);
+  }
+
+  async getStudy(id: string): Promise<OrthancStudyInfo> {
+    return this.request(`read study ${id}`, { method: 'GET', url: `/studies/${encodeURIComponent(id)}` });
+  }
+
+  async getStudyInstances(id: string): Promise<OrthancInstanceInfo[]> {
+    return this.request(`list the instances of study ${id}`, { method: 'GET', url: `/studies/${encodeURIComponent(id)}/instances` });
+  }
+
+  /** Find resources by DICOM tags (POST /tools/find). */
+  async find(level: ResourceLevel, query: Record<string, string>, opts: { limit?: number } = {}): Promise<string[]> {
+    return this.request(`find ${level} resources`, {
+      method: 'POST', url: '/tools/find', data: { Level: level, Query: query, Expand: false, ...(opts.limit ? { Limit: opts.limit } : {}) },
+    });
+  }
+
+  /** All instance IDs (paged). For tests and audits. */
+  async listAllInstances(): Promise<string[]> {
+    const out: string[] = [];
+    const page = 1000;
+    for (let since = 0; ; since += page) {
+      const ids = await this.request<string[]>('list instances', { method: 'GET', url: `/instances?since=${since}&limit=${page}` });
+      out.push(...ids);
+      if (ids.length < page) return out;
+    }
+  }
+
+  async deleteResource(level: ResourceLevel, id: string): Promise<void> {
+    const path = { Patient: 'patients', Study: 'studies', Series: 'series', Instance: 'instances' }[level];
+    await this.request(`delete ${level} ${id}`, { method: 'DELETE', url: `/${path}/${encodeURIComponent(id)}` });
+  }
+}
+
+/** HTTP 4xx other than auth: 400 bad request, 404 not found. Non-retryable. */
+export class OrthancNotFoundOrBadRequest extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'OrthancNotFoundOrBadRequest';
+  }
+}
