@@ -113,8 +113,9 @@ export class OrthancClient {
       }
       return { id: res.ID, status: res.Status, parentPatient: res.ParentPatient, parentStudy: res.ParentStudy, parentSeries: res.ParentSeries };
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 400) {
-        throw new OrthancRejectedError(`Orthanc refused the file as invalid DICOM (${err.message})`);
+      if (err instanceof OrthancNotFoundOrBadRequest && (err.status === 400 || err.status === 404)) {
+        // 400: DCMTK could not parse the file; 404 'Inexistent tag': a required UID is missing (e.g. DICOMDIR).
+        throw new OrthancRejectedError(`Orthanc could not store the file: ${err.message}`);
       }
       throw err;
     }
@@ -148,6 +149,22 @@ export class OrthancClient {
       if (err instanceof OrthancNotFoundOrBadRequest && err.status === 404) return null;
       throw err;
     }
+  }
+
+  /** Write a user metadata value (declared in orthanc.json "UserMetadata"). */
+  async setInstanceMetadata(id: string, name: string, value: string): Promise<void> {
+    await this.request(`write metadata ${name} of instance ${id}`, {
+      method: 'PUT', url: `/instances/${encodeURIComponent(id)}/metadata/${encodeURIComponent(name)}`, data: value,
+      headers: { 'Content-Type': 'text/plain' },
+    });
+  }
+
+  /** MD5 of the stored DICOM file (Orthanc's attachment checksum). */
+  async getStoredFileMd5(id: string): Promise<string> {
+    const data = await this.request<ArrayBuffer>(`read the checksum of instance ${id}`, {
+      method: 'GET', url: `/instances/${encodeURIComponent(id)}/attachments/dicom/md5`, responseType: 'arraybuffer',
+    });
+    return Buffer.from(data).toString('utf8').trim();
   }
 
   /** The whole DICOM file as stored. */
