@@ -45,6 +45,10 @@ export class ReportBuildError extends defineError('ReportBuildError', false) {}
 // ---- Environment (retry) ----
 export class OrthancUnavailableError extends defineError('OrthancUnavailable', true) {}
 export class ZipMissingError extends defineError('ZipMissing', true) {}
+// ---- Entry level, added with the zip reader (src/zip): pre-flagged by listEntries ----
+export class DuplicateEntryNameError extends defineError('DuplicateEntryName', false) {}
+export class NestedArchiveError extends defineError('NestedArchive', false) {}
+export class ZeroByteEntryError extends defineError('ZeroByteEntry', false) {}
 
 /** Failure types the activities' retry policies must never retry. Kept next to the classes. */
 export const NON_RETRYABLE_TYPES: readonly string[] = [
@@ -59,6 +63,9 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   OrthancRejectedError.TYPE,
   ModelError.TYPE,
   ReportBuildError.TYPE,
+  DuplicateEntryNameError.TYPE,
+  NestedArchiveError.TYPE,
+  ZeroByteEntryError.TYPE,
 ];
 
 /** Wrap an activity body so typed errors reach Temporal with their type and retryability. */
