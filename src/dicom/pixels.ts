@@ -1,0 +1,286 @@
+/**
+ * From an Orthanc instance to presentation intensities: the greyscale pipeline of DICOM PS3.3 C.11
+ * (stored values -> Modality LUT -> VOI LUT -> photometric inversion), done once here so the model sees what a
+ * radiologist's viewer would show by default.
+ *
+ * Policy (documented because every choice changes the model's input):
+ *  - Frame: the first frame only (index 0). Radiographs are single-frame; a multi-frame object is classified on its
+ *    first frame and the frame count is reported so the caller can note it.
+ *  - Modality transform: Modality LUT Sequence when present (it supersedes Rescale Slope/Intercept, PS3.3 C.11.1),
+ *    else Rescale Slope/Intercept (defaults 1/0).
+ *  - VOI ('dicom-first', the default): the first item of the VOI LUT Sequence when present (pydicom's default
+ *    `prefer_lut=True`), else the first Window Center/Width pair with VOI LUT Function LINEAR / LINEAR_EXACT / SIGMOID.
+ *    The first pair is the one the modality marks as default; later pairs are alternatives (e.g. "bone"). Training
+ *    images of public CXR models (NIH ChestX-ray14, CheXpert, MIMIC-CXR JPGs) were exported after such windowing, so
+ *    applying it brings raw CR/DX data closest to that distribution. Without any VOI, the whole range the modality
+ *    transform can produce (from Bits Stored and Pixel Representation) is used, as torchxrayvision's
+ *    read_xray_dcm does (maxval = 2**BitsStored). 'full-range' forces that behaviour even when a VOI is present.
+ *  - MONOCHROME1 is inverted after VOI (where DICOM places the inversion), so 1 is always white. Presentation LUT
+ *    Shape INVERSE is MONOCHROME1's own marker in DX objects and is not applied a second time.
+ *  - Colour (RGB, YBR_*, PALETTE COLOR) and multi-sample images are refused: the models read one grey channel and
+ *    silently converting a colour secondary capture would hide that it is probably not a radiograph.
+ */
+import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
+import { NoPixelDataError, UnsupportedPixelDataError } from '../errors';
+import { parseNpy } from './npy';
+
+export type VoiPolicy = 'dicom-first' | 'full-range';
+
+export interface Lut {
+  /** First stored (or modality) value mapped by entry 0; smaller inputs use entry 0, larger ones the last entry. */
+  firstMapped: number;
+  /** Bits per output entry (LUT Descriptor value 3); outputs lie in [0, 2^bits - 1]. */
+  bits: number;
+  data: Float64Array;
+}
+
+export type ModalityTransform = { kind: 'rescale'; slope: number; intercept: number } | { kind: 'lut'; lut: Lut };
+export type VoiTransform =
+  | { kind: 'window'; center: number; width: number; fn: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID' }
+  | { kind: 'lut'; lut: Lut }
+  | { kind: 'none' };
+
+export interface PixelModule {
+  rows: number;
+  columns: number;
+  photometric: 'MONOCHROME1' | 'MONOCHROME2';
+  bitsAllocated: number;
+  bitsStored: number;
+  signed: boolean;
+  numberOfFrames: number;
+  modality: ModalityTransform;
+  voi: VoiTransform;
+}
+
+/** One decoded frame, stored values (before any transform), row-major. */
+export interface StoredFrame {
+  rows: number;
+  columns: number;
+  values: Float64Array;
+}
+
+/** Presentation intensities in [0, 1], 1 = white, row-major. */
+export interface GreyImage {
+  rows: number;
+  columns: number;
+  values: Float64Array;
+}
+
+// ---------------------------------------------------------------------------------------------- tag reading
+
+function str(tags: SimplifiedTags, key: string): string | undefined {
+  const v = tags[key];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+function nums(tags: SimplifiedTags, key: string): number[] | undefined {
+  const s = str(tags, key);
+  if (s === undefined) return undefined;
+  const out = s.split('\\').map((x) => Number(x.trim()));
+  return out.every((n) => Number.isFinite(n)) ? out : undefined;
+}
+
+function int(tags: SimplifiedTags, key: string, fallback?: number): number {
+  const v = nums(tags, key)?.[0] ?? fallback;
+  if (v === undefined || !Number.isInteger(v)) {
+    throw new UnsupportedPixelDataError(`The image header has no usable ${key} (found ${JSON.stringify(tags[key] ?? null)}); it cannot be read as a radiograph`);
+  }
+  return v;
+}
+
+function firstItem(tags: SimplifiedTags, key: string): SimplifiedTags | undefined {
+  const v = tags[key];
+  return Array.isArray(v) && v.length > 0 ? v[0] : undefined;
+}
+
+/** Raw LUT Data bytes for the sequences present in `tags` (simplified-tags shows LUT Data as null). */
+export interface LutBytes {
+  modality?: Buffer;
+  voi?: Buffer;
+}
+
+export function parseLut(item: SimplifiedTags, bytes: Buffer | undefined, what: string): Lut {
+  const desc = nums(item, 'LUTDescriptor');
+  if (desc === undefined || desc.length !== 3) throw new UnsupportedPixelDataError(`The ${what} has no valid LUT Descriptor`);
+  const entries = desc[0] === 0 ? 65536 : desc[0]; // PS3.3 C.11.1.1.1: 0 means 2^16 entries
+  const [, firstMapped, bits] = desc;
+  if (bytes === undefined) throw new UnsupportedPixelDataError(`The ${what} has no LUT Data`);
+  const data = new Float64Array(entries);
+  if (bytes.length === entries * 2) {
+    for (let i = 0; i < entries; i++) data[i] = bytes.readUInt16LE(i * 2);
+  } else if (bytes.length === entries || bytes.length === entries + 1) {
+    for (let i = 0; i < entries; i++) data[i] = bytes[i]; // 8-bit entries packed two per word (padded to even)
+  } else {
+    throw new UnsupportedPixelDataError(`The ${what} declares ${entries} entries but holds ${bytes.length} bytes of LUT Data`);
+  }
+  // The descriptor's first-mapped value is US or SS depending on the pixel data; 16-bit two's complement here.
+  return { firstMapped: firstMapped > 32767 && firstMapped < 65536 ? firstMapped - 65536 : firstMapped, bits, data };
+}
+
+/** Validate the Image Pixel module and pick the transforms, per the policy at the top of this file. */
+export function readPixelModule(tags: SimplifiedTags, luts: LutBytes = {}, voiPolicy: VoiPolicy = 'dicom-first'): PixelModule {
+  const photometric = str(tags, 'PhotometricInterpretation');
+  if (str(tags, 'Rows') === undefined || str(tags, 'Columns') === undefined || photometric === undefined) {
+    throw new NoPixelDataError('The instance has no image (Rows, Columns or Photometric Interpretation missing): it is not a radiograph');
+  }
+  if (photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2') {
+    throw new UnsupportedPixelDataError(`The image is ${photometric} (colour); the chest X-ray model reads greyscale radiographs (MONOCHROME1/2) only`);
+  }
+  const samples = int(tags, 'SamplesPerPixel', 1);
+  if (samples !== 1) throw new UnsupportedPixelDataError(`The image has ${samples} samples per pixel; a greyscale radiograph has 1`);
+  const bitsAllocated = int(tags, 'BitsAllocated');
+  const bitsStored = int(tags, 'BitsStored', bitsAllocated);
+  if (![8, 16, 32].includes(bitsAllocated) || bitsStored < 1 || bitsStored > bitsAllocated) {
+    throw new UnsupportedPixelDataError(`The image has ${bitsStored} bits stored in ${bitsAllocated} allocated; supported are 1-32 bits in 8, 16 or 32`);
+  }
+  const rows = int(tags, 'Rows');
+  const columns = int(tags, 'Columns');
+  if (rows < 1 || columns < 1) throw new NoPixelDataError(`The image is ${rows}x${columns} pixels: there is nothing to classify`);
+
+  const modalityItem = firstItem(tags, 'ModalityLUTSequence');
+  const modality: ModalityTransform = modalityItem !== undefined
+    ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
+    : { kind: 'rescale', slope: nums(tags, 'RescaleSlope')?.[0] ?? 1, intercept: nums(tags, 'RescaleIntercept')?.[0] ?? 0 };
+  if (modality.kind === 'rescale' && modality.slope === 0) throw new UnsupportedPixelDataError('The image has Rescale Slope 0: every pixel would have the same value');
+
+  let voi: VoiTransform = { kind: 'none' };
+  if (voiPolicy === 'dicom-first') {
+    const voiItem = firstItem(tags, 'VOILUTSequence');
+    const center = nums(tags, 'WindowCenter')?.[0];
+    const width = nums(tags, 'WindowWidth')?.[0];
+    const fn = str(tags, 'VOILUTFunction') ?? 'LINEAR';
+    if (voiItem !== undefined) {
+      voi = { kind: 'lut', lut: parseLut(voiItem, luts.voi, 'VOI LUT') };
+    } else if (center !== undefined && width !== undefined && width > 0) {
+      if (fn !== 'LINEAR' && fn !== 'LINEAR_EXACT' && fn !== 'SIGMOID') {
+        throw new UnsupportedPixelDataError(`The image asks for VOI LUT Function ${fn}, which this pipeline does not implement`);
+      }
+      if (fn === 'LINEAR' && width < 1) throw new UnsupportedPixelDataError(`The image has Window Width ${width}; LINEAR needs at least 1`);
+      voi = { kind: 'window', center, width, fn };
+    }
+  }
+  const signed = int(tags, 'PixelRepresentation', 0) === 1;
+  return { rows, columns, photometric, bitsAllocated, bitsStored, signed, numberOfFrames: int(tags, 'NumberOfFrames', 1), modality, voi };
+}
+
+// ---------------------------------------------------------------------------------------------- transforms
+
+function lookup(lut: Lut, x: number): number {
+  const i = Math.round(x) - lut.firstMapped;
+  return lut.data[i <= 0 ? 0 : i >= lut.data.length ? lut.data.length - 1 : i];
+}
+
+/** The interval the modality transform can output, from the stored value range. */
+export function modalityRange(pm: PixelModule): [number, number] {
+  if (pm.modality.kind === 'lut') return [0, 2 ** pm.modality.lut.bits - 1];
+  const lo = pm.signed ? -(2 ** (pm.bitsStored - 1)) : 0;
+  const hi = pm.signed ? 2 ** (pm.bitsStored - 1) - 1 : 2 ** pm.bitsStored - 1;
+  const a = lo * pm.modality.slope + pm.modality.intercept;
+  const b = hi * pm.modality.slope + pm.modality.intercept;
+  return a <= b ? [a, b] : [b, a];
+}
+
+/** Stored values -> presentation intensities in [0, 1], 1 = white (PS3.3 C.11.1, C.11.2.1.2, then MONOCHROME1 inversion). */
+export function toGrey(frame: StoredFrame, pm: PixelModule): GreyImage {
+  const n = frame.rows * frame.columns;
+  if (frame.values.length !== n) throw new UnsupportedPixelDataError(`Decoded frame holds ${frame.values.length} values for ${frame.rows}x${frame.columns} pixels`);
+  const out = new Float64Array(n);
+  const mod = pm.modality;
+  const voi = pm.voi;
+  const [lo, hi] = modalityRange(pm);
+  const invert = pm.photometric === 'MONOCHROME1';
+  for (let i = 0; i < n; i++) {
+    const s = frame.values[i];
+    const x = mod.kind === 'rescale' ? s * mod.slope + mod.intercept : lookup(mod.lut, s);
+    let y: number;
+    if (voi.kind === 'window') {
+      const { center: c, width: w } = voi;
+      if (voi.fn === 'LINEAR') {
+        // PS3.3 C.11.2.1.2.1, with ymin = 0 and ymax = 1.
+        y = x <= c - 0.5 - (w - 1) / 2 ? 0 : x > c - 0.5 + (w - 1) / 2 ? 1 : (x - (c - 0.5)) / (w - 1) + 0.5;
+      } else if (voi.fn === 'LINEAR_EXACT') {
+        y = x <= c - w / 2 ? 0 : x > c + w / 2 ? 1 : (x - c) / w + 0.5;
+      } else {
+        y = 1 / (1 + Math.exp((-4 * (x - c)) / w));
+      }
+    } else if (voi.kind === 'lut') {
+      y = lookup(voi.lut, x) / (2 ** voi.lut.bits - 1);
+    } else {
+      y = hi > lo ? (x - lo) / (hi - lo) : 0;
+      y = y < 0 ? 0 : y > 1 ? 1 : y;
+    }
+    out[i] = invert ? 1 - y : y;
+  }
+  return { rows: frame.rows, columns: frame.columns, values: out };
+}
+
+// ---------------------------------------------------------------------------------------------- raw frames
+
+/** Uncompressed little-endian pixel bytes (BitsAllocated wide) -> stored values, masked to Bits Stored. */
+export function storedFromRawLE(bytes: Buffer, pm: PixelModule): StoredFrame {
+  const n = pm.rows * pm.columns;
+  const size = pm.bitsAllocated / 8;
+  if (bytes.length < n * size) {
+    throw new UnsupportedPixelDataError(`The decoded frame has ${bytes.length} bytes; ${pm.rows}x${pm.columns} pixels of ${pm.bitsAllocated} bits need ${n * size}`);
+  }
+  const values = new Float64Array(n);
+  const bits = pm.bitsStored;
+  for (let i = 0; i < n; i++) {
+    const raw = size === 1 ? bytes[i] : size === 2 ? bytes.readUInt16LE(i * 2) : bytes.readUInt32LE(i * 4);
+    const masked = bits >= 32 ? raw : raw % 2 ** bits; // arithmetic, not bitwise: 32-bit values overflow JS bit ops
+    values[i] = pm.signed && masked >= 2 ** (bits - 1) ? masked - 2 ** bits : masked;
+  }
+  return { rows: pm.rows, columns: pm.columns, values };
+}
+
+// ---------------------------------------------------------------------------------------------- Orthanc
+
+export interface FetchedFrame {
+  pixelModule: PixelModule;
+  frame: StoredFrame;
+  /** How Orthanc decoded it: the /numpy route (built-in decoder) or DICOMweb transcoding (GDCM plugin). */
+  route: 'numpy' | 'dicomweb';
+  transferSyntax: string | null;
+}
+
+async function lutBytes(orthanc: OrthancClient, id: string, tags: SimplifiedTags): Promise<LutBytes> {
+  const out: LutBytes = {};
+  // 0028-3000 Modality LUT Sequence, 0028-3010 VOI LUT Sequence, 0028-3006 LUT Data
+  if (firstItem(tags, 'ModalityLUTSequence')) out.modality = (await orthanc.getInstanceContent(id, '0028-3000/0/0028-3006')) ?? undefined;
+  if (firstItem(tags, 'VOILUTSequence')) out.voi = (await orthanc.getInstanceContent(id, '0028-3010/0/0028-3006')) ?? undefined;
+  return out;
+}
+
+/**
+ * Read the header and decode the first frame of an Orthanc instance. Undecodable or absent pixel data ->
+ * UnsupportedPixelDataError / NoPixelDataError (non-retryable); Orthanc unreachable -> OrthancUnavailableError (retryable).
+ */
+export async function fetchFirstFrame(orthanc: OrthancClient, id: string, voiPolicy: VoiPolicy = 'dicom-first'): Promise<FetchedFrame> {
+  const tags = await orthanc.getInstanceTags(id);
+  const pm = readPixelModule(tags, await lutBytes(orthanc, id, tags), voiPolicy);
+  const transferSyntax = await orthanc.getInstanceMetadata(id, 'TransferSyntax');
+  const syntax = transferSyntax ?? 'an unknown transfer syntax';
+
+  const numpy = await orthanc.tryGetFrameNumpy(id, 0);
+  if (numpy.ok) {
+    const arr = parseNpy(numpy.data);
+    const [r, c, s = 1] = arr.shape;
+    if (arr.shape.length < 2 || arr.shape.length > 3 || s !== 1 || r !== pm.rows || c !== pm.columns) {
+      throw new UnsupportedPixelDataError(`Orthanc decoded a frame of shape (${arr.shape.join(', ')}) for a ${pm.rows}x${pm.columns} greyscale image`);
+    }
+    return { pixelModule: pm, frame: { rows: r, columns: c, values: arr.values }, route: 'numpy', transferSyntax };
+  }
+  if (numpy.httpStatus === 400) {
+    // Orthanc records where the pixel data starts (since 1.9.1); no offset means there is no Pixel Data element.
+    const offset = await orthanc.getInstanceMetadata(id, 'PixelDataOffset');
+    if (offset === null) throw new NoPixelDataError('The instance has image attributes but no Pixel Data: there is nothing to classify');
+    throw new UnsupportedPixelDataError(`Orthanc cannot decode the pixel data (${numpy.orthancError}${numpy.details ? `: ${numpy.details}` : ''}); the file in ${syntax} is probably damaged`);
+  }
+  // Orthanc 1.10.1's /numpy route knows only DCMTK's codecs; its transcoder (used by DICOMweb) also has GDCM's.
+  const uids = { study: str(tags, 'StudyInstanceUID'), series: str(tags, 'SeriesInstanceUID'), instance: str(tags, 'SOPInstanceUID') };
+  if (uids.study !== undefined && uids.series !== undefined && uids.instance !== undefined) {
+    const raw = await orthanc.tryGetFrameUncompressed({ study: uids.study, series: uids.series, instance: uids.instance }, 0);
+    if (raw.ok) return { pixelModule: pm, frame: storedFromRawLE(raw.data, pm), route: 'dicomweb', transferSyntax };
+  }
+  throw new UnsupportedPixelDataError(`Orthanc cannot decode this image's pixel data (${syntax}: ${numpy.details ?? numpy.orthancError}); re-export it uncompressed or as JPEG/JPEG 2000 lossless`);
+}

@@ -1,0 +1,89 @@
+/**
+ * The one call the pipeline's classify activity makes: Orthanc instance -> findings.
+ * Claim check: the caller passes an Orthanc ID; pixels are fetched here and never leave the worker.
+ */
+import path from 'node:path';
+import type { OrthancClient } from '../orthanc/client';
+import { fetchFirstFrame, toGrey } from '../dicom/pixels';
+import { readManifest, scoresFromOutputs, thresholdFor, type ModelManifest } from './manifest';
+import { preprocess } from './preprocess';
+import { createSession, type ModelSession, type SessionOptions } from './session';
+
+export interface ModelIdentity {
+  id: string;
+  version: string;
+  name: string;
+  manufacturer: string;
+  diagnostic: boolean;
+  intendedUse: string;
+}
+
+export interface Finding {
+  label: string;
+  probability: number;
+  threshold: number;
+  positive: boolean;
+}
+
+export interface Classification {
+  model: ModelIdentity;
+  findings: Finding[];
+  timingsMs: { fetch: number; preprocess: number; infer: number };
+  /** Facts about the input worth recording: frames in the object (only the first is classified), decode route. */
+  source: { rows: number; columns: number; numberOfFrames: number; photometric: string; decodedBy: 'numpy' | 'dicomweb'; transferSyntax: string | null };
+}
+
+export interface Classifier {
+  readonly manifest: ModelManifest;
+  readonly session: ModelSession;
+  readonly model: ModelIdentity;
+}
+
+const cache = new Map<string, Promise<Classifier>>();
+
+/**
+ * Load (once per process and folder) the model in `modelDir`. Later calls with the same folder share the session;
+ * options only count on the first call. A failed load is not cached, so a fixed model folder can be retried.
+ */
+export function loadClassifier(modelDir: string, opts: SessionOptions = {}): Promise<Classifier> {
+  const key = path.resolve(modelDir);
+  let p = cache.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      const manifest = readManifest(key);
+      const session = await createSession(key, manifest, opts);
+      const { id, version, name, manufacturer, diagnostic, intendedUse } = manifest;
+      return { manifest, session, model: { id, version, name, manufacturer, diagnostic, intendedUse } };
+    })();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/** Findings for one model output: activation, calibration, per-label threshold. Pure. */
+export function findingsFromOutputs(m: ModelManifest, raw: ArrayLike<number>): Finding[] {
+  return scoresFromOutputs(m, raw).map((probability, i) => {
+    const label = m.labels[i];
+    const threshold = thresholdFor(m, label);
+    return { label, probability, threshold, positive: probability >= threshold };
+  });
+}
+
+export async function classifyOrthancInstance(orthanc: OrthancClient, classifier: Classifier, orthancInstanceId: string): Promise<Classification> {
+  const m = classifier.manifest;
+  const t0 = performance.now();
+  const fetched = await fetchFirstFrame(orthanc, orthancInstanceId, m.preprocessing.voi);
+  const t1 = performance.now();
+  const input = preprocess(toGrey(fetched.frame, fetched.pixelModule), m);
+  const t2 = performance.now();
+  const raw = await classifier.session.infer(input);
+  const t3 = performance.now();
+  const pm = fetched.pixelModule;
+  return {
+    model: classifier.model,
+    findings: findingsFromOutputs(m, raw),
+    timingsMs: { fetch: t1 - t0, preprocess: t2 - t1, infer: t3 - t2 },
+    source: { rows: pm.rows, columns: pm.columns, numberOfFrames: pm.numberOfFrames, photometric: pm.photometric, decodedBy: fetched.route, transferSyntax: fetched.transferSyntax },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The model manifest (models/<name>/manifest.json): everything the pipeline needs to feed a model and to say in the
+ * report which model spoke. Nothing about a particular model is hard-coded elsewhere. Validation names the
+ * offending field, so a person editing a manifest sees what to fix.
+ *
+ * Calibration 'op_norm' (torchxrayvision's `op_norm`): after the activation, each label's probability p is mapped
+ * piecewise-linearly so that the label's operating point t (chosen on validation data) lands on 0.5:
+ *   p < t  ->  p / t * 0.5        p >= t  ->  1 - (1 - p) / (1 - t) * 0.5
+ * Labels without an operating point are left as they are. A calibrated model's natural decision threshold is 0.5.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ModelError } from '../errors';
+import type { VoiPolicy } from '../dicom/pixels';
+
+export type Activation = 'sigmoid' | 'softmax' | 'none';
+/** A dimension: a fixed size, or a symbolic name (e.g. 'batch') for a dimension the model leaves free. */
+export type Dim = number | string;
+
+export interface ModelManifest {
+  schemaVersion: 1;
+  id: string;
+  name: string;
+  version: string;
+  manufacturer: string;
+  license: string;
+  provenance: string;
+  intendedUse: string;
+  /** False for demo and benchmark models: their findings must never be read as a diagnosis. */
+  diagnostic: boolean;
+  /** Model file, relative to the manifest. */
+  file: string;
+  input: { name: string; shape: [Dim, number, number, number]; layout: 'NCHW'; dtype: 'float32' };
+  output: { name: string; activation: Activation };
+  preprocessing: {
+    /** Presentation intensities [0, 1] (0 black, 1 white) are scaled linearly onto this range. */
+    intensityRange: [number, number];
+    crop: 'center-square' | 'none';
+    /** 'area': area averaging when shrinking, bilinear (half-pixel centres) when enlarging. Never nearest. */
+    resize: { method: 'area' | 'bilinear'; size: number };
+    voi: VoiPolicy;
+  };
+  labels: string[];
+  calibration?: { method: 'op_norm'; operatingPoints: Record<string, number> };
+  /** Decision threshold per label on the final (calibrated) probability; labels not named use `default`. */
+  thresholds: { default: number; perLabel?: Record<string, number> };
+}
+
+type Json = unknown;
+
+class ManifestReader {
+  constructor(private readonly where: string) {}
+
+  fail(field: string, want: string, got: Json): never {
+    throw new ModelError(`Model manifest ${this.where}: field "${field}" must be ${want} (found ${JSON.stringify(got) ?? 'nothing'})`);
+  }
+
+  obj(v: Json, field: string): Record<string, Json> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, 'an object', v);
+    return v as Record<string, Json>;
+  }
+
+  str(o: Record<string, Json>, key: string, prefix = ''): string {
+    const v = o[key];
+    if (typeof v !== 'string' || v.trim() === '') this.fail(prefix + key, 'a non-empty string', v);
+    return v;
+  }
+
+  num(v: Json, field: string, lo = -Infinity, hi = Infinity): number {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) this.fail(field, `a number in [${lo}, ${hi}]`, v);
+    return v;
+  }
+
+  oneOf<T extends string>(v: Json, field: string, allowed: readonly T[]): T {
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) this.fail(field, `one of ${allowed.join(', ')}`, v);
+    return v as T;
+  }
+
+  labelMap(v: Json, field: string, labels: string[], lo: number, hi: number): Record<string, number> {
+    const o = this.obj(v, field);
+    for (const [k, x] of Object.entries(o)) {
+      if (!labels.includes(k)) this.fail(`${field}.${k}`, 'keyed by one of the labels', k);
+      this.num(x, `${field}.${k}`, lo, hi);
+    }
+    return o as Record<string, number>;
+  }
+}
+
+/** Validate a parsed manifest. `where` names it in errors (usually its path). */
+export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest {
+  const r = new ManifestReader(where);
+  const m = r.obj(raw, '(root)');
+  if (m.schemaVersion !== 1) r.fail('schemaVersion', '1', m.schemaVersion);
+  if (typeof m.diagnostic !== 'boolean') r.fail('diagnostic', 'true or false', m.diagnostic);
+
+  const input = r.obj(m.input, 'input');
+  const shape = input.shape;
+  if (!Array.isArray(shape) || shape.length !== 4) r.fail('input.shape', 'four dimensions [batch, channels, height, width]', shape);
+  const [batch, ...chw] = shape as Json[];
+  if (!(typeof batch === 'string' || batch === 1)) r.fail('input.shape[0]', 'a symbolic name (free batch) or 1', batch);
+  chw.forEach((d, i) => r.num(d, `input.shape[${i + 1}]`, 1, 8192));
+  if (!Number.isInteger(chw[0]) || (chw[0] as number) !== 1) r.fail('input.shape[1]', '1 (one grey channel)', chw[0]);
+
+  const output = r.obj(m.output, 'output');
+  const pre = r.obj(m.preprocessing, 'preprocessing');
+  if (!Array.isArray(pre.intensityRange) || pre.intensityRange.length !== 2) r.fail('preprocessing.intensityRange', '[low, high]', pre.intensityRange);
+  const range = pre.intensityRange as Json[];
+  const lo = r.num(range[0], 'preprocessing.intensityRange[0]');
+  const hi = r.num(range[1], 'preprocessing.intensityRange[1]');
+  if (!(hi > lo)) r.fail('preprocessing.intensityRange', 'increasing', range);
+  const resize = r.obj(pre.resize, 'preprocessing.resize');
+  const size = r.num(resize.size, 'preprocessing.resize.size', 1, 8192);
+  if (size !== chw[1] || size !== chw[2]) r.fail('preprocessing.resize.size', `equal to the input's height and width (${chw[1]}x${chw[2]})`, size);
+
+  if (!Array.isArray(m.labels) || m.labels.length === 0 || !m.labels.every((l) => typeof l === 'string' && l.trim() !== '')) {
+    r.fail('labels', 'a non-empty list of label names', m.labels);
+  }
+  const labels = m.labels as string[];
+  if (new Set(labels).size !== labels.length) r.fail('labels', 'unique', labels);
+
+  let calibration: ModelManifest['calibration'];
+  if (m.calibration !== undefined && m.calibration !== null) {
+    const c = r.obj(m.calibration, 'calibration');
+    r.oneOf(c.method, 'calibration.method', ['op_norm'] as const);
+    // Operating points strictly inside (0, 1): op_norm divides by t and by 1 - t.
+    calibration = { method: 'op_norm', operatingPoints: r.labelMap(c.operatingPoints, 'calibration.operatingPoints', labels, Number.MIN_VALUE, 1 - Number.EPSILON) };
+  }
+  const th = r.obj(m.thresholds, 'thresholds');
+  const thresholds: ModelManifest['thresholds'] = { default: r.num(th.default, 'thresholds.default', 0, 1) };
+  if (th.perLabel !== undefined) thresholds.perLabel = r.labelMap(th.perLabel, 'thresholds.perLabel', labels, 0, 1);
+
+  return {
+    schemaVersion: 1,
+    id: r.str(m, 'id'),
+    name: r.str(m, 'name'),
+    version: r.str(m, 'version'),
+    manufacturer: r.str(m, 'manufacturer'),
+    license: r.str(m, 'license'),
+    provenance: r.str(m, 'provenance'),
+    intendedUse: r.str(m, 'intendedUse'),
+    diagnostic: m.diagnostic as boolean,
+    file: r.str(m, 'file'),
+    input: {
+      name: r.str(input, 'name', 'input.'),
+      shape: [batch as Dim, 1, chw[1] as number, chw[2] as number],
+      layout: r.oneOf(input.layout, 'input.layout', ['NCHW'] as const),
+      dtype: r.oneOf(input.dtype, 'input.dtype', ['float32'] as const),
+    },
+    output: { name: r.str(output, 'name', 'output.'), activation: r.oneOf(output.activation, 'output.activation', ['sigmoid', 'softmax', 'none'] as const) },
+    preprocessing: {
+      intensityRange: [lo, hi],
+      crop: r.oneOf(pre.crop, 'preprocessing.crop', ['center-square', 'none'] as const),
+      resize: { method: r.oneOf(resize.method, 'preprocessing.resize.method', ['area', 'bilinear'] as const), size },
+      voi: r.oneOf(pre.voi ?? 'dicom-first', 'preprocessing.voi', ['dicom-first', 'full-range'] as const),
+    },
+    labels,
+    calibration,
+    thresholds,
+  };
+}
+
+export function readManifest(modelDir: string): ModelManifest {
+  const file = path.join(modelDir, 'manifest.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ModelError(`No model manifest at ${file}: set CXR_MODEL_DIR to a folder holding manifest.json and the model (run scripts/models/ensure-models for the benchmark model)`, { cause: err });
+  }
+  let raw: Json;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ModelError(`Model manifest ${file} is not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  return parseManifest(raw, file);
+}
+
+/** Activation, then calibration, over one image's raw outputs. Pure. */
+export function scoresFromOutputs(m: ModelManifest, raw: ArrayLike<number>): number[] {
+  let p = Array.from(raw, Number);
+  if (m.output.activation === 'sigmoid') p = p.map((x) => 1 / (1 + Math.exp(-x)));
+  if (m.output.activation === 'softmax') {
+    const max = Math.max(...p);
+    const e = p.map((x) => Math.exp(x - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    p = e.map((x) => x / sum);
+  }
+  const ops = m.calibration?.operatingPoints;
+  if (ops) {
+    p = p.map((x, i) => {
+      const t = ops[m.labels[i]];
+      if (t === undefined) return x;
+      return x < t ? (x / t) * 0.5 : 1 - ((1 - x) / (1 - t)) * 0.5;
+    });
+  }
+  return p;
+}
+
+export function thresholdFor(m: ModelManifest, label: string): number {
+  return m.thresholds.perLabel?.[label] ?? m.thresholds.default;
+}
