@@ -20,6 +20,8 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** Queue of the CPU-bound classify activity, so inference scales separately from I/O. */
+  inferenceTaskQueue: string;
 }
 
 export interface PipelineConfig {
@@ -51,12 +53,14 @@ function readCredentialsFile(file: string): { username?: string; password?: stri
 
 export function loadConfig(overrides: Partial<{ modelDir: string; orthancUrl: string; taskQueue: string }> = {}): PipelineConfig {
   const dataDir = path.resolve(env('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data')));
+  const taskQueue = overrides.taskQueue ?? env('CXR_TASK_QUEUE', 'cxr-pipeline');
   const fileCreds = readCredentialsFile(env('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
   return {
     temporal: {
       address: env('TEMPORAL_ADDRESS', `127.0.0.1:${env('TEMPORAL_PORT', '7233')}`),
       namespace: env('TEMPORAL_NAMESPACE', 'default'),
-      taskQueue: overrides.taskQueue ?? env('CXR_TASK_QUEUE', 'cxr-pipeline'),
+      taskQueue,
+      inferenceTaskQueue: env('CXR_INFERENCE_TASK_QUEUE', `${taskQueue}-inference`),
     },
     orthanc: {
       url: (overrides.orthancUrl ?? env('ORTHANC_URL', `http://127.0.0.1:${env('ORTHANC_HTTP_PORT', '8042')}`)).replace(/\/+$/, ''),

@@ -1,0 +1,27 @@
+/**
+ * classifyInstance: fetch the decoded pixels from Orthanc, preprocess as the model's manifest says,
+ * run the worker's one ONNX session. Idempotent: a pure read of Orthanc plus a deterministic model.
+ */
+import { asTemporalFailure, ModelError } from '../errors';
+import { classifyOrthancInstance } from '../inference';
+import type { ClassifyOutput } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+
+export function makeClassifyActivities(deps: ActivityDeps) {
+  return {
+    async classifyInstance(input: { orthancId: string }): Promise<ClassifyOutput> {
+      return asTemporalFailure(async () => {
+        if (!deps.classifier) throw new ModelError('This worker has no model loaded (it was started for I/O only).');
+        const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId);
+        return {
+          model: {
+            id: c.model.id, version: c.model.version, name: c.model.name, manufacturer: c.model.manufacturer,
+            diagnostic: c.model.diagnostic, intendedUse: c.model.intendedUse,
+          },
+          findings: c.findings.map(({ label, probability, threshold, positive }) => ({ label, probability, threshold, positive })),
+          timingsMs: { ...c.timingsMs },
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { makeClassifyActivities } from './classify';
+import type { ActivityDeps } from './deps';
+import { makeReportActivities } from './report';
+import { makeUploadActivities } from './upload';
+import { makeZipActivities } from './zip-activities';
+
+export type { ActivityDeps } from './deps';
+
+/** All activities of the pipeline, bound to one worker's clients. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...makeZipActivities(deps),
+    ...makeUploadActivities(deps),
+    ...makeClassifyActivities(deps),
+    ...makeReportActivities(deps),
+  };
+}
+
+export type PipelineActivities = ReturnType<typeof createActivities>;
+
+/** Activities served on the inference task queue (CPU-bound). */
+export const INFERENCE_ACTIVITIES = ['classifyInstance'] as const;

@@ -1,0 +1,42 @@
+/**
+ * storeReport: build the DICOM Structured Report for one classified image and store it in Orthanc.
+ *
+ * Idempotency: the SR's SOPInstanceUID is derived from the source SOPInstanceUID and the model
+ * id/version, so a retry rebuilds the same UID and Orthanc answers AlreadyStored: never a second SR.
+ * Patient and study attributes are read from Orthanc here, so no demographics travel through Temporal.
+ */
+import { heartbeat } from '@temporalio/activity';
+import { buildReport, sourceImageFromTags } from '../dicom/sr';
+import { deriveReportUids } from '../dicom/uids';
+import { asTemporalFailure, ReportBuildError } from '../errors';
+import type { StoreReportInput, StoreReportOutput } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+
+export function makeReportActivities(deps: ActivityDeps) {
+  const { orthanc } = deps;
+  return {
+    async storeReport(input: StoreReportInput): Promise<StoreReportOutput> {
+      return asTemporalFailure(async () => {
+        const { model, findings } = input.classification;
+        const tags = await orthanc.getInstanceTags(input.orthancId);
+        const source = sourceImageFromTags(tags);
+        if (source.sopInstanceUid !== input.sourceSopInstanceUid) {
+          throw new ReportBuildError(`Orthanc instance ${input.orthancId} is not ${input.sourceSopInstanceUid}; refusing to report on the wrong image.`);
+        }
+        const expected = deriveReportUids(source.sopInstanceUid, model.id, model.version);
+        const bytes = buildReport({
+          source,
+          algorithm: {
+            name: model.name, version: model.version, manufacturer: model.manufacturer, modelId: model.id,
+            diagnostic: model.diagnostic, intendedUse: model.intendedUse,
+          },
+          findings,
+          createdAt: new Date(),
+        });
+        heartbeat('built');
+        const stored = await orthanc.uploadInstance(bytes);
+        return { reportSopInstanceUid: expected.sopInstanceUid, reportOrthancId: stored.id, alreadyStored: stored.status === 'AlreadyStored' };
+      });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * uploadInstance: redeem the claim check (zip path + entry index), check the bytes are DICOM, store
+ * them in Orthanc and report the identifiers and eligibility the next steps need.
+ *
+ * Idempotency: Orthanc's POST /instances answers AlreadyStored for a SOPInstanceUID it has, and the
+ * instance ID is a hash of the UIDs, so running this twice stores one copy and returns the same
+ * result. We tag what we store with the SHA-256 of the bytes (Orthanc user metadata
+ * CxrSourceSha256) to tell our own earlier attempt apart from a *different* file that carries the
+ * same SOPInstanceUID (a re-export, a transcoded copy): the latter is skipped, never overwritten.
+ */
+import crypto from 'node:crypto';
+import { heartbeat } from '@temporalio/activity';
+import { chestXrayEligibility } from '../dicom/eligibility';
+import { sniffDicom } from '../dicom/sniff';
+import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
+import type { SimplifiedTags } from '../orthanc/client';
+import { readEntry } from '../zip';
+import type { UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+import { effectiveLimits } from './zip-activities';
+
+export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
+
+function tag(tags: SimplifiedTags, keyword: string): string | undefined {
+  const v = tags[keyword];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function makeUploadActivities(deps: ActivityDeps) {
+  const { orthanc } = deps;
+  return {
+    async uploadInstance(input: { entry: ZipEntryRef; limits?: ZipLimitOverrides }): Promise<UploadOutput> {
+      return asTemporalFailure(async () => {
+        const { entry } = input;
+        const bytes = await readEntry(
+          entry.zipPath,
+          entry.index,
+          { name: entry.name, size: entry.size, crc32: entry.crc32 },
+          effectiveLimits(deps.zipLimits, input.limits),
+        );
+        heartbeat('read');
+        const sniff = sniffDicom(bytes);
+        if (!sniff.ok) throw new NotDicomError(`"${entry.name}" is not a DICOM file (${sniff.reason}).`);
+        const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+
+        let stored;
+        try {
+          stored = await orthanc.uploadInstance(bytes);
+        } catch (err) {
+          if (err instanceof OrthancRejectedError) {
+            throw new CorruptDicomError(`"${entry.name}" looks like DICOM but cannot be read (truncated or damaged?). ${err.message}`);
+          }
+          throw err;
+        }
+        heartbeat('stored');
+
+        let alreadyStored = false;
+        if (stored.status === 'Success') {
+          await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
+        } else {
+          alreadyStored = true;
+          const previous = await orthanc.getInstanceMetadata(stored.id, SOURCE_SHA_METADATA);
+          if (previous === null) {
+            // Stored by someone else, or by us just before a crash: claim it (the PACS copy wins).
+            await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
+          } else if (previous !== sha256) {
+            const tagsOfStored = await orthanc.getInstanceTags(stored.id);
+            const uid = tag(tagsOfStored, 'SOPInstanceUID') ?? '?';
+            return {
+              orthancId: stored.id, alreadyStored, sopInstanceUid: uid,
+              sopClassUid: tag(tagsOfStored, 'SOPClassUID') ?? '',
+              studyInstanceUid: tag(tagsOfStored, 'StudyInstanceUID') ?? '',
+              seriesInstanceUid: tag(tagsOfStored, 'SeriesInstanceUID') ?? '',
+              modality: tag(tagsOfStored, 'Modality') ?? '',
+              eligibility: {
+                classify: false,
+                type: 'DuplicateSopInstanceUid',
+                message: `Orthanc already holds a different file with SOP Instance UID ${uid}; this copy was not stored and not classified (the stored one is). Check for a re-export or transcoded duplicate.`,
+              },
+            };
+          }
+        }
+
+        const tags = await orthanc.getInstanceTags(stored.id);
+        const sopInstanceUid = tag(tags, 'SOPInstanceUID');
+        const studyInstanceUid = tag(tags, 'StudyInstanceUID');
+        if (!sopInstanceUid || !studyInstanceUid) {
+          throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
+        }
+        const hasPixelData = (await orthanc.getInstanceMetadata(stored.id, 'PixelDataOffset')) !== null;
+        return {
+          orthancId: stored.id,
+          alreadyStored,
+          sopInstanceUid,
+          sopClassUid: tag(tags, 'SOPClassUID') ?? '',
+          studyInstanceUid,
+          seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
+          modality: tag(tags, 'Modality') ?? '',
+          eligibility: chestXrayEligibility({
+            modality: tag(tags, 'Modality'),
+            bodyPartExamined: tag(tags, 'BodyPartExamined'),
+            hasPixelData,
+          }),
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Zip listing activities. Idempotent: they only read the archive.
+ */
+import { heartbeat } from '@temporalio/activity';
+import { asTemporalFailure, ZipRejectedError } from '../errors';
+import { inspectZip as inspect, listEntries, type ZipLimits } from '../zip';
+import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+
+export function effectiveLimits(base: ZipLimits, overrides: ZipLimitOverrides | undefined): ZipLimits {
+  return { ...base, ...(overrides ?? {}) } as ZipLimits;
+}
+
+export function makeZipActivities(deps: ActivityDeps) {
+  return {
+    /** Validate the archive as a whole and check it is the zip the ingest was started for. */
+    async inspectZip(input: { zipPath: string; expectedSha256: string; limits?: ZipLimitOverrides }): Promise<ZipListing> {
+      return asTemporalFailure(async () => {
+        heartbeat('inspecting');
+        const z = await inspect(input.zipPath, effectiveLimits(deps.zipLimits, input.limits));
+        if (z.sha256 !== input.expectedSha256) {
+          throw new ZipRejectedError(
+            `The file at ${input.zipPath} is not the zip this ingest was started for (its content changed: sha256 ${z.sha256.slice(0, 12)}… instead of ${input.expectedSha256.slice(0, 12)}…). Start a new ingest for the new file.`,
+          );
+        }
+        return { zipSha256: z.sha256, fileEntryCount: z.fileEntryCount, directoryCount: z.directoryCount, sizeBytes: z.sizeBytes };
+      });
+    },
+
+    /** One page of file entries, or the entries at the given indexes (retry of failures). */
+    async listZipEntries(input: {
+      zipPath: string;
+      zipSha256: string;
+      limits?: ZipLimitOverrides;
+      offset: number;
+      limit: number;
+      indexes?: number[];
+    }): Promise<ZipEntryRef[]> {
+      return asTemporalFailure(async () => {
+        const limits = effectiveLimits(deps.zipLimits, input.limits);
+        const infos = input.indexes
+          ? (await Promise.all(input.indexes.map((i) => listEntries(input.zipPath, i, 1, limits)))).flat()
+          : await listEntries(input.zipPath, input.offset, input.limit, limits);
+        return infos.map((e) => ({ zipPath: input.zipPath, zipSha256: input.zipSha256, ...e }));
+      });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Start an ingest, or attach to the one that already exists for the same zip content.
+ * Re-submitting a zip never duplicates work: the workflow ID is derived from the zip's SHA-256;
+ * a running ingest is joined (USE_EXISTING), a completed one is reported, not re-run. Only a
+ * failed/terminated ingest may be started again (ALLOW_DUPLICATE_FAILED_ONLY).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { PipelineConfig } from '../config';
+import { ingestZipWorkflow } from '../workflows';
+import type { IngestOptions } from '../workflows/types';
+import { displayName, ingestWorkflowId, sha256File } from './ingest-id';
+
+export interface StartedIngest {
+  handle: WorkflowHandle<typeof ingestZipWorkflow>;
+  ingestId: string;
+  zipPath: string;
+  zipSha256: string;
+  /** False when an ingest for this zip already existed (running or finished) and we attached. */
+  started: boolean;
+}
+
+export class InputFileError extends Error {}
+
+export async function startOrAttachIngest(
+  client: Client,
+  config: PipelineConfig,
+  zipArg: string,
+  options: IngestOptions = {},
+  idOverride?: string,
+): Promise<StartedIngest> {
+  const zipPath = path.resolve(zipArg);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(zipPath);
+  } catch {
+    throw new InputFileError(`No such file: ${zipPath}`);
+  }
+  if (!stat.isFile()) throw new InputFileError(`Not a file: ${zipPath}`);
+  const zipSha256 = await sha256File(zipPath);
+  const ingestId = idOverride ?? ingestWorkflowId(zipSha256);
+  const args = [{ zipPath, zipSha256, zipName: displayName(zipPath), options: { inferenceTaskQueue: config.temporal.inferenceTaskQueue, ...options } }] as const;
+  try {
+    const handle = await client.workflow.start(ingestZipWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: ingestId,
+      args: [...args],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      staticSummary: `Ingest ${displayName(zipPath)}`,
+      staticDetails: `zip: \`${zipPath}\`\n\nsha256: \`${zipSha256}\``,
+    });
+    // USE_EXISTING returns the running execution's run ID: compare with a fresh describe to tell.
+    const started = handle.firstExecutionRunId !== undefined && (await isOurStart(handle, zipSha256));
+    return { handle, ingestId, zipPath, zipSha256, started };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { handle: client.workflow.getHandle(ingestId), ingestId, zipPath, zipSha256, started: false };
+    }
+    throw err;
+  }
+}
+
+async function isOurStart(handle: WorkflowHandle, _sha: string): Promise<boolean> {
+  const d = await handle.describe();
+  // A start we just made has a start time within the last few seconds and no history beyond the first tasks.
+  return Date.now() - d.startTime.getTime() < 15_000 && (d.historyLength ?? 0) <= 12;
+}

@@ -1,0 +1,88 @@
+/**
+ * Builds the pipeline's workers for one process: the main queue (workflows, zip and Orthanc I/O
+ * activities) and the inference queue (classifyInstance, CPU-bound, bounded to the cores).
+ * Used by src/worker.ts and by the tests, so both run exactly the same wiring.
+ */
+import os from 'node:os';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from './activities';
+import type { PipelineConfig } from './config';
+import { loadClassifier } from './inference';
+import { OrthancClient } from './orthanc/client';
+import { zipLimitsFromEnv } from './zip';
+
+export type WorkerRole = 'all' | 'io' | 'inference';
+
+export interface PipelineWorkerOptions {
+  config: PipelineConfig;
+  role?: WorkerRole;
+  connection?: NativeConnection;
+  /** Pre-built workflow bundle (tests bundle once); default: bundle src/workflows at start. */
+  workflowBundle?: WorkflowBundle;
+  /** Concurrent I/O activities (uploads, SR stores). Orthanc's store saturates at ~4 in flight. */
+  maxConcurrentIo?: number;
+  /** Concurrent classify activities. Each ONNX run already uses every core (intra-op threads). */
+  maxConcurrentInference?: number;
+  intraOpThreads?: number;
+}
+
+export interface PipelineWorkers {
+  workers: Worker[];
+  connection: NativeConnection;
+  /** Run until shutdown() (or a fatal error). */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promise<PipelineWorkers> {
+  const { config } = opts;
+  const role = opts.role ?? 'all';
+  const ownConnection = !opts.connection;
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const orthanc = new OrthancClient(config.orthanc);
+  const cores = os.availableParallelism();
+  // Load and validate the model before taking any work: a bad manifest stops the worker at start.
+  const classifier =
+    role === 'io' ? undefined : await loadClassifier(config.modelDir, { intraOpThreads: opts.intraOpThreads ?? cores });
+  const activities = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
+  const { classifyInstance, ...ioActivities } = activities;
+
+  const workers: Worker[] = [];
+  if (role !== 'inference') {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+        activities: ioActivities,
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? 8,
+      }),
+    );
+  }
+  if (role !== 'io') {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.inferenceTaskQueue,
+        activities: { classifyInstance },
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(1, Math.ceil(cores / 2)),
+      }),
+    );
+  }
+  return {
+    workers,
+    connection,
+    async run() {
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        if (ownConnection) await connection.close();
+      }
+    },
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

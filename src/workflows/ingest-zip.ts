@@ -1,0 +1,188 @@
+/**
+ * One workflow per zip. Lists the zip (through activities), then runs one ProcessInstanceWorkflow
+ * child per entry with a bounded sliding window, and continues-as-new every N entries so that the
+ * history stays far below Temporal's limits whatever the zip size. The result accounts for every
+ * entry exactly once: done, failed (typed reason) or skipped (reason).
+ */
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  executeChild,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PipelineActivities } from '../activities';
+import { NON_RETRYABLE_TYPES } from '../errors';
+import { statusForType } from './outcome-types';
+import { processInstanceWorkflow } from './process-instance';
+import { progressQuery } from './queries';
+import * as SA from './search-attributes';
+import type { Counts, EntryOutcome, IngestInput, IngestProgress, IngestResult, IngestState, ZipEntryRef } from './types';
+
+export const DEFAULT_WINDOW = 16;
+export const DEFAULT_CONTINUE_AS_NEW_EVERY = 500;
+export const DEFAULT_PAGE_SIZE = 250;
+/** Problems kept in workflow state (and the query); the complete list is in visibility (CLI `failures`). */
+export const MAX_RECENT_PROBLEMS = 200;
+
+const { inspectZip, listZipEntries } = proxyActivities<PipelineActivities>({
+  // Hashing a 2 GB zip takes a few seconds; heartbeats show the activity is alive.
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  scheduleToCloseTimeout: '2 hours',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+});
+
+export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResult> {
+  const info = workflowInfo();
+  const ingestId = info.workflowId;
+  const opts = input.options ?? {};
+  const window = Math.max(1, opts.window ?? DEFAULT_WINDOW);
+  const perRun = Math.max(1, opts.continueAsNewEvery ?? DEFAULT_CONTINUE_AS_NEW_EVERY);
+  const pageSize = Math.max(1, opts.pageSize ?? DEFAULT_PAGE_SIZE);
+  const carry = input.carry;
+
+  let state: IngestState = carry ? 'running' : 'listing';
+  const counts: Counts = carry ? { ...carry.counts } : { total: 0, done: 0, failed: 0, skipped: 0 };
+  let recentProblems: EntryOutcome[] = carry ? [...carry.recentProblems] : [];
+  let problemsDropped = carry?.problemsDropped ?? 0;
+  const runs = (carry?.runs ?? 0) + 1;
+  const startedAt = carry?.startedAt ?? new Date(Date.now()).toISOString();
+  let updatedAt = new Date(Date.now()).toISOString();
+  let inFlight = 0;
+  let sinceUpsert = 0;
+
+  const progress = (): IngestProgress => ({
+    ingestId, zipName: input.zipName, zipSha256: input.zipSha256, state, counts: { ...counts }, inFlight, runs,
+    startedAt, updatedAt, recentProblems, problemsDropped, retryOf: opts.retryOf,
+  });
+  setHandler(progressQuery, progress);
+
+  const publish = (): void => {
+    sinceUpsert = 0;
+    upsertSearchAttributes([
+      { key: SA.STATE, value: state },
+      { key: SA.TOTAL, value: counts.total },
+      { key: SA.DONE, value: counts.done },
+      { key: SA.FAILED, value: counts.failed },
+    ]);
+    const c = counts;
+    setCurrentDetails(
+      `**${state}** \`${input.zipName}\`: ${c.done + c.failed + c.skipped}/${c.total} accounted ` +
+        `(${c.done} done, ${c.failed} failed, ${c.skipped} skipped), ${inFlight} in flight, run ${runs}`,
+    );
+  };
+
+  if (!carry) {
+    upsertSearchAttributes([
+      { key: SA.ZIP_NAME, value: input.zipName },
+      { key: SA.ZIP_SHA256, value: input.zipSha256 },
+      ...(opts.retryOf ? [{ key: SA.RETRY_OF, value: opts.retryOf }] : []),
+    ]);
+    publish();
+  }
+
+  let fileEntryCount: number;
+  if (carry) {
+    fileEntryCount = carry.fileEntryCount;
+  } else {
+    try {
+      const listing = await inspectZip({ zipPath: input.zipPath, expectedSha256: input.zipSha256, limits: opts.limits });
+      fileEntryCount = listing.fileEntryCount;
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
+        state = 'rejected';
+        publish();
+        setCurrentDetails(`**rejected** \`${input.zipName}\`: ${err.cause.message}`);
+        throw ApplicationFailure.nonRetryable(err.cause.message, err.cause.type ?? 'ZipRejected');
+      }
+      throw err;
+    }
+    counts.total = opts.onlyEntries ? opts.onlyEntries.length : fileEntryCount;
+  }
+  state = 'running';
+  publish();
+
+  const record = (outcome: EntryOutcome): void => {
+    counts[outcome.status] += 1;
+    if (outcome.status !== 'done') {
+      recentProblems.push(outcome);
+      if (recentProblems.length > MAX_RECENT_PROBLEMS) {
+        problemsDropped += recentProblems.length - MAX_RECENT_PROBLEMS;
+        recentProblems = recentProblems.slice(-MAX_RECENT_PROBLEMS);
+      }
+    }
+    updatedAt = new Date(Date.now()).toISOString();
+    if (++sinceUpsert >= 25) publish();
+  };
+
+  const runChild = async (entry: ZipEntryRef): Promise<void> => {
+    try {
+      record(
+        await executeChild(processInstanceWorkflow, {
+          workflowId: `${ingestId}/${entry.index}`,
+          args: [{ entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue }],
+          staticSummary: `${input.zipName} #${entry.index}: ${entry.name}`,
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          typedSearchAttributes: [
+            { key: SA.ENTRY_NAME, value: entry.name.slice(0, 250) },
+            { key: SA.ZIP_SHA256, value: input.zipSha256 },
+            { key: SA.STATE, value: 'processing' },
+          ],
+        }),
+      );
+    } catch (err) {
+      record({ index: entry.index, name: entry.name, ...failureOf(err) });
+    }
+  };
+
+  // Entries handled by this run: [offset, end). `onlyEntries` (retry) indexes into a given list.
+  const total = counts.total;
+  let offset = carry?.nextOffset ?? 0;
+  const runEnd = Math.min(total, offset + perRun);
+  while (offset < runEnd) {
+    const limit = Math.min(pageSize, runEnd - offset);
+    const indexes = opts.onlyEntries ? opts.onlyEntries.slice(offset, offset + limit) : undefined;
+    const page = await listZipEntries({
+      zipPath: input.zipPath, zipSha256: input.zipSha256, limits: opts.limits, offset, limit, indexes,
+    });
+    if (page.length === 0) throw ApplicationFailure.nonRetryable(`The zip listed no entries at ${offset}: it changed since the ingest started`, 'ZipRejected');
+    for (const entry of page) {
+      await condition(() => inFlight < window);
+      inFlight++;
+      void runChild(entry).finally(() => {
+        inFlight--;
+      });
+    }
+    offset += page.length;
+  }
+  // Drain before continue-as-new: children must report to the run that started them.
+  await condition(() => inFlight === 0);
+
+  if (offset < total) {
+    await continueAsNew<typeof ingestZipWorkflow>({
+      ...input,
+      carry: { nextOffset: offset, counts, recentProblems, problemsDropped, runs, startedAt, fileEntryCount },
+    });
+  }
+
+  state = 'completed';
+  publish();
+  return { ...progress(), finishedAt: new Date(Date.now()).toISOString() };
+}
+
+function failureOf(err: unknown): { status: 'failed' | 'skipped'; reason: { type: string; message: string } } {
+  if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? 'Error';
+    return { status: statusForType(type), reason: { type, message: err.cause.message } };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: 'failed', reason: { type: 'ChildWorkflowFailed', message } };
+}

@@ -1,0 +1,170 @@
+/**
+ * Payload types shared by workflows, activities and the CLI. Pure types only: this module is
+ * bundled into the deterministic workflow sandbox. Payloads carry references (zip path + entry
+ * index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
+ */
+
+export type EntryStatus = 'done' | 'failed' | 'skipped';
+
+/** Where one DICOM file lives: the claim check every activity redeems itself. */
+export interface ZipEntryRef {
+  zipPath: string;
+  zipSha256: string;
+  index: number;
+  name: string;
+  size: number;
+  compressedSize: number;
+  crc32: number;
+  /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
+  problem?: { type: string; message: string };
+}
+
+/** Optional overrides of the worker's zip limits (tests use small ones). */
+export interface ZipLimitOverrides {
+  maxEntries?: number;
+  maxEntryBytes?: number;
+  maxTotalUncompressedBytes?: number;
+  maxCompressionRatio?: number;
+  maxZipBytes?: number;
+}
+
+export interface IngestOptions {
+  /** Children in flight at once (sliding window). Default 16. */
+  window?: number;
+  /** Entries handled per workflow run before continue-as-new. Default 500. */
+  continueAsNewEvery?: number;
+  /** Entries fetched per listing activity. Default 250. */
+  pageSize?: number;
+  /** Only these entry indexes (retry of failures). */
+  onlyEntries?: number[];
+  /** Workflow ID of the ingest this one retries. */
+  retryOf?: string;
+  limits?: ZipLimitOverrides;
+  /** Task queue for the CPU-bound classify activity (defaults to the worker's inference queue). */
+  inferenceTaskQueue?: string;
+}
+
+export interface Counts {
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface EntryOutcome {
+  index: number;
+  name: string;
+  status: EntryStatus;
+  /** Failure or skip type (stable string) and a message an operator can act on. */
+  reason?: { type: string; message: string };
+  /** Present when done. */
+  sopInstanceUid?: string;
+  studyInstanceUid?: string;
+  orthancId?: string;
+  reportSopInstanceUid?: string;
+  topFindings?: { label: string; probability: number; positive: boolean }[];
+  alreadyStored?: boolean;
+}
+
+/** Carried across continue-as-new. */
+export interface IngestProgressState {
+  nextOffset: number;
+  counts: Counts;
+  /** Most recent failures/skips (bounded; the full list is in visibility, see `failures`). */
+  recentProblems: EntryOutcome[];
+  problemsDropped: number;
+  runs: number;
+  startedAt: string;
+}
+
+export interface IngestInput {
+  zipPath: string;
+  zipSha256: string;
+  zipName: string;
+  options?: IngestOptions;
+  /** Internal: state carried over by continue-as-new. */
+  carry?: IngestProgressState & { fileEntryCount: number; retryQueue?: number[] };
+}
+
+export type IngestState = 'listing' | 'running' | 'completed' | 'rejected';
+
+export interface IngestProgress {
+  ingestId: string;
+  zipName: string;
+  zipSha256: string;
+  state: IngestState;
+  counts: Counts;
+  inFlight: number;
+  runs: number;
+  startedAt: string;
+  updatedAt: string;
+  recentProblems: EntryOutcome[];
+  problemsDropped: number;
+  retryOf?: string;
+}
+
+export interface IngestResult extends IngestProgress {
+  finishedAt: string;
+}
+
+export interface InstanceInput {
+  entry: ZipEntryRef;
+  limits?: ZipLimitOverrides;
+  inferenceTaskQueue?: string;
+}
+
+// ---- activity payloads ----
+
+export type Eligibility = { classify: true } | { classify: false; type: string; message: string };
+
+export interface UploadOutput {
+  orthancId: string;
+  alreadyStored: boolean;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  modality: string;
+  eligibility: Eligibility;
+}
+
+export interface FindingScore {
+  label: string;
+  probability: number;
+  threshold: number;
+  positive: boolean;
+}
+
+export interface ModelIdentity {
+  id: string;
+  version: string;
+  name: string;
+  manufacturer: string;
+  diagnostic: boolean;
+  intendedUse: string;
+}
+
+export interface ClassifyOutput {
+  model: ModelIdentity;
+  findings: FindingScore[];
+  timingsMs: Record<string, number>;
+}
+
+export interface StoreReportInput {
+  orthancId: string;
+  sourceSopInstanceUid: string;
+  classification: ClassifyOutput;
+}
+
+export interface StoreReportOutput {
+  reportSopInstanceUid: string;
+  reportOrthancId: string;
+  alreadyStored: boolean;
+}
+
+export interface ZipListing {
+  zipSha256: string;
+  fileEntryCount: number;
+  directoryCount: number;
+  sizeBytes: number;
+}
