@@ -1,0 +1,233 @@
+/**
+ * buildReport: the whole SR document (IOD modules + TID 1500 content tree) as Part-10 bytes.
+ *
+ * SOP class: Comprehensive 3D SR (1.2.840.10008.5.1.4.1.1.88.34), because IHE AI Results (AIR) requires its
+ * Evidence Creators to encode results in that IOD; the TID 1500 tree we write uses no 3D coordinates, so switching
+ * to Comprehensive SR (88.33) for an archive that does not accept 88.34 is a one-constant change (SOP_CLASS).
+ *
+ * The output is a pure function of the input (no clock, no random UIDs), so the same input gives the same bytes:
+ * retried activities are idempotent in Orthanc, and test/fixtures/sr/expected pins the output.
+ */
+import dcmjs from 'dcmjs';
+import { ReportBuildError } from '../../errors';
+import { LOCAL_SCHEME } from '../codes';
+import {
+  deriveDeviceObserverUid,
+  deriveReportUids,
+  deriveTrackingUid,
+  IMPLEMENTATION_CLASS_UID,
+  IMPLEMENTATION_VERSION_NAME,
+  SOP_CLASS,
+  TRANSFER_SYNTAX_EXPLICIT_VR_LITTLE_ENDIAN,
+} from '../uids';
+import { TemplateViolation, type ContentItem } from './content';
+import type { SourceImage } from './source-image';
+import { measurementGroup, type LabelFinding } from './tid1501-measurement-group';
+import { measurementReport } from './tid1500-measurement-report';
+
+export interface ReportAlgorithm {
+  name: string;
+  version: string;
+  manufacturer: string;
+  modelId: string;
+  /** From the model manifest. false puts NOT DIAGNOSTIC into the series description and the report text. */
+  diagnostic: boolean;
+  intendedUse: string;
+}
+
+export interface BuildReportInput {
+  source: SourceImage;
+  algorithm: ReportAlgorithm;
+  findings: LabelFinding[];
+  createdAt: Date;
+  /**
+   * All labels the model can report (its manifest). When given and some are missing from `findings`, the
+   * document says CompletionFlag PARTIAL; otherwise COMPLETE.
+   */
+  expectedLabels?: readonly string[];
+}
+
+/** SR series number: fixed and high so AI series sort after acquired ones in viewers. */
+export const REPORT_SERIES_NUMBER = 9001;
+const SERIES_DESCRIPTION_MAX = 64;
+const NOT_DIAGNOSTIC = 'NOT DIAGNOSTIC';
+
+export function seriesDescription(algorithm: Pick<ReportAlgorithm, 'name' | 'version' | 'diagnostic'>): string {
+  const suffix = algorithm.diagnostic ? '' : ` ${NOT_DIAGNOSTIC}`;
+  const body = `AI ${algorithm.name} ${algorithm.version}`;
+  // Truncate the model name, never the NOT DIAGNOSTIC warning.
+  return body.slice(0, SERIES_DESCRIPTION_MAX - suffix.length).trimEnd() + suffix;
+}
+
+/** The report's TEXT statements (TID 1500 Qualitative Evaluations). */
+export function reportStatements(algorithm: ReportAlgorithm): string[] {
+  const out = [
+    `Machine-generated result of the algorithm ${algorithm.name} version ${algorithm.version} ` +
+      `(${algorithm.manufacturer}, model id ${algorithm.modelId}). It has not been reviewed by a person.`,
+  ];
+  if (!algorithm.diagnostic) {
+    out.push(`${NOT_DIAGNOSTIC}: this model is not approved for diagnostic use. Do not use this result for patient care.`);
+  }
+  out.push(`Intended use: ${algorithm.intendedUse}`);
+  return out;
+}
+
+function dicomDate(d: Date): string {
+  return d.toISOString().slice(0, 10).replace(/-/g, '');
+}
+function dicomTime(d: Date): string {
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  return `${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}.${iso.slice(20, 23)}`;
+}
+
+function usesLocalScheme(item: ContentItem): boolean {
+  const codes = [...(item.ConceptNameCodeSequence ?? []), ...(item.ConceptCodeSequence ?? [])];
+  if (codes.some((c) => c.CodingSchemeDesignator === LOCAL_SCHEME.designator)) return true;
+  return (item.ContentSequence ?? []).some(usesLocalScheme);
+}
+
+function hasNonAscii(values: string[]): boolean {
+  return values.some((v) => /[^\x20-\x7e]/.test(v));
+}
+
+function validateInput(input: BuildReportInput): void {
+  const { algorithm, findings, createdAt } = input;
+  if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
+    throw new TemplateViolation('SR Document General module', 'Content Date/Time', 'createdAt is not a valid date');
+  }
+  for (const field of ['name', 'version', 'manufacturer', 'modelId', 'intendedUse'] as const) {
+    if (typeof algorithm[field] !== 'string' || algorithm[field].trim() === '') {
+      throw new TemplateViolation('TID 1004/4019', 'algorithm identification', `the model manifest's ${field} is empty`);
+    }
+  }
+  if (typeof algorithm.diagnostic !== 'boolean') {
+    throw new TemplateViolation('TID 1500', 'row 12 (Qualitative Evaluations)', 'the manifest does not say whether the model is diagnostic');
+  }
+  const seen = new Set<string>();
+  for (const f of findings) {
+    if (seen.has(f.label)) throw new TemplateViolation('TID 1501', 'row 2 (Tracking Identifier)', `label '${f.label}' is reported twice`);
+    seen.add(f.label);
+  }
+}
+
+/** The naturalized dataset (exported for tests that inspect attributes without re-parsing bytes). */
+export function buildReportDataset(input: BuildReportInput): Record<string, unknown> {
+  validateInput(input);
+  const { source, algorithm, findings, createdAt } = input;
+  const uids = deriveReportUids(source.instance.sopInstanceUid, algorithm.modelId, algorithm.version);
+  const sourceRef = { sopClassUid: source.instance.sopClassUid, sopInstanceUid: source.instance.sopInstanceUid };
+  const algorithmId = { name: algorithm.name, version: algorithm.version, parameters: [`model id=${algorithm.modelId}`] };
+  const groups = findings.map((finding) =>
+    measurementGroup({ finding, trackingUid: deriveTrackingUid(uids.sopInstanceUid, finding.label), algorithm: algorithmId, source: sourceRef }),
+  );
+  const root = measurementReport({
+    device: {
+      uid: deriveDeviceObserverUid(algorithm.modelId, algorithm.version),
+      name: `${algorithm.name} ${algorithm.version}`,
+      manufacturer: algorithm.manufacturer,
+      modelName: algorithm.name,
+    },
+    source: sourceRef,
+    groups,
+    statements: reportStatements(algorithm),
+  });
+  const reported = new Set(findings.map((f) => f.label));
+  const complete = (input.expectedLabels ?? []).every((l) => reported.has(l));
+  const date = dicomDate(createdAt);
+  const time = dicomTime(createdAt);
+  const p = source.patient;
+  const s = source.study;
+
+  const ds: Record<string, unknown> = {
+    // SOP Common
+    SOPClassUID: SOP_CLASS.comprehensive3dSr,
+    SOPInstanceUID: uids.sopInstanceUid,
+    InstanceCreationDate: date,
+    InstanceCreationTime: time,
+    TimezoneOffsetFromUTC: '+0000',
+    // Patient (copied so the report files with the image)
+    PatientName: p.name,
+    PatientID: p.id,
+    ...(p.issuerOfPatientId !== undefined ? { IssuerOfPatientID: p.issuerOfPatientId } : {}),
+    PatientBirthDate: p.birthDate,
+    PatientSex: p.sex,
+    // General Study (copied)
+    StudyInstanceUID: s.instanceUid,
+    StudyDate: s.date,
+    StudyTime: s.time,
+    ReferringPhysicianName: s.referringPhysicianName,
+    StudyID: s.id,
+    AccessionNumber: s.accessionNumber,
+    ...(s.description !== undefined ? { StudyDescription: s.description } : {}),
+    // SR Document Series (our own)
+    Modality: 'SR',
+    SeriesInstanceUID: uids.seriesInstanceUid,
+    SeriesNumber: REPORT_SERIES_NUMBER,
+    SeriesDate: date,
+    SeriesTime: time,
+    SeriesDescription: seriesDescription(algorithm),
+    ReferencedPerformedProcedureStepSequence: [],
+    // General Equipment: the algorithm is the equipment that made this object
+    Manufacturer: algorithm.manufacturer,
+    ManufacturerModelName: algorithm.name,
+    SoftwareVersions: [algorithm.version, IMPLEMENTATION_VERSION_NAME],
+    // SR Document General
+    InstanceNumber: 1,
+    ContentDate: date,
+    ContentTime: time,
+    CompletionFlag: complete ? 'COMPLETE' : 'PARTIAL',
+    VerificationFlag: 'UNVERIFIED',
+    PerformedProcedureCodeSequence: [],
+    CurrentRequestedProcedureEvidenceSequence: [
+      {
+        StudyInstanceUID: s.instanceUid,
+        ReferencedSeriesSequence: [
+          {
+            SeriesInstanceUID: source.series.instanceUid,
+            ReferencedSOPSequence: [{ ReferencedSOPClassUID: sourceRef.sopClassUid, ReferencedSOPInstanceUID: sourceRef.sopInstanceUid }],
+          },
+        ],
+      },
+    ],
+    // SR Document Content (root content item)
+    ...root,
+  };
+  if (usesLocalScheme(root)) {
+    ds.CodingSchemeIdentificationSequence = [
+      {
+        CodingSchemeDesignator: LOCAL_SCHEME.designator,
+        CodingSchemeName: LOCAL_SCHEME.name,
+        CodingSchemeVersion: LOCAL_SCHEME.version,
+        CodingSchemeResponsibleOrganization: LOCAL_SCHEME.responsibleOrganization,
+      },
+    ];
+  }
+  const strings = [p.name, p.id, p.issuerOfPatientId ?? '', s.referringPhysicianName, s.description ?? '', s.id, s.accessionNumber, JSON.stringify(root)];
+  if (hasNonAscii(strings)) ds.SpecificCharacterSet = 'ISO_IR 192';
+  return ds;
+}
+
+/** Part-10 bytes of the report. Throws ReportBuildError (non-retryable) naming the template row at fault. */
+export function buildReport(input: BuildReportInput): Buffer {
+  let ds: Record<string, unknown>;
+  try {
+    ds = buildReportDataset(input);
+  } catch (err) {
+    if (err instanceof TemplateViolation || err instanceof RangeError || err instanceof TypeError) {
+      throw new ReportBuildError(`Cannot build the AI report for image ${input.source?.instance?.sopInstanceUid ?? '?'}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  const { DicomDict, DicomMetaDictionary } = dcmjs.data;
+  const meta = DicomMetaDictionary.denaturalizeDataset({
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: ds.SOPClassUID,
+    MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
+    TransferSyntaxUID: TRANSFER_SYNTAX_EXPLICIT_VR_LITTLE_ENDIAN,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+  });
+  const dict = new DicomDict(meta);
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
+  return Buffer.from(dict.write());
+}

@@ -1,0 +1,78 @@
+/**
+ * The patient / study / series / instance attributes of the analysed image that the SR must repeat so it files
+ * in the same study. Read from Orthanc's `/instances/{id}/simplified-tags` inside the activity, so no patient
+ * data ever travels through Temporal's history.
+ */
+import type { SimplifiedTags } from '../../orthanc/client';
+import { ReportBuildError } from '../../errors';
+import { isValidUid } from '../uids';
+
+export interface SourceImage {
+  patient: {
+    name: string;
+    id: string;
+    issuerOfPatientId?: string;
+    birthDate: string;
+    sex: string;
+  };
+  study: {
+    instanceUid: string;
+    date: string;
+    time: string;
+    id: string;
+    accessionNumber: string;
+    referringPhysicianName: string;
+    description?: string;
+  };
+  series: { instanceUid: string; modality: string };
+  instance: { sopClassUid: string; sopInstanceUid: string };
+}
+
+function str(tags: SimplifiedTags, keyword: string): string {
+  const v = tags[keyword];
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/** Values that do not parse as DA/TM/CS are dropped (Type 2 allows empty) rather than copied into an invalid SR. */
+function dateOrEmpty(v: string): string {
+  return /^\d{8}$/.test(v) ? v : '';
+}
+function timeOrEmpty(v: string): string {
+  return /^\d{2}(\d{2}(\d{2}(\.\d{1,6})?)?)?$/.test(v) ? v : '';
+}
+function sexOrEmpty(v: string): string {
+  return ['M', 'F', 'O'].includes(v) ? v : '';
+}
+
+function requireUid(tags: SimplifiedTags, keyword: string): string {
+  const v = str(tags, keyword);
+  if (!isValidUid(v)) {
+    throw new ReportBuildError(`The source image has no valid ${keyword} ('${v}'), so no report can be filed with it; check the image's header`);
+  }
+  return v;
+}
+
+export function sourceImageFromTags(tags: SimplifiedTags): SourceImage {
+  const issuer = str(tags, 'IssuerOfPatientID');
+  const description = str(tags, 'StudyDescription');
+  return {
+    patient: {
+      name: str(tags, 'PatientName'),
+      id: str(tags, 'PatientID'),
+      ...(issuer !== '' ? { issuerOfPatientId: issuer } : {}),
+      birthDate: dateOrEmpty(str(tags, 'PatientBirthDate')),
+      sex: sexOrEmpty(str(tags, 'PatientSex')),
+    },
+    study: {
+      instanceUid: requireUid(tags, 'StudyInstanceUID'),
+      date: dateOrEmpty(str(tags, 'StudyDate')),
+      time: timeOrEmpty(str(tags, 'StudyTime')),
+      id: str(tags, 'StudyID'),
+      accessionNumber: str(tags, 'AccessionNumber'),
+      referringPhysicianName: str(tags, 'ReferringPhysicianName'),
+      ...(description !== '' ? { description } : {}),
+    },
+    series: { instanceUid: requireUid(tags, 'SeriesInstanceUID'), modality: str(tags, 'Modality') },
+    instance: { sopClassUid: requireUid(tags, 'SOPClassUID'), sopInstanceUid: requireUid(tags, 'SOPInstanceUID') },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * TID 1501 Measurement and Qualitative Evaluation Group, one per classifier label, image-level (no region):
+ *   row 2  Tracking Identifier = the label exactly as the model's manifest spells it (read back by src/report)
+ *   row 3  Tracking Unique Identifier
+ *   row 5  Finding = the label's concept (codes.ts)
+ *   row 6  TID 4019 Algorithm Identification, with the decision threshold as a parameter
+ *   row 10 TID 300 Measurement: Certainty of Finding = probability, INFERRED FROM the source image;
+ *          Threshold Value = the model's decision threshold for this label
+ *   row 11 Qualitative evaluation: <finding concept> = Present / Absent (CID 241), the thresholded decision
+ */
+import {
+  ABSENT,
+  CERTAINTY_OF_FINDING,
+  codeForLabel,
+  FINDING,
+  MEASUREMENT_GROUP,
+  PRESENT,
+  SOURCE_OF_MEASUREMENT,
+  THRESHOLD_VALUE,
+  TRACKING_IDENTIFIER,
+  TRACKING_UNIQUE_IDENTIFIER,
+  UNIT_PROBABILITY,
+  type Code,
+} from '../codes';
+import { codeValue, container, formatDecimalString, image, num, TemplateViolation, text, uidref, type ContentItem } from './content';
+import { algorithmIdentification, type AlgorithmIdentification } from './tid4019-algorithm';
+import type { ImageReference } from './tid1600-image-library';
+
+export interface LabelFinding {
+  label: string;
+  probability: number;
+  threshold: number;
+  positive: boolean;
+}
+
+function checkUnitInterval(row: string, what: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new TemplateViolation('TID 1501', row, `${what} must be a number from 0 to 1, got ${String(v)}`);
+  }
+}
+
+export function measurementGroup(input: {
+  finding: LabelFinding;
+  trackingUid: string;
+  algorithm: AlgorithmIdentification;
+  source: ImageReference;
+}): ContentItem {
+  const { finding, trackingUid, algorithm, source } = input;
+  if (finding.label.trim() === '') throw new TemplateViolation('TID 1501', 'row 2 (Tracking Identifier)', 'the label is empty');
+  const where = `for label '${finding.label}'`;
+  checkUnitInterval('row 10 (Measurement)', `the probability ${where}`, finding.probability);
+  checkUnitInterval('row 10 (Measurement)', `the decision threshold ${where}`, finding.threshold);
+  if (typeof finding.positive !== 'boolean') {
+    throw new TemplateViolation('TID 1501', 'row 11 (Qualitative Evaluation)', `the positive/negative result ${where} is missing`);
+  }
+  // A decision that contradicts its own probability and threshold would mislead a reader: refuse it.
+  // Equality is accepted either way (models differ on >= versus >).
+  if ((finding.positive && finding.probability < finding.threshold) || (!finding.positive && finding.probability > finding.threshold)) {
+    throw new TemplateViolation(
+      'TID 1501',
+      'row 11 (Qualitative Evaluation)',
+      `${where} the result is ${finding.positive ? 'positive' : 'negative'} but the probability ${finding.probability} is ` +
+        `${finding.positive ? 'below' : 'above'} the threshold ${finding.threshold}`,
+    );
+  }
+  let concept: Code;
+  try {
+    concept = codeForLabel(finding.label);
+  } catch (err) {
+    throw new TemplateViolation('TID 1501', 'row 5 (Finding)', (err as Error).message);
+  }
+  const params = [...(algorithm.parameters ?? []), `decision threshold=${formatDecimalString(finding.threshold)}`];
+  return container(
+    'CONTAINS',
+    MEASUREMENT_GROUP,
+    [
+      text('HAS OBS CONTEXT', TRACKING_IDENTIFIER, finding.label),
+      uidref('HAS OBS CONTEXT', TRACKING_UNIQUE_IDENTIFIER, trackingUid),
+      codeValue('CONTAINS', FINDING, concept),
+      ...algorithmIdentification({ ...algorithm, parameters: params }),
+      num('CONTAINS', CERTAINTY_OF_FINDING, finding.probability, UNIT_PROBABILITY, [
+        image('INFERRED FROM', SOURCE_OF_MEASUREMENT, source.sopClassUid, source.sopInstanceUid),
+      ]),
+      num('CONTAINS', THRESHOLD_VALUE, finding.threshold, UNIT_PROBABILITY),
+      codeValue('CONTAINS', concept, finding.positive ? PRESENT : ABSENT),
+    ],
+    '1501',
+  );
+}
