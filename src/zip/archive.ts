@@ -1,0 +1,418 @@
+/**
+ * A random-access view of one zip file: the central directory parsed once (with adm-zip's header classes),
+ * entries read one at a time from an open file descriptor and inflated with node's zlib.
+ *
+ * Memory is the central directory (about 100 bytes per entry) plus the entry being read; the archive itself
+ * is never loaded, so a 50 GB zip costs the same as a 5 MB one. Whole-archive problems (not a zip,
+ * truncated, encrypted, split, empty, too many entries) throw ZipRejectedError here, so every caller
+ * (inspect, list, read) enforces them.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { EntryUnreadableError, ZipMissingError, ZipRejectedError } from '../errors';
+import { Zip, admCrc32, decodeName, newEntryParser, newMainHeader, type AdmMainHeader } from './admzip-internals';
+import type { ZipLimits } from './limits';
+
+/** One record of the central directory, files and folders alike. */
+export interface CentralEntry {
+  /** Position in the central directory: the entry's identity for the whole pipeline. */
+  readonly index: number;
+  /** Name as adm-zip decodes it (UTF-8). */
+  readonly name: string;
+  readonly isDirectory: boolean;
+  readonly flags: number;
+  readonly method: number;
+  readonly crc32: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly localHeaderOffset: number;
+  /** Index of an earlier entry with byte-identical name, when this is a repeat. */
+  readonly duplicateOf?: number;
+}
+
+/** Where the file stood when it was opened; any change means a different archive. */
+export interface FileIdentity {
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+}
+
+export interface ZipArchive {
+  readonly identity: FileIdentity;
+  /** All central-directory records in order. */
+  readonly entries: readonly CentralEntry[];
+  /** File records only (no folders), in central-directory order. */
+  readonly files: readonly CentralEntry[];
+  readonly directoryCount: number;
+  readonly totalUncompressedBytes: number;
+  /** First byte of the central directory: entry data must end before it. */
+  readonly centralDirectoryOffset: number;
+  /** Estimated heap cost of keeping this archive open, for the cache's byte budget. */
+  readonly memoryBytes: number;
+  readonly handle: fs.FileHandle;
+}
+
+/** Bytes fed to zlib per read: large enough for throughput, small enough to stop a bomb early. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+/** Output chunk of the inflater: the most a bomb can overshoot the cap by before we stop it. */
+export const INFLATE_CHUNK_BYTES = 64 * 1024;
+/** zip64 end-of-central-directory locator: signature, disk, 8-byte offset, disk count. */
+const ZIP64_LOCATOR_BYTES = 20;
+const ENCRYPTION_FLAGS = 0x0001 | 0x0040; // traditional ZipCrypto/AES, and PKWARE strong encryption
+const LOCAL_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** What the reader has done, for tests and the benchmark; counts only, no file names. */
+export const readerStats = {
+  archivesParsed: 0,
+  /** Largest number of inflated bytes held at once by one readEntry (checks the bomb cap). */
+  peakInflatedBytes: 0,
+};
+
+const crc32: (data: Buffer, previous?: number) => number =
+  typeof zlib.crc32 === 'function'
+    ? (data, previous) => zlib.crc32(data, previous)
+    : (data, previous) => {
+        if (previous !== undefined) throw new Error('incremental CRC needs node >= 20.15');
+        return admCrc32(data);
+      };
+
+function label(zipPath: string): string {
+  return path.basename(zipPath);
+}
+
+/** Stat the zip, mapping "not there" to the retryable ZipMissing (a share may not be mounted yet). */
+export async function statZip(zipPath: string): Promise<FileIdentity> {
+  let st;
+  try {
+    st = await fs.stat(zipPath);
+  } catch (err) {
+    throw openError(zipPath, err);
+  }
+  if (!st.isFile()) throw new ZipRejectedError(`${zipPath} is not a file (is it a folder?); give the path of the .zip`);
+  return { path: path.resolve(zipPath), sizeBytes: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+}
+
+function openError(zipPath: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new ZipMissingError(`${zipPath} does not exist (yet); check the path, or that the share is mounted`, {
+      cause: err,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new ZipRejectedError(`${zipPath} cannot be read: permission denied for the worker's user`, { cause: err });
+  }
+  return new ZipRejectedError(`${zipPath} cannot be read (${code ?? String(err)})`, { cause: err });
+}
+
+async function readAt(handle: fs.FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/** Limits that can be checked from counts alone; rerun on every cache hit since callers may pass other limits. */
+export function checkArchiveLimits(archive: ZipArchive, limits: ZipLimits): void {
+  const name = label(archive.identity.path);
+  if (archive.identity.sizeBytes > limits.maxZipBytes) {
+    throw new ZipRejectedError(
+      `${name} is ${formatBytes(archive.identity.sizeBytes)}, above this worker's limit of ${formatBytes(limits.maxZipBytes)}` +
+        ' (CXR_ZIP_MAX_ZIP_BYTES); split the study into smaller zips',
+    );
+  }
+  if (archive.entries.length > limits.maxEntries) throw tooManyEntries(name, archive.entries.length, limits);
+  if (archive.totalUncompressedBytes > limits.maxTotalUncompressedBytes) {
+    throw new ZipRejectedError(
+      `${name} declares ${formatBytes(archive.totalUncompressedBytes)} of content, above the limit of ` +
+        `${formatBytes(limits.maxTotalUncompressedBytes)} (CXR_ZIP_MAX_TOTAL_UNCOMPRESSED_BYTES); split it or check it is not a zip bomb`,
+    );
+  }
+}
+
+function tooManyEntries(name: string, count: number, limits: ZipLimits): ZipRejectedError {
+  return new ZipRejectedError(
+    `${name} holds ${count} entries, above the limit of ${limits.maxEntries} (CXR_ZIP_MAX_ENTRIES); split it into smaller zips`,
+  );
+}
+
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+/** Locate and parse the end of central directory (classic or zip64) with adm-zip's MainHeader. */
+async function readMainHeader(
+  handle: fs.FileHandle,
+  identity: FileIdentity,
+): Promise<{ main: AdmMainHeader; endOfCentralDirectory: number }> {
+  const name = label(identity.path);
+  const size = identity.sizeBytes;
+  if (size === 0) throw new ZipRejectedError(`${name} is an empty file (0 bytes), not a zip; copy it again`);
+  const tailLength = Math.min(size, Zip.ENDHDR + 0xffff);
+  const tailStart = size - tailLength;
+  const tail = await readAt(handle, tailStart, tailLength);
+  let eocd = -1;
+  for (let i = tail.length - Zip.ENDHDR; i >= 0; i--) {
+    if (tail[i] === 0x50 && tail.readUInt32LE(i) === Zip.ENDSIG && i + Zip.ENDHDR + tail.readUInt16LE(i + 20) <= tail.length) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) {
+    const head = await readAt(handle, 0, 4);
+    if (head.equals(LOCAL_SIGNATURE)) {
+      throw new ZipRejectedError(
+        `${name} is truncated: it starts like a zip but its end (the central directory) is missing; ` +
+          'the copy or download was probably cut short, copy it again',
+      );
+    }
+    throw new ZipRejectedError(`${name} is not a zip archive (no zip structure found); export the study as a .zip`);
+  }
+  const main = newMainHeader();
+  main.loadFromBinary(tail.subarray(eocd, eocd + Zip.ENDHDR));
+  let endOfCentralDirectory = tailStart + eocd;
+  // zip64: the classic record holds 0xFFFF/0xFFFFFFFF and a locator right before it points at the real one.
+  if (eocd >= ZIP64_LOCATOR_BYTES && tail.readUInt32LE(eocd - ZIP64_LOCATOR_BYTES) === Zip.END64SIG) {
+    const locator = tail.subarray(eocd - ZIP64_LOCATOR_BYTES, eocd);
+    const zip64Offset = Number(locator.readBigUInt64LE(Zip.END64OFF));
+    const record = zip64Offset + Zip.ZIP64HDR <= size ? await readAt(handle, zip64Offset, Zip.ZIP64HDR) : Buffer.alloc(0);
+    if (record.length !== Zip.ZIP64HDR || record.readUInt32LE(0) !== Zip.ZIP64SIG) {
+      throw new ZipRejectedError(`${name} is damaged: its zip64 end record is missing or unreadable; copy it again`);
+    }
+    main.loadFromBinary(record);
+    endOfCentralDirectory = zip64Offset;
+  }
+  if (main.diskEntries !== main.totalEntries) {
+    throw new ZipRejectedError(`${name} is one part of a split (multi-volume) zip; join the parts into one zip first`);
+  }
+  if (main.offset + main.size > endOfCentralDirectory) {
+    throw new ZipRejectedError(
+      `${name} is truncated or damaged: its table of contents points past the end of the file; copy it again`,
+    );
+  }
+  return { main, endOfCentralDirectory };
+}
+
+/**
+ * Open and parse a zip. The caller owns the returned handle (the cache closes it). Throws ZipMissing /
+ * ZipRejected for whole-archive problems; per-entry problems are left to `entryProblem`.
+ */
+export async function openArchive(identity: FileIdentity, limits: ZipLimits): Promise<ZipArchive> {
+  const name = label(identity.path);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(identity.path, 'r');
+  } catch (err) {
+    throw openError(identity.path, err);
+  }
+  try {
+    const archive = await parseArchive(handle, identity, limits);
+    readerStats.archivesParsed++;
+    return archive;
+  } catch (err) {
+    await handle.close();
+    if (err instanceof ZipRejectedError || err instanceof ZipMissingError) throw err;
+    // adm-zip's parsers throw plain Errors ("ADM-ZIP: Invalid CEN header"...): the zip is damaged.
+    throw new ZipRejectedError(`${name} is damaged and cannot be read as a zip (${(err as Error).message}); copy it again`, {
+      cause: err,
+    });
+  }
+}
+
+async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limits: ZipLimits): Promise<ZipArchive> {
+  const name = label(identity.path);
+  if (identity.sizeBytes > limits.maxZipBytes) {
+    throw new ZipRejectedError(
+      `${name} is ${formatBytes(identity.sizeBytes)}, above this worker's limit of ${formatBytes(limits.maxZipBytes)}` +
+        ' (CXR_ZIP_MAX_ZIP_BYTES); split the study into smaller zips',
+    );
+  }
+  const { main } = await readMainHeader(handle, identity);
+  if (main.totalEntries === 0) throw new ZipRejectedError(`${name} is an empty zip (it holds no files)`);
+  // Check the declared count before reading the directory, so a forged count cannot make us allocate.
+  if (main.totalEntries > limits.maxEntries) throw tooManyEntries(name, main.totalEntries, limits);
+  if (main.size < main.totalEntries * Zip.CENHDR) {
+    throw new ZipRejectedError(`${name} is damaged: its table of contents is shorter than its entry count; copy it again`);
+  }
+  const cd = await readAt(handle, main.offset, main.size);
+  if (cd.length !== main.size) throw new ZipRejectedError(`${name} is truncated (table of contents cut short); copy it again`);
+
+  const parser = newEntryParser();
+  const entries: CentralEntry[] = [];
+  const files: CentralEntry[] = [];
+  const firstByName = new Map<string, number>();
+  let directoryCount = 0;
+  let totalUncompressedBytes = 0;
+  let encryptedCount = 0;
+  let p = 0;
+  for (let index = 0; index < main.totalEntries; index++) {
+    if (p + Zip.CENHDR > cd.length || cd.readUInt32LE(p) !== Zip.CENSIG) {
+      throw new ZipRejectedError(`${name} is damaged: entry ${index} of its table of contents is unreadable; copy it again`);
+    }
+    parser.header = cd.subarray(p, p + Zip.CENHDR);
+    const h = parser.header;
+    const nameStart = p + Zip.CENHDR;
+    const extraStart = nameStart + h.fileNameLength;
+    const recordEnd = p + h.centralHeaderSize;
+    if (recordEnd > cd.length) {
+      throw new ZipRejectedError(`${name} is damaged: entry ${index} runs past the table of contents; copy it again`);
+    }
+    const rawName = cd.subarray(nameStart, extraStart);
+    parser.entryName = rawName;
+    // Setting extra (even empty) makes adm-zip apply the zip64 sizes and offset from it.
+    parser.extra = cd.subarray(extraStart, extraStart + h.extraLength);
+    const entryName = decodeName(rawName);
+    const last = rawName.length > 0 ? rawName[rawName.length - 1] : undefined;
+    const isDirectory = last === 0x2f || last === 0x5c;
+    const nameKey = rawName.toString('latin1');
+    const duplicateOf = firstByName.get(nameKey);
+    if (duplicateOf === undefined) firstByName.set(nameKey, index);
+    const entry: CentralEntry = {
+      index,
+      name: entryName,
+      isDirectory,
+      flags: h.flags,
+      method: h.method,
+      crc32: h.crc,
+      compressedSize: h.compressedSize,
+      size: h.size,
+      localHeaderOffset: h.offset,
+      ...(duplicateOf === undefined ? {} : { duplicateOf }),
+    };
+    entries.push(entry);
+    if (isDirectory) {
+      directoryCount++;
+    } else {
+      files.push(entry);
+      totalUncompressedBytes += entry.size;
+      if (entry.flags & ENCRYPTION_FLAGS) encryptedCount++;
+    }
+    p = recordEnd;
+  }
+  if (encryptedCount > 0) {
+    throw new ZipRejectedError(
+      `${name} is password-protected (${encryptedCount} of ${files.length} files are encrypted); ` +
+        'the pipeline cannot read encrypted zips: re-create the zip without a password',
+    );
+  }
+  if (files.length === 0) {
+    throw new ZipRejectedError(`${name} contains only folders (${directoryCount}) and no files; zip the files themselves`);
+  }
+  const archive: ZipArchive = {
+    identity,
+    entries,
+    files,
+    directoryCount,
+    totalUncompressedBytes,
+    centralDirectoryOffset: main.offset,
+    // The parsed records (~10 fields and a name string each) cost about the directory's size again.
+    memoryBytes: cd.length + entries.length * 120,
+    handle,
+  };
+  checkArchiveLimits(archive, limits);
+  return archive;
+}
+
+/**
+ * Read and inflate one file entry. `cap` is the declared size: zlib's output is cut off one byte past it, so
+ * an entry that lies about its size (or a bomb) can never make us hold more than cap + one output chunk.
+ * Callers check the declared size against maxEntryBytes first.
+ */
+export async function readEntryData(archive: ZipArchive, entry: CentralEntry): Promise<Buffer> {
+  const where = `"${entry.name}" in ${label(archive.identity.path)}`;
+  const local = await readAt(archive.handle, entry.localHeaderOffset, Zip.LOCHDR);
+  if (local.length !== Zip.LOCHDR || !local.subarray(0, 4).equals(LOCAL_SIGNATURE)) {
+    throw new EntryUnreadableError(`${where} cannot be read: its local header is missing or damaged`);
+  }
+  const dataStart =
+    entry.localHeaderOffset + Zip.LOCHDR + local.readUInt16LE(Zip.LOCNAM) + local.readUInt16LE(Zip.LOCEXT);
+  if (dataStart + entry.compressedSize > archive.centralDirectoryOffset) {
+    throw new EntryUnreadableError(`${where} cannot be read: its data runs past the end of the zip's content (damaged)`);
+  }
+  let data: Buffer;
+  if (entry.method === Zip.STORED) {
+    if (entry.compressedSize !== entry.size) {
+      throw new EntryUnreadableError(
+        `${where} cannot be read: stored uncompressed but its two declared sizes differ (${entry.compressedSize} vs ${entry.size})`,
+      );
+    }
+    data = await readAt(archive.handle, dataStart, entry.size);
+    readerStats.peakInflatedBytes = Math.max(readerStats.peakInflatedBytes, data.length);
+  } else if (entry.method === Zip.DEFLATED) {
+    data = await inflateBounded(archive.handle, dataStart, entry.compressedSize, entry.size, where);
+  } else {
+    throw new EntryUnreadableError(`${where} uses compression method ${entry.method}, which is not supported; re-zip with standard deflate`);
+  }
+  if (data.length !== entry.size) {
+    throw new EntryUnreadableError(
+      `${where} is damaged: it holds ${data.length} bytes but its header declares ${entry.size}`,
+    );
+  }
+  const actualCrc = crc32(data);
+  if (actualCrc !== entry.crc32) {
+    throw new EntryUnreadableError(`${where} is damaged: its checksum (CRC-32) does not match; copy the zip again`);
+  }
+  return data;
+}
+
+class InflateCapExceeded extends Error {}
+
+async function inflateBounded(
+  handle: fs.FileHandle,
+  start: number,
+  compressedSize: number,
+  declaredSize: number,
+  where: string,
+): Promise<Buffer> {
+  const cap = declaredSize + 1;
+  async function* compressed(): AsyncGenerator<Buffer> {
+    for (let done = 0; done < compressedSize; ) {
+      const chunk = await readAt(handle, start + done, Math.min(READ_CHUNK_BYTES, compressedSize - done));
+      if (chunk.length === 0) return;
+      done += chunk.length;
+      yield chunk;
+    }
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    await pipeline(
+      Readable.from(compressed()),
+      zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }),
+      async (inflated: AsyncIterable<Buffer>) => {
+        for await (const chunk of inflated) {
+          total += chunk.length;
+          readerStats.peakInflatedBytes = Math.max(readerStats.peakInflatedBytes, total);
+          if (total > cap) throw new InflateCapExceeded();
+          chunks.push(chunk);
+        }
+      },
+    );
+  } catch (err) {
+    if (err instanceof InflateCapExceeded) {
+      throw new EntryUnreadableError(
+        `${where} holds more data than its header declares (${declaredSize} bytes): the zip is damaged or forged (zip bomb); ` +
+          'reading stopped',
+      );
+    }
+    throw new EntryUnreadableError(`${where} is damaged: its compressed data cannot be inflated (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}

@@ -1,0 +1,15 @@
+/** Safe, bounded access to the zips the pipeline ingests. */
+export { type ZipLimits, DEFAULT_ZIP_LIMITS, ZIP_LIMIT_ENV, COMPRESSION_RATIO_MIN_BYTES, zipLimitsFromEnv } from './limits';
+export { type ZipInspection, type ZipEntryInfo, inspectZip, listEntries } from './inspect';
+export { type ExpectedEntry, readEntry } from './read';
+export {
+  type EntryProblem,
+  SKIP_DICOMDIR,
+  SKIP_SYSTEM_FILE,
+  MAX_DISPLAY_NAME_CHARS,
+  displayName,
+  unsafeNameReason,
+  problemError,
+} from './entry-checks';
+export { type ArchiveCacheOptions, type ArchiveCacheStats, ArchiveCache, archiveCache } from './cache';
+export { readerStats, INFLATE_CHUNK_BYTES } from './archive';
