@@ -1,0 +1,79 @@
+/**
+ * Test harness: the real Temporal dev server and real Orthanc (started by scripts/services, which
+ * scripts/test runs first), plus the pipeline's own workers in this process on a private task queue.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { loadConfig, type PipelineConfig, PROJECT_ROOT } from '../../src/config';
+import { OrthancClient } from '../../src/orthanc/client';
+import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-worker';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+let runtimeInstalled = false;
+
+/** Keep the SDK's own logs to warnings so test output stays readable. Must run before any connection. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier import in this process.
+  }
+}
+
+/** Bundle the workflows once per test process (the bundler takes a few seconds). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log() {}, trace() {}, debug() {}, info() {},
+  warn(message: string) { console.warn(message); },
+  error(message: string) { console.error(message); },
+};
+
+export interface TestPipeline {
+  env: TestWorkflowEnvironment;
+  config: PipelineConfig;
+  orthanc: OrthancClient;
+  workers: PipelineWorkers;
+  running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function uniqueQueue(prefix: string): string {
+  return `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+export async function startTestPipeline(opts: { taskQueue?: string; modelDir?: string; maxConcurrentIo?: number } = {}): Promise<TestPipeline> {
+  quietRuntime();
+  const config = loadConfig({ taskQueue: opts.taskQueue ?? uniqueQueue('test'), modelDir: opts.modelDir });
+  config.temporal.inferenceTaskQueue = `${config.temporal.taskQueue}-inference`;
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
+  const workers = await createPipelineWorkers({
+    config,
+    connection: env.nativeConnection,
+    workflowBundle: await workflowBundle(),
+    maxConcurrentIo: opts.maxConcurrentIo,
+  });
+  const running = workers.run();
+  return {
+    env,
+    config,
+    orthanc: new OrthancClient(config.orthanc),
+    workers,
+    running,
+    async stop() {
+      workers.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
+}
+
+export const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures');
+export const TEST_OUTPUT = path.join(PROJECT_ROOT, 'test-output');

@@ -1,0 +1,102 @@
+/**
+ * IngestZipWorkflow on the real Temporal dev server with the real activities and real Orthanc:
+ * fan-out, sliding window bound, continue-as-new, exact accounting, idempotent re-submission.
+ * Uses small synthetic radiographs so the workflow mechanics, not pixel sizes, dominate.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import AdmZip from 'adm-zip';
+import { startOrAttachIngest } from '../../../src/cli/start-ingest';
+import type { IngestResult } from '../../../src/workflows/types';
+import { maxConcurrentChildren, runsOf } from '../../helpers/history';
+import { startTestPipeline, TEST_OUTPUT, type TestPipeline } from '../../helpers/pipeline';
+import { syntheticCr, uidFrom } from '../../helpers/synthetic-dicom';
+
+const N_CXR = 36;
+const WINDOW = 3;
+const PER_RUN = 14;
+
+describe('IngestZipWorkflow on the real dev server', () => {
+  let p: TestPipeline;
+  let zipPath: string;
+  const seed = `wf-${Date.now()}`;
+
+  before(async () => {
+    p = await startTestPipeline();
+    fs.mkdirSync(TEST_OUTPUT, { recursive: true });
+    const zip = new AdmZip();
+    for (let i = 0; i < N_CXR; i++) zip.addFile(`study/img${String(i).padStart(3, '0')}.dcm`, syntheticCr({ seed, index: i, studyKey: 'A' }));
+    zip.addFile('study/ct.dcm', syntheticCr({ seed, index: 1000, modality: 'CT' }));
+    zip.addFile('study/knee.dcm', syntheticCr({ seed, index: 1001, bodyPart: 'KNEE' }));
+    zip.addFile('study/header-only.dcm', syntheticCr({ seed, index: 1002, noPixelData: true }));
+    zip.addFile('study/notes.txt', Buffer.from('not a dicom file\n'));
+    zipPath = path.join(TEST_OUTPUT, `${seed}.zip`);
+    zip.writeZip(zipPath);
+  });
+  after(async () => p?.stop());
+
+  let result: IngestResult;
+  let ingestId: string;
+
+  it('accounts for every entry exactly once, with typed reasons', async () => {
+    const s = await startOrAttachIngest(p.env.client, p.config, zipPath, { window: WINDOW, continueAsNewEvery: PER_RUN, pageSize: 5 });
+    assert.equal(s.started, true);
+    ingestId = s.ingestId;
+    result = await s.handle.result();
+    const total = N_CXR + 4;
+    assert.equal(result.counts.total, total);
+    assert.equal(result.counts.done + result.counts.failed + result.counts.skipped, total);
+    assert.deepEqual(result.counts, { total, done: N_CXR, failed: 2, skipped: 2 });
+    const byName = new Map(result.recentProblems.map((o) => [o.name, o]));
+    assert.equal(byName.get('study/ct.dcm')?.reason?.type, 'NotChestXray');
+    assert.equal(byName.get('study/knee.dcm')?.reason?.type, 'NotChestXray');
+    assert.equal(byName.get('study/header-only.dcm')?.reason?.type, 'NoPixelData');
+    assert.equal(byName.get('study/notes.txt')?.reason?.type, 'NotDicom');
+    for (const o of result.recentProblems) assert.ok((o.reason?.message ?? '').length > 10, `reason for ${o.name}`);
+  });
+
+  it('continued as new and never had more children in flight than the window', async () => {
+    const runs = await runsOf(p.env.client, ingestId);
+    assert.ok(runs.length >= Math.ceil((N_CXR + 4) / PER_RUN), `expected several runs, got ${runs.length}`);
+    assert.equal(result.runs, runs.length);
+    for (const history of runs) {
+      const peak = maxConcurrentChildren(history);
+      assert.ok(peak <= WINDOW, `peak ${peak} children in flight > window ${WINDOW}`);
+      assert.ok((history.events?.length ?? 0) < 1000, 'history stays small');
+    }
+    const peaks = runs.map(maxConcurrentChildren);
+    assert.equal(Math.max(...peaks), WINDOW, 'the window is actually used');
+  });
+
+  it('stored each image once and exactly one SR per classified image', async () => {
+    for (let i = 0; i < N_CXR; i++) {
+      const sop = uidFrom(`${seed}/sop/${i}`);
+      assert.equal((await p.orthanc.lookup(sop, 'Instance')).length, 1);
+    }
+    const study = await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study');
+    assert.equal(study.length, 1);
+    const instances = await p.orthanc.getStudyInstances(study[0]);
+    const srs = instances.filter((i) => i.MainDicomTags.SOPInstanceUID && !uidSet(seed).has(i.MainDicomTags.SOPInstanceUID));
+    assert.equal(instances.length, 2 * N_CXR, 'N images + N reports in the study');
+    assert.equal(srs.length, N_CXR);
+  });
+
+  it('re-submitting the same zip attaches to the finished ingest and stores nothing new', async () => {
+    const before = await p.orthanc.getStatistics();
+    const again = await startOrAttachIngest(p.env.client, p.config, zipPath, { window: WINDOW });
+    assert.equal(again.started, false);
+    assert.equal(again.ingestId, ingestId);
+    const r2 = await again.handle.result();
+    assert.deepEqual(r2.counts, result.counts);
+    const afterStats = await p.orthanc.getStatistics();
+    assert.equal(afterStats.CountInstances, before.CountInstances);
+  });
+});
+
+function uidSet(seed: string): Set<string> {
+  const s = new Set<string>();
+  for (let i = 0; i < N_CXR; i++) s.add(uidFrom(`${seed}/sop/${i}`));
+  return s;
+}
