@@ -33,7 +33,15 @@ export interface PipelineConfig {
   dataDir: string;
 }
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root: the nearest folder above this file holding package.json (works from src/ and dist/src/). */
+export const PROJECT_ROOT = findRoot(__dirname);
+
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'orthanc.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start, '..', '..');
+  }
+}
 
 function env(name: string, fallback: string): string {
   const v = process.env[name];

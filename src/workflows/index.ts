@@ -1,3 +1,4 @@
 // Workflow entry point bundled by the worker. Only workflow code may be exported from here.
 export { ingestZipWorkflow } from './ingest-zip';
 export { processInstanceWorkflow } from './process-instance';
+export { healthCheckWorkflow } from './health-check';
