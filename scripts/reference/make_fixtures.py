@@ -52,10 +52,11 @@ ds = pydicom.dcmread(path, force=True)
 if not ds.SOPInstanceUID.endswith('.15'):
     ds.SOPInstanceUID = ds.SOPInstanceUID + '.15'
     ds.save_as(path, enforce_file_format=False)  # still no preamble and no file meta, like the source
-# Same for torchxrayvision's relabelled copy, which shares its source's UID but not its photometric interpretation.
-path = os.path.join(out, 'txv_Fake_MONOHR1_CR_chest.dcm')
-ds = pydicom.dcmread(path)
-if not ds.SOPInstanceUID.endswith('.1'):
-    ds.SOPInstanceUID = ds.SOPInstanceUID + '.1'
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.save_as(path, enforce_file_format=False)
+# Same for torchxrayvision's pair, which share one UID but not their photometric interpretation.
+for name, suffix in [('txv_Fake_MONOHR1_CR_chest.dcm', '.1'), ('txv_siim_CR_chest_jpegbaseline.dcm', '.2')]:
+    path = os.path.join(out, name)
+    ds = pydicom.dcmread(path)
+    if not ds.SOPInstanceUID.endswith('.850819' + suffix):
+        ds.SOPInstanceUID = ds.SOPInstanceUID + suffix
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.save_as(path, enforce_file_format=False)

@@ -56,7 +56,7 @@ def grey(ds, voi_policy='dicom-first'):
     if 'ModalityLUTSequence' in ds:
         lut = lut_of(ds.ModalityLUTSequence[0])
         x = apply_lut(lut, x)
-        lo, hi = 0.0, 2.0 ** lut[1] - 1
+        lo, hi = float(lut[2].min()), float(lut[2].max())
     else:
         slope, inter = float(getattr(ds, 'RescaleSlope', 1) or 1), float(getattr(ds, 'RescaleIntercept', 0) or 0)
         x = x * slope + inter

@@ -13,8 +13,8 @@
  *    The first pair is the one the modality marks as default; later pairs are alternatives (e.g. "bone"). Training
  *    images of public CXR models (NIH ChestX-ray14, CheXpert, MIMIC-CXR JPGs) were exported after such windowing, so
  *    applying it brings raw CR/DX data closest to that distribution. Without any VOI, the whole range the modality
- *    transform can produce (from Bits Stored and Pixel Representation) is used, as torchxrayvision's
- *    read_xray_dcm does (maxval = 2**BitsStored). 'full-range' forces that behaviour even when a VOI is present.
+ *    transform can produce is used: the stored range from Bits Stored and Pixel Representation through the rescale,
+ *    as torchxrayvision's read_xray_dcm does (maxval = 2**BitsStored), or the smallest to largest Modality LUT entry. 'full-range' forces that behaviour even when a VOI is present.
  *  - MONOCHROME1 is inverted after VOI (where DICOM places the inversion), so 1 is always white. Presentation LUT
  *    Shape INVERSE is MONOCHROME1's own marker in DX objects and is not applied a second time.
  *  - Colour (RGB, YBR_*, PALETTE COLOR) and multi-sample images are refused: the models read one grey channel and
@@ -172,7 +172,13 @@ function lookup(lut: Lut, x: number): number {
 
 /** The interval the modality transform can output, from the stored value range. */
 export function modalityRange(pm: PixelModule): [number, number] {
-  if (pm.modality.kind === 'lut') return [0, 2 ** pm.modality.lut.bits - 1];
+  if (pm.modality.kind === 'lut') {
+    // What the LUT actually produces: descriptors often declare 16 bits for 10-bit content.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of pm.modality.lut.data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    return [lo, hi];
+  }
   const lo = pm.signed ? -(2 ** (pm.bitsStored - 1)) : 0;
   const hi = pm.signed ? 2 ** (pm.bitsStored - 1) - 1 : 2 ** pm.bitsStored - 1;
   const a = lo * pm.modality.slope + pm.modality.intercept;
