@@ -20,10 +20,10 @@ export function makeReportActivities(deps: ActivityDeps) {
         const { model, findings } = input.classification;
         const tags = await orthanc.getInstanceTags(input.orthancId);
         const source = sourceImageFromTags(tags);
-        if (source.sopInstanceUid !== input.sourceSopInstanceUid) {
+        if (source.instance.sopInstanceUid !== input.sourceSopInstanceUid) {
           throw new ReportBuildError(`Orthanc instance ${input.orthancId} is not ${input.sourceSopInstanceUid}; refusing to report on the wrong image.`);
         }
-        const expected = deriveReportUids(source.sopInstanceUid, model.id, model.version);
+        const expected = deriveReportUids(source.instance.sopInstanceUid, model.id, model.version);
         const bytes = buildReport({
           source,
           algorithm: {
