@@ -1,0 +1,340 @@
+"""Generate the bad-input corpus: test/fixtures/bad/*.zip and MANIFEST.json.
+
+Every zip is written byte by byte here (not with Python's zipfile) so that headers can lie, names can be
+hostile and entries can be encrypted, which zipfile refuses to do. Output is deterministic (fixed
+timestamps, fixed pseudo-random bytes, UIDs derived from fixed seeds): re-running gives identical files,
+so the committed corpus can be checked against its generator.
+
+Sources: test/fixtures/bad/sources/ (see README.md there for origin and license). Derived DICOMs are
+made with pydicom at run time and exist only inside the zips.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import struct
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / 'test' / 'fixtures' / 'bad'
+SRC = OUT / 'sources'
+
+CHEST = (SRC / 'highdicom_dx_image_forpresentation_thorax.dcm').read_bytes()
+CHEST_CR = (SRC / 'txv_siim_CR_chest_jpegbaseline.dcm').read_bytes()
+CT = (SRC / 'pydicom_CT_small.dcm').read_bytes()
+MR = (SRC / 'pydicom_MR_small_RLE.dcm').read_bytes()
+NO_PIXELS = (SRC / 'orthanc_Issue56_DX_forpresentation_NoPixelData.dcm').read_bytes()
+DICOMDIR = (SRC / 'pydicom_dicomdirtests_DICOMDIR').read_bytes()
+
+# ---------------------------------------------------------------- zip writer
+
+DOS_TIME = 0  # 00:00:00
+DOS_DATE = (2020 - 1980) << 9 | 1 << 5 | 1  # 2020-01-01
+
+
+@dataclass
+class Entry:
+    name: bytes | str
+    data: bytes = b''
+    method: int = 8  # 0 stored, 8 deflated; anything else is written as is (data stored raw)
+    directory: bool = False
+    # Lies, for forged entries: None means "tell the truth".
+    declared_size: int | None = None
+    declared_crc: int | None = None
+    password: bytes | None = None
+    raw_compressed: bytes | None = None  # pre-compressed payload (for bombs built without the whole input)
+    true_size: int | None = None
+    true_crc: int | None = None
+
+
+def deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def deflate_zeros(n: int) -> tuple[bytes, int]:
+    """Deflate n zero bytes without holding them all (a bomb's payload); returns (compressed, crc)."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = bytes(1 << 20)
+    out, crc, left = [], 0, n
+    while left:
+        piece = chunk[: min(left, len(chunk))]
+        out.append(c.compress(piece))
+        crc = zlib.crc32(piece, crc)
+        left -= len(piece)
+    out.append(c.flush())
+    return b''.join(out), crc
+
+
+class ZipCrypto:
+    """Traditional PKWARE encryption (APPNOTE 6.1), enough to make a real password-protected entry."""
+
+    def __init__(self, password: bytes):
+        self.k = [0x12345678, 0x23456789, 0x34567890]
+        for b in password:
+            self._update(b)
+
+    @staticmethod
+    def _crc(crc: int, b: int) -> int:
+        return zlib.crc32(bytes([b]), crc ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+    def _update(self, b: int) -> None:
+        k0, k1, k2 = self.k
+        k0 = self._crc(k0, b)
+        k1 = ((k1 + (k0 & 0xFF)) * 134775813 + 1) & 0xFFFFFFFF
+        k2 = self._crc(k2, k1 >> 24)
+        self.k = [k0, k1, k2]
+
+    def encrypt(self, data: bytes) -> bytes:
+        out = bytearray()
+        for p in data:
+            t = (self.k[2] | 2) & 0xFFFF
+            out.append(p ^ (((t * (t ^ 1)) >> 8) & 0xFF))
+            self._update(p)
+        return bytes(out)
+
+
+def build_zip(entries: list[Entry]) -> bytes:
+    body = io.BytesIO()
+    central = io.BytesIO()
+    for e in entries:
+        name = e.name.encode('utf-8') if isinstance(e.name, str) else e.name
+        flags = 0x0800 if any(b > 0x7F for b in name) else 0  # EFS: the name is UTF-8
+        data = b'' if e.directory else e.data
+        method = 0 if e.directory else e.method
+        if e.raw_compressed is not None:
+            payload, size, crc = e.raw_compressed, e.true_size or 0, e.true_crc or 0
+        else:
+            size, crc = len(data), zlib.crc32(data)
+            payload = deflate(data) if method == 8 else data
+        if e.password is not None:
+            flags |= 0x0001
+            header = bytes((i * 37 + 11) & 0xFF for i in range(11)) + bytes([crc >> 24])
+            payload = ZipCrypto(e.password).encrypt(header + payload)
+        size = e.declared_size if e.declared_size is not None else size
+        crc = e.declared_crc if e.declared_crc is not None else crc
+        offset = body.tell()
+        body.write(struct.pack('<IHHHHHIIIHH', 0x04034B50, 20, flags, method, DOS_TIME, DOS_DATE, crc, len(payload), size, len(name), 0))
+        body.write(name)
+        body.write(payload)
+        attr = (0o40755 << 16 | 0x10) if e.directory else (0o100644 << 16)
+        central.write(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014B50, 0x031E, 20, flags, method, DOS_TIME, DOS_DATE, crc, len(payload), size, len(name), 0, 0, 0, 0, attr, offset))
+        central.write(name)
+    cd = central.getvalue()
+    cd_offset = body.tell()
+    body.write(cd)
+    body.write(struct.pack('<IHHHHIIH', 0x06054B50, 0, 0, len(entries), len(entries), len(cd), cd_offset, 0))
+    return body.getvalue()
+
+
+# ---------------------------------------------------------------- derived DICOM
+
+def uid(seed: str) -> str:
+    return '2.25.' + str(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:16], 'big'))
+
+
+def edit_dicom(source: bytes, **changes) -> bytes:
+    ds = pydicom.dcmread(io.BytesIO(source))
+    for keyword, value in changes.items():
+        setattr(ds, keyword, value)
+    if 'SOPInstanceUID' in changes and hasattr(ds, 'file_meta'):
+        ds.file_meta.MediaStorageSOPInstanceUID = changes['SOPInstanceUID']
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=False)
+    return out.getvalue()
+
+
+def chest_copy(seed: str) -> bytes:
+    """The small chest DX under a new SOPInstanceUID, so several copies are distinct instances."""
+    return edit_dicom(CHEST, SOPInstanceUID=uid('cxr-bad-corpus/' + seed))
+
+
+def pseudo_random(n: int, seed: str) -> bytes:
+    out, i = bytearray(), 0
+    while len(out) < n:
+        out += hashlib.sha256(f'{seed}/{i}'.encode()).digest()
+        i += 1
+    return bytes(out[:n])
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+    ihdr = struct.pack('>IIBBBBB', 2, 2, 8, 0, 0, 0, 0)
+    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(b'\x00\x00\x00\x00\x00\x00')) + chunk(b'IEND', b'')
+
+
+def tiny_pdf() -> bytes:
+    return (b'%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n'
+            b'trailer<</Root 1 0 R>>\n%%EOF\n')
+
+
+# ---------------------------------------------------------------- the corpus
+
+@dataclass
+class Case:
+    zip: str
+    description: str
+    entries: list[Entry] = field(default_factory=list)
+    # Per file entry (directories are not listed): (expect, type) in zip order.
+    outcomes: list[tuple[str, str | None]] = field(default_factory=list)
+    rejected: str | None = None  # messageIncludes, when the whole zip is rejected
+    raw: bytes | None = None
+    notes: dict[int, str] = field(default_factory=dict)
+
+
+DONE = ('done', None)
+
+
+def failed(t: str) -> tuple[str, str]:
+    return ('failed', t)
+
+
+def skipped(t: str) -> tuple[str, str]:
+    return ('skipped', t)
+
+
+def cases() -> list[Case]:
+    out: list[Case] = []
+
+    out.append(Case('empty.zip', 'a zip with no entries at all (only the end record)', rejected='empty zip',
+                    raw=build_zip([])))
+    out.append(Case('not-a-zip.zip', 'a text file renamed to .zip', rejected='not a zip',
+                    raw=b'These are the radiology notes for today. Not a zip file.\n' * 4))
+    whole = build_zip([Entry('chest-1.dcm', chest_copy('truncated-1')), Entry('chest-2.dcm', chest_copy('truncated-2'))])
+    out.append(Case('truncated.zip', 'a valid zip cut short at 60% (an interrupted copy)', rejected='truncated',
+                    raw=whole[: len(whole) * 6 // 10]))
+    out.append(Case('encrypted.zip', 'a password-protected zip (ZipCrypto, password "secret")', rejected='password',
+                    entries=[Entry('chest.dcm', CHEST, password=b'secret')]))
+    out.append(Case('directories-only.zip', 'only folder entries, no files', rejected='only folders',
+                    entries=[Entry('study/', directory=True), Entry('study/series/', directory=True)]))
+
+    out.append(Case('zip-slip.zip', 'names that would escape the extraction folder, beside one safe chest X-ray', entries=[
+        # The unsafe entries are never read, so a small MR stands in for their content.
+        Entry('../evil.dcm', MR), Entry('/etc/evil.dcm', MR), Entry('C:\\evil.dcm', MR),
+        Entry('study/../../evil.dcm', MR), Entry('..\\..\\evil.dcm', MR), Entry(b'nul\x00byte.dcm', MR),
+        Entry('control\x01char.dcm', MR), Entry('safe/chest.dcm', chest_copy('zip-slip-safe')),
+    ], outcomes=[failed('UnsafeEntryName')] * 7 + [DONE]))
+
+    bomb, bomb_crc = deflate_zeros(100 * 1024 * 1024)
+    out.append(Case('zip-bomb.zip', '100 MiB of zeros deflated ~1000:1, honestly declared, beside a chest X-ray', entries=[
+        Entry('bomb.dcm', raw_compressed=bomb, true_size=100 * 1024 * 1024, true_crc=bomb_crc),
+        Entry('chest.dcm', chest_copy('zip-bomb-chest')),
+    ], outcomes=[failed('EntryTooLarge'), DONE]))
+
+    small_bomb, small_bomb_crc = deflate_zeros(50 * 1024 * 1024)
+    out.append(Case('damaged-entries.zip', 'entries whose headers lie (sizes, CRC), a bomb declaring 1000 bytes, '
+                    'an unsupported compression method, and one good chest X-ray', entries=[
+        Entry('declares-smaller.dcm', CHEST, declared_size=1000),
+        Entry('declares-larger.dcm', CHEST, declared_size=len(CHEST) + 5000),
+        Entry('bad-crc.dcm', CHEST, declared_crc=zlib.crc32(CHEST) ^ 0x5A5A5A5A),
+        Entry('bomb-declares-1000-bytes.dcm', raw_compressed=small_bomb, true_size=1000, true_crc=small_bomb_crc),
+        Entry('bzip2-method.dcm', CHEST, method=12),
+        Entry('good.dcm', chest_copy('damaged-good')),
+    ], outcomes=[failed('EntryUnreadable')] * 5 + [DONE]))
+
+    out.append(Case('duplicate-names.zip', 'two different files under the same name', entries=[
+        Entry('image.dcm', chest_copy('duplicate-first')), Entry('image.dcm', CT),
+    ], outcomes=[DONE, failed('DuplicateEntryName')]))
+
+    inner = build_zip([Entry('inner-chest.dcm', chest_copy('nested-inner'))])
+    out.append(Case('nested.zip', 'a zip inside the zip (not opened) beside a chest X-ray', entries=[
+        Entry('more-images.zip', inner, method=0), Entry('chest.dcm', chest_copy('nested-outer')),
+    ], outcomes=[failed('NestedArchive'), DONE]))
+
+    out.append(Case('non-dicom.zip', 'text, PNG, PDF, random bytes, and text named .dcm', entries=[
+        Entry('notes.txt', b'Patient positioned PA, good inspiration.\n'), Entry('photo.png', tiny_png()),
+        Entry('report.pdf', tiny_pdf()), Entry('random.bin', pseudo_random(4096, 'random')),
+        Entry('looks-like.dcm', b'this is not DICOM at all, just text with a .dcm name\n' * 10),
+    ], outcomes=[failed('NotDicom')] * 5))
+
+    out.append(Case('no-pixel-data.zip', 'a DX header without PixelData (Issue56, BodyPartExamined set to CHEST)',
+                    entries=[Entry('no-pixels.dcm', edit_dicom(NO_PIXELS, BodyPartExamined='CHEST'))],
+                    outcomes=[failed('NoPixelData')]))
+
+    out.append(Case('truncated-dicom.zip', 'a chest DX cut at 20000 of 37825 bytes, in the middle of its pixel data',
+                    entries=[Entry('truncated.dcm', chest_copy('truncated-dicom')[:20000])],
+                    outcomes=[failed('CorruptDicom')]))
+
+    out.append(Case('wrong-modality.zip', 'a CT and an MR image: valid DICOM, not chest radiographs', entries=[
+        Entry('ct.dcm', CT), Entry('mr.dcm', MR),
+    ], outcomes=[skipped('NotChestXray'), skipped('NotChestXray')]))
+
+    out.append(Case('huge-dimensions.zip', 'a chest DX header declaring 60000 x 60000 pixels over 35659 bytes of pixel data',
+                    entries=[Entry('huge.dcm', edit_dicom(CHEST, Rows=60000, Columns=60000, SOPInstanceUID=uid('huge')))],
+                    outcomes=[failed('UnsupportedPixelData')]))
+
+    out.append(Case('dicomdir.zip', 'a DICOMDIR index beside a chest X-ray', entries=[
+        Entry('DICOMDIR', DICOMDIR), Entry('IMAGES/IM0001', chest_copy('dicomdir-image')),
+    ], outcomes=[skipped('DicomDir'), DONE]))
+
+    out.append(Case('zero-byte.zip', 'an empty file beside a chest X-ray', entries=[
+        Entry('empty.dcm', b''), Entry('chest.dcm', chest_copy('zero-byte-chest')),
+    ], outcomes=[failed('ZeroByteEntry'), DONE]))
+
+    long_name = 'very-long-name-' + 'x' * 300 + '.dcm'
+    out.append(Case('odd-names.zip', 'valid chest X-rays under unicode, space-filled and 319-character names', entries=[
+        Entry('Ünïcödé 胸部 X線 👍.dcm', chest_copy('odd-unicode')), Entry('  spaces  in  name  .dcm', chest_copy('odd-spaces')),
+        Entry(long_name, chest_copy('odd-long')), Entry('no-extension', chest_copy('odd-noext')),
+    ], outcomes=[DONE] * 4))
+
+    out.append(Case('same-sop-uid.zip', 'two files with the same SOPInstanceUID but different content', entries=[
+        Entry('original.dcm', CHEST), Entry('edited-same-uid.dcm', edit_dicom(CHEST, SeriesDescription='EDITED COPY, SAME UID')),
+    ], outcomes=[DONE, DONE], notes={
+        1: 'same SOPInstanceUID as original.dcm: Orthanc answers AlreadyStored and keeps the first stored copy; '
+           'which entry is stored first depends on scheduling. Expected: both done, pointing at one Orthanc instance.',
+    }))
+
+    out.append(Case('mixed.zip', 'valid chest X-rays beside most kinds of bad entry, with folders and macOS metadata', entries=[
+        Entry('study/', directory=True),
+        Entry('study/chest-dx.dcm', chest_copy('mixed-dx')),
+        Entry('study/chest-cr.dcm', CHEST_CR),
+        Entry('study/notes.txt', b'Referral: cough for 3 weeks.\n'),
+        Entry('study/ct.dcm', CT),
+        Entry('study/empty.dcm', b''),
+        Entry('../escape.dcm', CHEST),
+        Entry('DICOMDIR', DICOMDIR),
+        Entry('study/no-pixels.dcm', edit_dicom(NO_PIXELS, BodyPartExamined='CHEST')),
+        Entry('__MACOSX/study/._chest-dx.dcm', b'\x00\x05\x16\x07' + bytes(78)),
+        Entry('.DS_Store', pseudo_random(512, 'ds_store')),
+    ], outcomes=[DONE, DONE, failed('NotDicom'), skipped('NotChestXray'), failed('ZeroByteEntry'),
+                 failed('UnsafeEntryName'), skipped('DicomDir'), failed('NoPixelData'),
+                 skipped('SystemFile'), skipped('SystemFile')]))
+    return out
+
+
+def main() -> int:
+    manifest = []
+    for case in cases():
+        data = case.raw if case.raw is not None else build_zip(case.entries)
+        (OUT / case.zip).write_bytes(data)
+        item: dict = {'zip': case.zip, 'description': case.description}
+        if case.rejected is not None:
+            item.update(expect='rejected', type='ZipRejected', messageIncludes=case.rejected)
+        else:
+            files = [(i, e) for i, e in enumerate(case.entries) if not e.directory]
+            assert len(files) == len(case.outcomes), case.zip
+            item['entries'] = []
+            for n, ((index, e), (expect, kind)) in enumerate(zip(files, case.outcomes)):
+                name = e.name if isinstance(e.name, str) else e.name.decode('utf-8', 'replace')
+                row = {'index': index, 'name': name, 'expect': expect}
+                if kind:
+                    row['type'] = kind
+                if n in case.notes:
+                    row['note'] = case.notes[n]
+                item['entries'].append(row)
+        manifest.append(item)
+    (OUT / 'MANIFEST.json').write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + '\n', encoding='utf-8')
+    total = sum(p.stat().st_size for p in OUT.rglob('*') if p.is_file())
+    print(f'wrote {len(manifest)} zips and MANIFEST.json to {OUT.relative_to(ROOT)} ({total / 1024:.0f} KiB with sources)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
