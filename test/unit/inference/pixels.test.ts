@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NoPixelDataError, UnsupportedPixelDataError } from '../../../src/errors';
+import { readPixelModule, storedFromRawLE, toGrey } from '../../../src/dicom/pixels';
+import { parseNpy } from '../../../src/dicom/npy';
+
+const base = { Rows: '1', Columns: '4', PhotometricInterpretation: 'MONOCHROME2', BitsAllocated: '16', BitsStored: '12', PixelRepresentation: '0', SamplesPerPixel: '1' };
+
+test('colour and image-less objects are refused with typed, non-retryable errors', () => {
+  assert.throws(() => readPixelModule({ ...base, PhotometricInterpretation: 'RGB', SamplesPerPixel: '3' }), UnsupportedPixelDataError);
+  assert.throws(() => readPixelModule({ ...base, PhotometricInterpretation: 'PALETTE COLOR' }), /colour/);
+  assert.throws(() => readPixelModule({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.33' }), NoPixelDataError);
+});
+
+test('the first window of several is applied with the PS3.3 LINEAR formula', () => {
+  const pm = readPixelModule({ ...base, WindowCenter: '2048\\100', WindowWidth: '4096\\10' });
+  assert.deepEqual(pm.voi, { kind: 'window', center: 2048, width: 4096, fn: 'LINEAR' });
+  const g = toGrey({ rows: 1, columns: 4, values: Float64Array.from([0, 2047.5, 4095, 5000]) }, pm);
+  assert.deepEqual(Array.from(g.values).map((v) => +v.toFixed(6)), [0, 0.5, 1, 1]);
+});
+
+test('MONOCHROME1 is inverted after the rescale, over the full rescaled range when there is no VOI', () => {
+  const pm = readPixelModule({ ...base, PhotometricInterpretation: 'MONOCHROME1', RescaleSlope: '2', RescaleIntercept: '-100' });
+  const g = toGrey({ rows: 1, columns: 4, values: Float64Array.from([50, 2075, 4095, 0]) }, pm);
+  // no VOI: full modality range [-100, 8090] -> 1 - (x - lo) / (hi - lo)
+  assert.deepEqual(Array.from(g.values).map((v) => +v.toFixed(6)), [+(1 - 100 / 8190).toFixed(6), +(1 - 4150 / 8190).toFixed(6), 0, 1]);
+});
+
+test('raw little-endian frames are masked to Bits Stored and sign-extended', () => {
+  const pm = readPixelModule({ ...base, BitsStored: '12', PixelRepresentation: '1' });
+  const raw = Buffer.alloc(8);
+  [0xf7ff, 0x0800, 0x07ff, 0x0001].forEach((v, i) => raw.writeUInt16LE(v, i * 2)); // high bits are overlay garbage
+  assert.deepEqual(Array.from(storedFromRawLE(raw, pm).values), [2047, -2048, 2047, 1]);
+});
+
+test('npy: Orthanc float32 frames parse; unsupported layouts are refused', () => {
+  const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 1), }";
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  const h = Buffer.from(header + ' '.repeat(pad) + '\n', 'latin1');
+  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, h.length & 0xff, h.length >> 8]);
+  const data = Buffer.from(Float32Array.from([1, 2, 3, 1023]).buffer);
+  const a = parseNpy(Buffer.concat([pre, h, data]));
+  assert.deepEqual(a.shape, [2, 2, 1]);
+  assert.deepEqual(Array.from(a.values), [1, 2, 3, 1023]);
+  const big = Buffer.from(h.toString('latin1').replace('<f4', '>f4'), 'latin1');
+  assert.throws(() => parseNpy(Buffer.concat([pre, big, data])), UnsupportedPixelDataError);
+  assert.throws(() => parseNpy(Buffer.concat([pre, h, data.subarray(0, 8)])), /bytes of data/);
+});
