@@ -5,7 +5,7 @@
  * answers AlreadyStored instead of filing a second report. We derive UUIDs from names (RFC 4122 version 5:
  * SHA-1 over a fixed namespace plus the name) and write them as `2.25.<decimal of the 128-bit UUID>`
  * (PS3.5 B.2). Anyone can recompute them, e.g. in Python:
- *   int(uuid.uuid5(uuid.UUID(UID_NAMESPACE), json.dumps(parts, separators=(',', ':'))))
+ *   int(uuid.uuid5(uuid.UUID(UID_NAMESPACE), json.dumps(parts, separators=(',', ':'), ensure_ascii=False)))
  * The name is a JSON array, so 'a|b' + 'c' can never collide with 'a' + 'b|c'.
  */
 import { createHash } from 'node:crypto';

@@ -95,9 +95,16 @@ function validateInput(input: BuildReportInput): void {
   if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
     throw new TemplateViolation('SR Document General module', 'Content Date/Time', 'createdAt is not a valid date');
   }
-  for (const field of ['name', 'version', 'manufacturer', 'modelId', 'intendedUse'] as const) {
+  const rows = {
+    name: ['TID 4019', 'row 1 (Algorithm Name)'],
+    version: ['TID 4019', 'row 2 (Algorithm Version)'],
+    modelId: ['TID 4019', 'row 3 (Algorithm Parameters)'],
+    manufacturer: ['TID 1004', 'row 3 (Device Observer Manufacturer)'],
+    intendedUse: ['TID 1500', 'row 12 (Qualitative Evaluations)'],
+  } as const;
+  for (const [field, [template, row]] of Object.entries(rows) as [keyof typeof rows, readonly [string, string]][]) {
     if (typeof algorithm[field] !== 'string' || algorithm[field].trim() === '') {
-      throw new TemplateViolation('TID 1004/4019', 'algorithm identification', `the model manifest's ${field} is empty`);
+      throw new TemplateViolation(template, row, `the model manifest's ${field} is empty`);
     }
   }
   if (typeof algorithm.diagnostic !== 'boolean') {

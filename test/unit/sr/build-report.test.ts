@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import dcmjs from 'dcmjs';
+import { ReportBuildError } from '../../../src/errors';
+import { buildReport, deriveReportUids, seriesDescription, type BuildReportInput } from '../../../src/dicom/sr';
+import { parseReport } from '../../../src/report';
+import { readWithPydicom, validateSr } from '../../helpers/dicom-validate';
+import { demoAllLabels, partialUtf8 } from '../../fixtures/sr/inputs';
+
+/** The only dciodvfy warning we accept: our private coding scheme's designator is, by design, not a DICOM term. */
+const LOCAL_SCHEME_WARNING = 'Warning - Unrecognized defined term <99CXRAI> for value 1 of attribute <Coding Scheme Designator>';
+
+function header(bytes: Buffer): Record<string, unknown> {
+  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(ab).dict);
+}
+
+for (const [name, make] of [['18 labels, non-diagnostic', demoAllLabels], ['partial, UTF-8, diagnostic', partialUtf8]] as const) {
+  test(`${name}: dciodvfy finds no errors, dsrdump renders it, pydicom reads it`, async () => {
+    const input = make();
+    const bytes = buildReport(input);
+    const v = await validateSr(bytes);
+    assert.deepEqual(v.errors, []);
+    const unexpected = v.warnings.filter(
+      (w) => w !== LOCAL_SCHEME_WARNING &&
+        // dcmtk's VR checker cannot check UTF-8 strings; it says so and renders them correctly.
+        !w.includes('VR checker does not support this Specific Character Set: ISO_IR 192') &&
+        // The source had no Study ID; we must copy it as it is (empty), not invent one.
+        !(w.includes('DICOMDIR - Study ID') && input.source.study.id === ''),
+    );
+    assert.deepEqual(unexpected, []);
+    assert.ok(v.dsrdumpOk, 'dsrdump exit 0');
+    assert.match(v.dump, /Imaging Measurement Report/);
+    assert.match(v.dump, /Machine-generated result of the algorithm/);
+    const py = await readWithPydicom(bytes);
+    assert.equal(py.sopClassUid, '1.2.840.10008.5.1.4.1.1.88.34');
+    assert.equal(py.studyInstanceUid, input.source.study.instanceUid);
+    assert.equal(py.modality, 'SR');
+    // (the root itself is not counted) language + 5 observer + procedure + library(3) + measurements container + 12 per group + statements container + statements
+    const statements = input.algorithm.diagnostic ? 2 : 3;
+    assert.equal(py.contentItems, 1 + 5 + 1 + 3 + 1 + 12 * input.findings.length + 1 + statements);
+  });
+}
+
+test('the SR files with its source: same patient and study, its own SR series, source referenced twice', () => {
+  const input = demoAllLabels();
+  const ds = header(buildReport(input));
+  const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.modelId, input.algorithm.version);
+  assert.equal(ds.StudyInstanceUID, input.source.study.instanceUid);
+  assert.equal(ds.PatientID, input.source.patient.id);
+  assert.deepEqual(ds.PatientName, [{ Alphabetic: input.source.patient.name }]);
+  assert.equal(ds.PatientBirthDate, input.source.patient.birthDate);
+  assert.equal(ds.AccessionNumber, input.source.study.accessionNumber);
+  assert.equal(ds.StudyDate, input.source.study.date);
+  assert.equal(ds.Modality, 'SR');
+  assert.equal(ds.SOPInstanceUID, uids.sopInstanceUid);
+  assert.equal(ds.SeriesInstanceUID, uids.seriesInstanceUid);
+  assert.notEqual(ds.SeriesInstanceUID, input.source.series.instanceUid);
+  assert.equal(ds.SeriesDescription, 'AI demo-cxr 0.1.0 NOT DIAGNOSTIC');
+  assert.equal(ds.Manufacturer, 'cxr-pipeline demo');
+  assert.deepEqual(ds.SoftwareVersions, ['0.1.0', 'CXR_PIPELINE_1']);
+  assert.equal(ds.ContentDate, '20240506');
+  assert.equal(ds.ContentTime, '070809.123');
+  assert.equal(ds.CompletionFlag, 'COMPLETE');
+  assert.equal(ds.VerificationFlag, 'UNVERIFIED');
+  const evidence = ds.CurrentRequestedProcedureEvidenceSequence as { StudyInstanceUID: string; ReferencedSeriesSequence: { SeriesInstanceUID: string; ReferencedSOPSequence: Record<string, string>[] }[] }[];
+  assert.equal(evidence[0].StudyInstanceUID, input.source.study.instanceUid);
+  assert.equal(evidence[0].ReferencedSeriesSequence[0].SeriesInstanceUID, input.source.series.instanceUid);
+  assert.deepEqual(evidence[0].ReferencedSeriesSequence[0].ReferencedSOPSequence[0], {
+    _vrMap: {},
+    ReferencedSOPClassUID: input.source.instance.sopClassUid,
+    ReferencedSOPInstanceUID: input.source.instance.sopInstanceUid,
+  });
+  const schemes = ds.CodingSchemeIdentificationSequence as { CodingSchemeDesignator: string }[];
+  assert.equal(schemes[0].CodingSchemeDesignator, '99CXRAI');
+  assert.equal(ds.SpecificCharacterSet, undefined, 'plain ASCII needs no character set');
+});
+
+test('honest flags: PARTIAL when labels are missing, UTF-8 declared, NOT DIAGNOSTIC only for non-diagnostic models', async () => {
+  const input = partialUtf8();
+  const bytes = buildReport(input);
+  const ds = header(bytes);
+  assert.equal(ds.CompletionFlag, 'PARTIAL');
+  assert.equal(ds.SpecificCharacterSet, 'ISO_IR 192');
+  assert.deepEqual(ds.PatientName, [{ Alphabetic: 'Müller^Zoë' }]);
+  assert.equal(ds.SeriesDescription, 'AI example-dx 2.3');
+  assert.doesNotMatch((await validateSr(bytes)).dump, /NOT DIAGNOSTIC/);
+  assert.match((await validateSr(buildReport(demoAllLabels()))).dump, /NOT DIAGNOSTIC: this model is not approved/);
+});
+
+test('the series description keeps NOT DIAGNOSTIC however long the model name is', () => {
+  const d = seriesDescription({ name: 'x'.repeat(100), version: '1', diagnostic: false });
+  assert.equal(d.length, 64);
+  assert.ok(d.endsWith(' NOT DIAGNOSTIC'));
+});
+
+test('the SR round-trips: parseReport gives back exactly what was built', () => {
+  for (const input of [demoAllLabels(), partialUtf8()]) {
+    const s = parseReport(buildReport(input));
+    const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.modelId, input.algorithm.version);
+    assert.deepEqual(s, {
+      sopInstanceUid: uids.sopInstanceUid,
+      seriesInstanceUid: uids.seriesInstanceUid,
+      studyInstanceUid: input.source.study.instanceUid,
+      sourceSopInstanceUid: input.source.instance.sopInstanceUid,
+      algorithm: { name: input.algorithm.name, version: input.algorithm.version },
+      diagnostic: input.algorithm.diagnostic,
+      findings: input.findings,
+    });
+  }
+});
+
+test('the same input gives the same bytes (a retried activity stores nothing new)', () => {
+  assert.ok(buildReport(demoAllLabels()).equals(buildReport(demoAllLabels())));
+});
+
+function refuses(mutate: (i: BuildReportInput) => void, message: RegExp): void {
+  const input = demoAllLabels();
+  mutate(input);
+  assert.throws(() => buildReport(input), (err: unknown) => {
+    assert.ok(err instanceof ReportBuildError, `ReportBuildError, got ${String(err)}`);
+    assert.equal(err.retryable, false);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+test('builders refuse invalid input with a message naming the template row', () => {
+  refuses((i) => { i.findings[0].probability = 1.2; }, /TID 1501 row 10 \(Measurement\): the probability for label 'Atelectasis' must be a number from 0 to 1, got 1.2/);
+  refuses((i) => { i.findings[1].probability = Number.NaN; }, /TID 1501 row 10.*got NaN/);
+  refuses((i) => { i.findings[2].threshold = -0.1; }, /TID 1501 row 10.*decision threshold/);
+  refuses((i) => { i.findings[3].positive = !i.findings[3].positive; }, /TID 1501 row 11 \(Qualitative Evaluation\)/);
+  refuses((i) => { i.findings.push({ ...i.findings[0] }); }, /TID 1501 row 2 \(Tracking Identifier\): label 'Atelectasis' is reported twice/);
+  refuses((i) => { i.findings = []; }, /TID 1500 row 8 \(Imaging Measurements\)/);
+  refuses((i) => { i.findings[0].label = 'A label that is far too long for a code'; }, /TID 1501 row 5 \(Finding\)/);
+  refuses((i) => { i.algorithm.version = ''; }, /TID 4019 row 2 \(Algorithm Version\): the model manifest's version is empty/);
+  refuses((i) => { i.algorithm.manufacturer = ' '; }, /TID 1004 row 3 \(Device Observer Manufacturer\)/);
+  refuses((i) => { i.algorithm.intendedUse = ''; }, /TID 1500 row 12/);
+  refuses((i) => { i.createdAt = new Date('nope'); }, /Content Date\/Time/);
+  refuses((i) => { i.source.instance.sopInstanceUid = '1.2.x'; }, /not a valid DICOM UID/);
+});
