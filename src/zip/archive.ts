@@ -370,8 +370,6 @@ export async function readEntryData(archive: ZipArchive, entry: CentralEntry): P
   return data;
 }
 
-class InflateCapExceeded extends Error {}
-
 async function inflateBounded(
   handle: fs.FileHandle,
   start: number,
@@ -390,6 +388,8 @@ async function inflateBounded(
   }
   const chunks: Buffer[] = [];
   let total = 0;
+  // A flag, not the thrown error: pipeline() reports a sink that throws as a generic AbortError.
+  let capExceeded = false;
   try {
     await pipeline(
       Readable.from(compressed()),
@@ -398,13 +398,16 @@ async function inflateBounded(
         for await (const chunk of inflated) {
           total += chunk.length;
           readerStats.peakInflatedBytes = Math.max(readerStats.peakInflatedBytes, total);
-          if (total > cap) throw new InflateCapExceeded();
+          if (total > cap) {
+            capExceeded = true;
+            throw new Error('inflate cap exceeded');
+          }
           chunks.push(chunk);
         }
       },
     );
   } catch (err) {
-    if (err instanceof InflateCapExceeded) {
+    if (capExceeded) {
       throw new EntryUnreadableError(
         `${where} holds more data than its header declares (${declaredSize} bytes): the zip is damaged or forged (zip bomb); ` +
           'reading stopped',

@@ -11,5 +11,5 @@ export {
   unsafeNameReason,
   problemError,
 } from './entry-checks';
-export { type ArchiveCacheOptions, type ArchiveCacheStats, ArchiveCache, archiveCache } from './cache';
+export { type ArchiveCacheOptions, type ArchiveCacheStats, ArchiveCache, archiveCache, archiveCacheOptionsFromEnv } from './cache';
 export { readerStats, INFLATE_CHUNK_BYTES } from './archive';
