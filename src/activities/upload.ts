@@ -87,7 +87,8 @@ export function makeUploadActivities(deps: ActivityDeps) {
         if (!sopInstanceUid || !studyInstanceUid) {
           throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
         }
-        const hasPixelData = (await orthanc.getInstanceMetadata(stored.id, 'PixelDataOffset')) !== null;
+        // simplified-tags lists PixelData (with a null value) exactly when the element is present.
+        const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
         return {
           orthancId: stored.id,
           alreadyStored,

@@ -254,6 +254,10 @@ export class OrthancClient {
     return this.request(`read study ${id}`, { method: 'GET', url: `/studies/${encodeURIComponent(id)}` });
   }
 
+  async getSeries(id: string): Promise<{ ID: string; ParentStudy: string; Instances: string[]; MainDicomTags: Record<string, string> }> {
+    return this.request(`read series ${id}`, { method: 'GET', url: `/series/${encodeURIComponent(id)}` });
+  }
+
   async getStudyInstances(id: string): Promise<OrthancInstanceInfo[]> {
     return this.request(`list the instances of study ${id}`, { method: 'GET', url: `/studies/${encodeURIComponent(id)}/instances` });
   }
