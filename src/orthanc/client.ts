@@ -75,11 +75,18 @@ export class OrthancClient {
   }
 
   private async request<T>(what: string, cfg: AxiosRequestConfig): Promise<T> {
-    try {
-      const res = await this.http.request<T>(cfg);
-      return res.data;
-    } catch (err) {
-      throw this.classify(what, err);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.http.request<T>(cfg);
+        return res.data;
+      } catch (err) {
+        // A pooled keep-alive socket that Orthanc closed just before we reused it fails at once with
+        // ECONNRESET/EPIPE and no response. Every call here is idempotent (POST /instances answers
+        // AlreadyStored), so one immediate retry on a fresh socket is safe; anything else goes to Temporal.
+        const stale = err instanceof AxiosError && !err.response && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+        if (stale && attempt === 1) continue;
+        throw this.classify(what, err);
+      }
     }
   }
 
