@@ -104,7 +104,10 @@ export function codeForLabel(label: string): Code {
   if (known !== undefined) return known;
   const value = label.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '');
   if (value === '' || value.length > 16 || label.length > 64) {
-    throw new RangeError(`label '${label}' has no standard code and cannot be a local code (1-16 letters/digits, meaning at most 64 characters)`);
+    throw new RangeError(
+      `label '${label}' has no standard code and cannot be a local code ` +
+        '(1-16 letters/digits, meaning at most 64 characters)',
+    );
   }
   return code(value, LOCAL_SCHEME.designator, label);
 }

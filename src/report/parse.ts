@@ -99,8 +99,14 @@ function parseGroup(group: Item): { finding: ReportFinding; algorithm: { name: s
   const label = child(group, TRACKING_IDENTIFIER)?.TextValue;
   if (label === undefined) throw new NotAnAiReportError('measurement group without Tracking Identifier');
   const concept = first(child(group, FINDING)?.ConceptCodeSequence);
-  const decision = concept && children(group).find((c) => c.ValueType === 'CODE' && is(first(c.ConceptNameCodeSequence), { value: concept.CodeValue ?? '', scheme: concept.CodingSchemeDesignator ?? '' }));
-  if (decision === undefined) throw new NotAnAiReportError(`measurement group '${label}' has no Present/Absent result`);
+  // The Present/Absent item is the CODE named after the finding concept itself.
+  const findingCode = { value: concept?.CodeValue ?? '', scheme: concept?.CodingSchemeDesignator ?? '' };
+  const decision = children(group).find(
+    (c) => c.ValueType === 'CODE' && is(first(c.ConceptNameCodeSequence), findingCode),
+  );
+  if (concept === undefined || decision === undefined) {
+    throw new NotAnAiReportError(`measurement group '${label}' has no Present/Absent result`);
+  }
   return {
     finding: {
       label,
@@ -108,7 +114,10 @@ function parseGroup(group: Item): { finding: ReportFinding; algorithm: { name: s
       threshold: numValue(child(group, THRESHOLD_VALUE), 'Threshold Value'),
       positive: is(first(decision.ConceptCodeSequence), PRESENT),
     },
-    algorithm: { name: child(group, ALGORITHM_NAME)?.TextValue ?? '', version: child(group, ALGORITHM_VERSION)?.TextValue ?? '' },
+    algorithm: {
+      name: child(group, ALGORITHM_NAME)?.TextValue ?? '',
+      version: child(group, ALGORITHM_VERSION)?.TextValue ?? '',
+    },
   };
 }
 
@@ -126,11 +135,14 @@ export function parseReport(bytes: Buffer): ReportSummary {
     throw new NotAnAiReportError(`SOP class ${sopClass} is not a Comprehensive (3D) SR`);
   }
   const root = ds as Item;
-  if (!named(root, IMAGING_MEASUREMENT_REPORT)) throw new NotAnAiReportError('document title is not Imaging Measurement Report (TID 1500)');
+  if (!named(root, IMAGING_MEASUREMENT_REPORT)) {
+    throw new NotAnAiReportError('document title is not Imaging Measurement Report (TID 1500)');
+  }
   const groups = children(child(root, IMAGING_MEASUREMENTS)).filter((g) => named(g, MEASUREMENT_GROUP));
   if (groups.length === 0) throw new NotAnAiReportError('no measurement groups');
   const parsed = groups.map(parseGroup);
-  const libraryImage = children(child(child(root, IMAGE_LIBRARY), IMAGE_LIBRARY_GROUP)).find((c) => c.ValueType === 'IMAGE');
+  const library = child(child(root, IMAGE_LIBRARY), IMAGE_LIBRARY_GROUP);
+  const libraryImage = children(library).find((c) => c.ValueType === 'IMAGE');
   const sourceSopInstanceUid = libraryImage?.ReferencedSOPSequence?.[0]?.ReferencedSOPInstanceUID ?? '';
   const statements = children(child(root, QUALITATIVE_EVALUATIONS))
     .filter((c) => named(c, COMMENT))

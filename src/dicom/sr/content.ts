@@ -21,6 +21,12 @@ export interface CodeItem {
   CodeMeaning: string;
 }
 
+export interface MeasuredValue {
+  NumericValue: string;
+  FloatingPointValue: number;
+  MeasurementUnitsCodeSequence: CodeItem[];
+}
+
 /** One content item (naturalized keywords). The root container has no RelationshipType. */
 export interface ContentItem {
   RelationshipType?: RelationshipType;
@@ -32,7 +38,7 @@ export interface ContentItem {
   TextValue?: string;
   UID?: string;
   ConceptCodeSequence?: CodeItem[];
-  MeasuredValueSequence?: { NumericValue: string; FloatingPointValue: number; MeasurementUnitsCodeSequence: CodeItem[] }[];
+  MeasuredValueSequence?: MeasuredValue[];
   ReferencedSOPSequence?: { ReferencedSOPClassUID: string; ReferencedSOPInstanceUID: string }[];
   ContentSequence?: ContentItem[];
 }
@@ -47,7 +53,9 @@ export class TemplateViolation extends Error {
 
 export function codeItem(c: Code): CodeItem {
   if (c.value === '' || c.value.length > 16) throw new RangeError(`code value '${c.value}' must be 1-16 characters`);
-  if (c.meaning === '' || c.meaning.length > 64) throw new RangeError(`code meaning '${c.meaning}' must be 1-64 characters`);
+  if (c.meaning === '' || c.meaning.length > 64) {
+    throw new RangeError(`code meaning '${c.meaning}' must be 1-64 characters`);
+  }
   return { CodeValue: c.value, CodingSchemeDesignator: c.scheme, CodeMeaning: c.meaning };
 }
 
@@ -64,14 +72,19 @@ export function container(
     ContentSequence: children,
   };
   if (rel !== undefined) item.RelationshipType = rel;
-  if (template !== undefined) item.ContentTemplateSequence = [{ MappingResource: 'DCMR', TemplateIdentifier: template }];
+  if (template !== undefined) {
+    item.ContentTemplateSequence = [{ MappingResource: 'DCMR', TemplateIdentifier: template }];
+  }
   if (children.length === 0) delete item.ContentSequence;
   return item;
 }
 
 export function text(rel: RelationshipType, name: Code, value: string, children: ContentItem[] = []): ContentItem {
   if (value.trim() === '') throw new RangeError(`TEXT '${name.meaning}' must not be empty`);
-  return withChildren({ RelationshipType: rel, ValueType: 'TEXT', ConceptNameCodeSequence: [codeItem(name)], TextValue: value }, children);
+  return withChildren(
+    { RelationshipType: rel, ValueType: 'TEXT', ConceptNameCodeSequence: [codeItem(name)], TextValue: value },
+    children,
+  );
 }
 
 export function uidref(rel: RelationshipType, name: Code, uid: string): ContentItem {
@@ -81,7 +94,12 @@ export function uidref(rel: RelationshipType, name: Code, uid: string): ContentI
 
 export function codeValue(rel: RelationshipType, name: Code, value: Code, children: ContentItem[] = []): ContentItem {
   return withChildren(
-    { RelationshipType: rel, ValueType: 'CODE', ConceptNameCodeSequence: [codeItem(name)], ConceptCodeSequence: [codeItem(value)] },
+    {
+      RelationshipType: rel,
+      ValueType: 'CODE',
+      ConceptNameCodeSequence: [codeItem(name)],
+      ConceptCodeSequence: [codeItem(value)],
+    },
     children,
   );
 }
@@ -97,19 +115,35 @@ export function formatDecimalString(value: number): string {
   return s;
 }
 
-export function num(rel: RelationshipType, name: Code, value: number, unit: Code, children: ContentItem[] = []): ContentItem {
+export function num(
+  rel: RelationshipType,
+  name: Code,
+  value: number,
+  unit: Code,
+  children: ContentItem[] = [],
+): ContentItem {
+  const measured: MeasuredValue = {
+    NumericValue: formatDecimalString(value),
+    FloatingPointValue: value,
+    MeasurementUnitsCodeSequence: [codeItem(unit)],
+  };
   return withChildren(
     {
       RelationshipType: rel,
       ValueType: 'NUM',
       ConceptNameCodeSequence: [codeItem(name)],
-      MeasuredValueSequence: [{ NumericValue: formatDecimalString(value), FloatingPointValue: value, MeasurementUnitsCodeSequence: [codeItem(unit)] }],
+      MeasuredValueSequence: [measured],
     },
     children,
   );
 }
 
-export function image(rel: RelationshipType, name: Code | undefined, sopClassUid: string, sopInstanceUid: string): ContentItem {
+export function image(
+  rel: RelationshipType,
+  name: Code | undefined,
+  sopClassUid: string,
+  sopInstanceUid: string,
+): ContentItem {
   if (!isValidUid(sopClassUid) || !isValidUid(sopInstanceUid)) {
     throw new RangeError(`IMAGE '${name?.meaning ?? 'reference'}' needs valid SOP Class and Instance UIDs`);
   }

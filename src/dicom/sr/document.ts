@@ -66,7 +66,9 @@ export function reportStatements(algorithm: ReportAlgorithm): string[] {
       `(${algorithm.manufacturer}, model id ${algorithm.modelId}). It has not been reviewed by a person.`,
   ];
   if (!algorithm.diagnostic) {
-    out.push(`${NOT_DIAGNOSTIC}: this model is not approved for diagnostic use. Do not use this result for patient care.`);
+    out.push(
+      `${NOT_DIAGNOSTIC}: this model is not approved for diagnostic use. Do not use this result for patient care.`,
+    );
   }
   out.push(`Intended use: ${algorithm.intendedUse}`);
   return out;
@@ -108,11 +110,14 @@ function validateInput(input: BuildReportInput): void {
     }
   }
   if (typeof algorithm.diagnostic !== 'boolean') {
-    throw new TemplateViolation('TID 1500', 'row 12 (Qualitative Evaluations)', 'the manifest does not say whether the model is diagnostic');
+    const problem = 'the manifest does not say whether the model is diagnostic';
+    throw new TemplateViolation('TID 1500', 'row 12 (Qualitative Evaluations)', problem);
   }
   const seen = new Set<string>();
   for (const f of findings) {
-    if (seen.has(f.label)) throw new TemplateViolation('TID 1501', 'row 2 (Tracking Identifier)', `label '${f.label}' is reported twice`);
+    if (seen.has(f.label)) {
+      throw new TemplateViolation('TID 1501', 'row 2 (Tracking Identifier)', `label '${f.label}' is reported twice`);
+    }
     seen.add(f.label);
   }
 }
@@ -123,10 +128,12 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
   const { source, algorithm, findings, createdAt } = input;
   const uids = deriveReportUids(source.instance.sopInstanceUid, algorithm.modelId, algorithm.version);
   const sourceRef = { sopClassUid: source.instance.sopClassUid, sopInstanceUid: source.instance.sopInstanceUid };
-  const algorithmId = { name: algorithm.name, version: algorithm.version, parameters: [`model id=${algorithm.modelId}`] };
-  const groups = findings.map((finding) =>
-    measurementGroup({ finding, trackingUid: deriveTrackingUid(uids.sopInstanceUid, finding.label), algorithm: algorithmId, source: sourceRef }),
-  );
+  const parameters = [`model id=${algorithm.modelId}`];
+  const algorithmId = { name: algorithm.name, version: algorithm.version, parameters };
+  const groups = findings.map((finding) => {
+    const trackingUid = deriveTrackingUid(uids.sopInstanceUid, finding.label);
+    return measurementGroup({ finding, trackingUid, algorithm: algorithmId, source: sourceRef });
+  });
   const root = measurementReport({
     device: {
       uid: deriveDeviceObserverUid(algorithm.modelId, algorithm.version),
@@ -191,7 +198,9 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
         ReferencedSeriesSequence: [
           {
             SeriesInstanceUID: source.series.instanceUid,
-            ReferencedSOPSequence: [{ ReferencedSOPClassUID: sourceRef.sopClassUid, ReferencedSOPInstanceUID: sourceRef.sopInstanceUid }],
+            ReferencedSOPSequence: [
+              { ReferencedSOPClassUID: sourceRef.sopClassUid, ReferencedSOPInstanceUID: sourceRef.sopInstanceUid },
+            ],
           },
         ],
       },
@@ -209,7 +218,16 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
       },
     ];
   }
-  const strings = [p.name, p.id, p.issuerOfPatientId ?? '', s.referringPhysicianName, s.description ?? '', s.id, s.accessionNumber, JSON.stringify(root)];
+  const strings = [
+    p.name,
+    p.id,
+    p.issuerOfPatientId ?? '',
+    s.referringPhysicianName,
+    s.description ?? '',
+    s.id,
+    s.accessionNumber,
+    JSON.stringify(root),
+  ];
   if (hasNonAscii(strings)) ds.SpecificCharacterSet = 'ISO_IR 192';
   return ds;
 }
@@ -221,7 +239,8 @@ export function buildReport(input: BuildReportInput): Buffer {
     ds = buildReportDataset(input);
   } catch (err) {
     if (err instanceof TemplateViolation || err instanceof RangeError || err instanceof TypeError) {
-      throw new ReportBuildError(`Cannot build the AI report for image ${input.source?.instance?.sopInstanceUid ?? '?'}: ${err.message}`, { cause: err });
+      const image = input.source?.instance?.sopInstanceUid ?? '?';
+      throw new ReportBuildError(`Cannot build the AI report for image ${image}: ${err.message}`, { cause: err });
     }
     throw err;
   }

@@ -47,7 +47,9 @@ function sexOrEmpty(v: string): string {
 function requireUid(tags: SimplifiedTags, keyword: string): string {
   const v = str(tags, keyword);
   if (!isValidUid(v)) {
-    throw new ReportBuildError(`The source image has no valid ${keyword} ('${v}'), so no report can be filed with it; check the image's header`);
+    throw new ReportBuildError(
+      `The source image has no valid ${keyword} ('${v}'), so no report can be filed with it; check the image's header`,
+    );
   }
   return v;
 }

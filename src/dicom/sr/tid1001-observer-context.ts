@@ -23,7 +23,9 @@ export interface DeviceObserver {
 }
 
 export function observerContext(device: DeviceObserver): ContentItem[] {
-  if (!isValidUid(device.uid)) throw new TemplateViolation('TID 1004', 'row 1 (Device Observer UID)', `'${device.uid}' is not a valid UID`);
+  if (!isValidUid(device.uid)) {
+    throw new TemplateViolation('TID 1004', 'row 1 (Device Observer UID)', `'${device.uid}' is not a valid UID`);
+  }
   for (const [row, field, value] of [
     ['row 2 (Device Observer Name)', 'name', device.name],
     ['row 3 (Device Observer Manufacturer)', 'manufacturer', device.manufacturer],

@@ -9,7 +9,14 @@
  *   row 12  Qualitative Evaluations: TEXT statements that a machine made this, whether it is diagnostic,
  *           and the manifest's intended use (every viewer that renders SR text shows them first-hand)
  */
-import { COMMENT, IMAGING_MEASUREMENT_REPORT, IMAGING_MEASUREMENTS, PLAIN_CHEST_XRAY, PROCEDURE_REPORTED, QUALITATIVE_EVALUATIONS } from '../codes';
+import {
+  COMMENT,
+  IMAGING_MEASUREMENT_REPORT,
+  IMAGING_MEASUREMENTS,
+  PLAIN_CHEST_XRAY,
+  PROCEDURE_REPORTED,
+  QUALITATIVE_EVALUATIONS,
+} from '../codes';
 import { codeValue, container, TemplateViolation, text, type ContentItem } from './content';
 import { languageOfContent } from './tid1204-language';
 import { observerContext, type DeviceObserver } from './tid1001-observer-context';

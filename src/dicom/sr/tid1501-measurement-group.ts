@@ -22,7 +22,17 @@ import {
   UNIT_PROBABILITY,
   type Code,
 } from '../codes';
-import { codeValue, container, formatDecimalString, image, num, TemplateViolation, text, uidref, type ContentItem } from './content';
+import {
+  codeValue,
+  container,
+  formatDecimalString,
+  image,
+  num,
+  TemplateViolation,
+  text,
+  uidref,
+  type ContentItem,
+} from './content';
 import { algorithmIdentification, type AlgorithmIdentification } from './tid4019-algorithm';
 import type { ImageReference } from './tid1600-image-library';
 
@@ -46,21 +56,25 @@ export function measurementGroup(input: {
   source: ImageReference;
 }): ContentItem {
   const { finding, trackingUid, algorithm, source } = input;
-  if (finding.label.trim() === '') throw new TemplateViolation('TID 1501', 'row 2 (Tracking Identifier)', 'the label is empty');
+  if (finding.label.trim() === '') {
+    throw new TemplateViolation('TID 1501', 'row 2 (Tracking Identifier)', 'the label is empty');
+  }
   const where = `for label '${finding.label}'`;
   checkUnitInterval('row 10 (Measurement)', `the probability ${where}`, finding.probability);
   checkUnitInterval('row 10 (Measurement)', `the decision threshold ${where}`, finding.threshold);
   if (typeof finding.positive !== 'boolean') {
-    throw new TemplateViolation('TID 1501', 'row 11 (Qualitative Evaluation)', `the positive/negative result ${where} is missing`);
+    const problem = `the positive/negative result ${where} is missing`;
+    throw new TemplateViolation('TID 1501', 'row 11 (Qualitative Evaluation)', problem);
   }
   // A decision that contradicts its own probability and threshold would mislead a reader: refuse it.
   // Equality is accepted either way (models differ on >= versus >).
-  if ((finding.positive && finding.probability < finding.threshold) || (!finding.positive && finding.probability > finding.threshold)) {
+  const { positive, probability, threshold } = finding;
+  if ((positive && probability < threshold) || (!positive && probability > threshold)) {
     throw new TemplateViolation(
       'TID 1501',
       'row 11 (Qualitative Evaluation)',
-      `${where} the result is ${finding.positive ? 'positive' : 'negative'} but the probability ${finding.probability} is ` +
-        `${finding.positive ? 'below' : 'above'} the threshold ${finding.threshold}`,
+      `${where} the result is ${positive ? 'positive' : 'negative'} but the probability ${probability} is ` +
+        `${positive ? 'below' : 'above'} the threshold ${threshold}`,
     );
   }
   let concept: Code;

@@ -11,7 +11,9 @@ export interface ImageReference {
 }
 
 export function imageLibrary(images: ImageReference[]): ContentItem {
-  if (images.length === 0) throw new TemplateViolation('TID 1601', 'row 1 (Image Library Entry)', 'no source image to reference');
+  if (images.length === 0) {
+    throw new TemplateViolation('TID 1601', 'row 1 (Image Library Entry)', 'no source image to reference');
+  }
   const entries = images.map((i) => image('CONTAINS', undefined, i.sopClassUid, i.sopInstanceUid));
   return container('CONTAINS', IMAGE_LIBRARY, [container('CONTAINS', IMAGE_LIBRARY_GROUP, entries)]);
 }

@@ -9,8 +9,12 @@ export interface AlgorithmIdentification {
 }
 
 export function algorithmIdentification(alg: AlgorithmIdentification): ContentItem[] {
-  if (alg.name.trim() === '') throw new TemplateViolation('TID 4019', 'row 1 (Algorithm Name)', 'the algorithm name is empty');
-  if (alg.version.trim() === '') throw new TemplateViolation('TID 4019', 'row 2 (Algorithm Version)', 'the algorithm version is empty');
+  if (alg.name.trim() === '') {
+    throw new TemplateViolation('TID 4019', 'row 1 (Algorithm Name)', 'the algorithm name is empty');
+  }
+  if (alg.version.trim() === '') {
+    throw new TemplateViolation('TID 4019', 'row 2 (Algorithm Version)', 'the algorithm version is empty');
+  }
   return [
     text('HAS CONCEPT MOD', ALGORITHM_NAME, alg.name),
     text('HAS CONCEPT MOD', ALGORITHM_VERSION, alg.version),
