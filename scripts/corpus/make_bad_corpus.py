@@ -100,7 +100,9 @@ class ZipCrypto:
         return bytes(out)
 
 
-def build_zip(entries: list[Entry]) -> bytes:
+def build_zip(entries: list[Entry], zip64: bool = False) -> bytes:
+    """zip64=True writes every size and offset through zip64 extra fields and the zip64 end records, as
+    archivers do past 4 GiB, so the reader's zip64 path is tested without a 4 GiB file."""
     body = io.BytesIO()
     central = io.BytesIO()
     for e in entries:
@@ -120,16 +122,29 @@ def build_zip(entries: list[Entry]) -> bytes:
         size = e.declared_size if e.declared_size is not None else size
         crc = e.declared_crc if e.declared_crc is not None else crc
         offset = body.tell()
-        body.write(struct.pack('<IHHHHHIIIHH', 0x04034B50, 20, flags, method, DOS_TIME, DOS_DATE, crc, len(payload), size, len(name), 0))
-        body.write(name)
+        F = 0xFFFFFFFF
+        local_extra = struct.pack('<HHQQ', 1, 16, size, len(payload)) if zip64 else b''
+        body.write(struct.pack('<IHHHHHIIIHH', 0x04034B50, 45 if zip64 else 20, flags, method, DOS_TIME, DOS_DATE, crc,
+                               F if zip64 else len(payload), F if zip64 else size, len(name), len(local_extra)))
+        body.write(name + local_extra)
         body.write(payload)
         attr = (0o40755 << 16 | 0x10) if e.directory else (0o100644 << 16)
-        central.write(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014B50, 0x031E, 20, flags, method, DOS_TIME, DOS_DATE, crc, len(payload), size, len(name), 0, 0, 0, 0, attr, offset))
-        central.write(name)
+        cen_extra = struct.pack('<HHQQQ', 1, 24, size, len(payload), offset) if zip64 else b''
+        central.write(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014B50, 0x031E, 45 if zip64 else 20, flags, method, DOS_TIME, DOS_DATE, crc,
+                                  F if zip64 else len(payload), F if zip64 else size, len(name), len(cen_extra), 0, 0, 0, attr,
+                                  F if zip64 else offset))
+        central.write(name + cen_extra)
     cd = central.getvalue()
     cd_offset = body.tell()
     body.write(cd)
-    body.write(struct.pack('<IHHHHIIH', 0x06054B50, 0, 0, len(entries), len(entries), len(cd), cd_offset, 0))
+    n = len(entries)
+    if zip64:
+        record_offset = body.tell()
+        body.write(struct.pack('<IQHHIIQQQQ', 0x06064B50, 44, 45, 45, 0, 0, n, n, len(cd), cd_offset))
+        body.write(struct.pack('<IIQI', 0x07064B50, 0, record_offset, 1))
+        body.write(struct.pack('<IHHHHIIH', 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0))
+    else:
+        body.write(struct.pack('<IHHHHIIH', 0x06054B50, 0, 0, n, n, len(cd), cd_offset, 0))
     return body.getvalue()
 
 
@@ -290,6 +305,10 @@ def cases() -> list[Case]:
         1: 'same SOPInstanceUID as original.dcm: Orthanc answers AlreadyStored and keeps the first stored copy; '
            'which entry is stored first depends on scheduling. Expected: both done, pointing at one Orthanc instance.',
     }))
+
+    out.append(Case('zip64.zip', 'a good zip written in zip64 form (sizes and offsets in zip64 extra fields and end records)',
+                    raw=build_zip([Entry('chest.dcm', chest_copy('zip64-chest')), Entry('notes.txt', b'zip64 sample\n')], zip64=True),
+                    entries=[Entry('chest.dcm'), Entry('notes.txt')], outcomes=[DONE, failed('NotDicom')]))
 
     out.append(Case('mixed.zip', 'valid chest X-rays beside most kinds of bad entry, with folders and macOS metadata', entries=[
         Entry('study/', directory=True),

@@ -59,7 +59,7 @@ export interface ZipArchive {
 /** Bytes fed to zlib per read: large enough for throughput, small enough to stop a bomb early. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 /** Output chunk of the inflater: the most a bomb can overshoot the cap by before we stop it. */
-export const INFLATE_CHUNK_BYTES = 64 * 1024;
+export const INFLATE_CHUNK_BYTES = 256 * 1024;
 /** zip64 end-of-central-directory locator: signature, disk, 8-byte offset, disk count. */
 const ZIP64_LOCATOR_BYTES = 20;
 const ENCRYPTION_FLAGS = 0x0001 | 0x0040; // traditional ZipCrypto/AES, and PKWARE strong encryption
