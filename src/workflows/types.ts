@@ -135,14 +135,9 @@ export interface FindingScore {
   positive: boolean;
 }
 
-export interface ModelIdentity {
-  id: string;
-  version: string;
-  name: string;
-  manufacturer: string;
-  diagnostic: boolean;
-  intendedUse: string;
-}
+/** The model that produced a classification (type-only import: nothing of the inference code enters the sandbox). */
+import type { ModelIdentity } from '../inference/classify-instance';
+export type { ModelIdentity };
 
 export interface ClassifyOutput {
   model: ModelIdentity;
