@@ -78,14 +78,17 @@ function venvPython(): string {
   throw new Error('.tools/venv/bin/python not found: run scripts/setup to create the Python environment');
 }
 
-/** What pydicom sees in the file: a few header attributes and the number of content items, as JSON. */
-export async function readWithPydicom(input: Buffer | string): Promise<{
+export interface PydicomView {
   sopClassUid: string;
   sopInstanceUid: string;
   studyInstanceUid: string;
   modality: string;
+  /** Content items below the root, counted recursively. */
   contentItems: number;
-}> {
+}
+
+/** What pydicom sees in the file: a few header attributes and the number of content items. */
+export async function readWithPydicom(input: Buffer | string): Promise<PydicomView> {
   return withFile(input, async (file) => {
     const script = [
       'import json, sys, pydicom',
@@ -97,6 +100,6 @@ export async function readWithPydicom(input: Buffer | string): Promise<{
       '  "contentItems": count(ds.ContentSequence)}))',
     ].join('\n');
     const { stdout } = await run(venvPython(), ['-c', script, file]);
-    return JSON.parse(stdout) as { sopClassUid: string; sopInstanceUid: string; studyInstanceUid: string; modality: string; contentItems: number };
+    return JSON.parse(stdout) as PydicomView;
   });
 }

@@ -12,7 +12,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../../src/config';
-import { buildReport, deriveReportUids, sourceImageFromTags, type LabelFinding, type ReportAlgorithm } from '../../../src/dicom/sr';
+import {
+  buildReport,
+  deriveReportUids,
+  sourceImageFromTags,
+  type LabelFinding,
+  type ReportAlgorithm,
+} from '../../../src/dicom/sr';
 import { OrthancClient } from '../../../src/orthanc/client';
 import { readStudyReports } from '../../../src/report';
 import { validateSr } from '../../helpers/dicom-validate';
@@ -64,7 +70,8 @@ for (const [index, file] of SOURCES.entries()) {
     if (up.status === 'Success') createdInstances.push(up.id);
     const source = sourceImageFromTags(await orthanc.getInstanceTags(up.id));
     const findings = findingsFor(index);
-    const input = { source, algorithm: ALGORITHM, findings, createdAt: new Date('2024-06-01T12:00:00Z'), expectedLabels: TXV_LABELS };
+    const createdAt = new Date('2024-06-01T12:00:00Z');
+    const input = { source, algorithm: ALGORITHM, findings, createdAt, expectedLabels: TXV_LABELS };
     const bytes = buildReport(input);
 
     const v = await validateSr(bytes);
@@ -110,7 +117,8 @@ test('a new model version adds a second SR to the same study and both read back'
   for (const version of ['2.0.0', '2.0.1']) {
     const algorithm = { ...ALGORITHM, version };
     await removeLeftover(deriveReportUids(source.instance.sopInstanceUid, algorithm.modelId, version).sopInstanceUid);
-    const r = await orthanc.uploadInstance(buildReport({ source, algorithm, findings: findingsFor(7), createdAt: new Date('2024-06-02T00:00:00Z') }));
+    const createdAt = new Date('2024-06-02T00:00:00Z');
+    const r = await orthanc.uploadInstance(buildReport({ source, algorithm, findings: findingsFor(7), createdAt }));
     createdInstances.push(r.id);
     assert.equal(r.status, 'Success');
     assert.equal(r.parentStudy, up.parentStudy);
@@ -120,5 +128,6 @@ test('a new model version adds a second SR to the same study and both read back'
   const versions = (await readStudyReports(orthanc, source.study.instanceUid))
     .filter((r) => r.algorithm.name === ALGORITHM.name)
     .map((r) => r.algorithm.version);
-  assert.ok(versions.includes('2.0.0') && versions.includes('2.0.1'), `both versions listed, got ${versions.join(', ')}`);
+  const both = versions.includes('2.0.0') && versions.includes('2.0.1');
+  assert.ok(both, `both versions listed, got ${versions.join(', ')}`);
 });

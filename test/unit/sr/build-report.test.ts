@@ -8,14 +8,19 @@ import { readWithPydicom, validateSr } from '../../helpers/dicom-validate';
 import { demoAllLabels, partialUtf8 } from '../../fixtures/sr/inputs';
 
 /** The only dciodvfy warning we accept: our private coding scheme's designator is, by design, not a DICOM term. */
-const LOCAL_SCHEME_WARNING = 'Warning - Unrecognized defined term <99CXRAI> for value 1 of attribute <Coding Scheme Designator>';
+const LOCAL_SCHEME_WARNING =
+  'Warning - Unrecognized defined term <99CXRAI> for value 1 of attribute <Coding Scheme Designator>';
 
 function header(bytes: Buffer): Record<string, unknown> {
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(ab).dict);
 }
 
-for (const [name, make] of [['18 labels, non-diagnostic', demoAllLabels], ['partial, UTF-8, diagnostic', partialUtf8]] as const) {
+const CASES = [
+  ['18 labels, non-diagnostic', demoAllLabels],
+  ['partial, UTF-8, diagnostic', partialUtf8],
+] as const;
+for (const [name, make] of CASES) {
   test(`${name}: dciodvfy finds no errors, dsrdump renders it, pydicom reads it`, async () => {
     const input = make();
     const bytes = buildReport(input);
@@ -36,7 +41,8 @@ for (const [name, make] of [['18 labels, non-diagnostic', demoAllLabels], ['part
     assert.equal(py.sopClassUid, '1.2.840.10008.5.1.4.1.1.88.34');
     assert.equal(py.studyInstanceUid, input.source.study.instanceUid);
     assert.equal(py.modality, 'SR');
-    // (the root itself is not counted) language + 5 observer + procedure + library(3) + measurements container + 12 per group + statements container + statements
+    // Below the root: language + 5 observer + procedure + library (3) + measurements container + 12 per group
+    // + statements container + statements.
     const statements = input.algorithm.diagnostic ? 2 : 3;
     assert.equal(py.contentItems, 1 + 5 + 1 + 3 + 1 + 12 * input.findings.length + 1 + statements);
   });
@@ -63,7 +69,9 @@ test('the SR files with its source: same patient and study, its own SR series, s
   assert.equal(ds.ContentTime, '070809.123');
   assert.equal(ds.CompletionFlag, 'COMPLETE');
   assert.equal(ds.VerificationFlag, 'UNVERIFIED');
-  const evidence = ds.CurrentRequestedProcedureEvidenceSequence as { StudyInstanceUID: string; ReferencedSeriesSequence: { SeriesInstanceUID: string; ReferencedSOPSequence: Record<string, string>[] }[] }[];
+  type Series = { SeriesInstanceUID: string; ReferencedSOPSequence: Record<string, string>[] };
+  type Evidence = { StudyInstanceUID: string; ReferencedSeriesSequence: Series[] };
+  const evidence = ds.CurrentRequestedProcedureEvidenceSequence as Evidence[];
   assert.equal(evidence[0].StudyInstanceUID, input.source.study.instanceUid);
   assert.equal(evidence[0].ReferencedSeriesSequence[0].SeriesInstanceUID, input.source.series.instanceUid);
   assert.deepEqual(evidence[0].ReferencedSeriesSequence[0].ReferencedSOPSequence[0], {
@@ -76,7 +84,7 @@ test('the SR files with its source: same patient and study, its own SR series, s
   assert.equal(ds.SpecificCharacterSet, undefined, 'plain ASCII needs no character set');
 });
 
-test('honest flags: PARTIAL when labels are missing, UTF-8 declared, NOT DIAGNOSTIC only for non-diagnostic models', async () => {
+test('honest flags: PARTIAL if labels are missing, UTF-8 declared, NOT DIAGNOSTIC only if not diagnostic', async () => {
   const input = partialUtf8();
   const bytes = buildReport(input);
   const ds = header(bytes);
@@ -97,7 +105,8 @@ test('the series description keeps NOT DIAGNOSTIC however long the model name is
 test('the SR round-trips: parseReport gives back exactly what was built', () => {
   for (const input of [demoAllLabels(), partialUtf8()]) {
     const s = parseReport(buildReport(input));
-    const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.modelId, input.algorithm.version);
+    const { modelId, version } = input.algorithm;
+    const uids = deriveReportUids(input.source.instance.sopInstanceUid, modelId, version);
     assert.deepEqual(s, {
       sopInstanceUid: uids.sopInstanceUid,
       seriesInstanceUid: uids.seriesInstanceUid,
@@ -126,14 +135,20 @@ function refuses(mutate: (i: BuildReportInput) => void, message: RegExp): void {
 }
 
 test('builders refuse invalid input with a message naming the template row', () => {
-  refuses((i) => { i.findings[0].probability = 1.2; }, /TID 1501 row 10 \(Measurement\): the probability for label 'Atelectasis' must be a number from 0 to 1, got 1.2/);
+  refuses(
+    (i) => { i.findings[0].probability = 1.2; },
+    /TID 1501 row 10 \(Measurement\): the probability for label 'Atelectasis' must be a number from 0 to 1, got 1.2/,
+  );
   refuses((i) => { i.findings[1].probability = Number.NaN; }, /TID 1501 row 10.*got NaN/);
   refuses((i) => { i.findings[2].threshold = -0.1; }, /TID 1501 row 10.*decision threshold/);
   refuses((i) => { i.findings[3].positive = !i.findings[3].positive; }, /TID 1501 row 11 \(Qualitative Evaluation\)/);
-  refuses((i) => { i.findings.push({ ...i.findings[0] }); }, /TID 1501 row 2 \(Tracking Identifier\): label 'Atelectasis' is reported twice/);
+  refuses(
+    (i) => { i.findings.push({ ...i.findings[0] }); },
+    /TID 1501 row 2 \(Tracking Identifier\): label 'Atelectasis' is reported twice/,
+  );
   refuses((i) => { i.findings = []; }, /TID 1500 row 8 \(Imaging Measurements\)/);
   refuses((i) => { i.findings[0].label = 'A label that is far too long for a code'; }, /TID 1501 row 5 \(Finding\)/);
-  refuses((i) => { i.algorithm.version = ''; }, /TID 4019 row 2 \(Algorithm Version\): the model manifest's version is empty/);
+  refuses((i) => { i.algorithm.version = ''; }, /TID 4019 row 2 \(Algorithm Version\): the model manifest's version/);
   refuses((i) => { i.algorithm.manufacturer = ' '; }, /TID 1004 row 3 \(Device Observer Manufacturer\)/);
   refuses((i) => { i.algorithm.intendedUse = ''; }, /TID 1500 row 12/);
   refuses((i) => { i.createdAt = new Date('nope'); }, /Content Date\/Time/);
