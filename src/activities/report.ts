@@ -31,7 +31,7 @@ export function makeReportActivities(deps: ActivityDeps) {
             diagnostic: model.diagnostic, intendedUse: model.intendedUse,
           },
           findings,
-          createdAt: new Date(),
+          createdAt: new Date(input.reportedAt),
         });
         heartbeat('built');
         const stored = await orthanc.uploadInstance(bytes);

@@ -3,7 +3,7 @@
  */
 import { heartbeat } from '@temporalio/activity';
 import { asTemporalFailure, ZipRejectedError } from '../errors';
-import { inspectZip as inspect, listEntries, type ZipLimits } from '../zip';
+import { inspectZip as inspect, listEntries, listEntriesByIndex, type ZipLimits } from '../zip';
 import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
@@ -38,8 +38,9 @@ export function makeZipActivities(deps: ActivityDeps) {
     }): Promise<ZipEntryRef[]> {
       return asTemporalFailure(async () => {
         const limits = effectiveLimits(deps.zipLimits, input.limits);
+        // `indexes` are central-directory indexes (entry identities); offset/limit page over file entries.
         const infos = input.indexes
-          ? (await Promise.all(input.indexes.map((i) => listEntries(input.zipPath, i, 1, limits)))).flat()
+          ? await listEntriesByIndex(input.zipPath, input.indexes, limits)
           : await listEntries(input.zipPath, input.offset, input.limit, limits);
         return infos.map((e) => ({ zipPath: input.zipPath, zipSha256: input.zipSha256, ...e }));
       });

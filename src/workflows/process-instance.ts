@@ -76,7 +76,12 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     const classification = await classifier(input.inferenceTaskQueue)({ orthancId: up.orthancId });
 
     setCurrentDetails(`storing the structured report for ${up.sopInstanceUid}`);
-    const report = await storeReport({ orthancId: up.orthancId, sourceSopInstanceUid: up.sopInstanceUid, classification });
+    const report = await storeReport({
+      orthancId: up.orthancId,
+      sourceSopInstanceUid: up.sopInstanceUid,
+      classification,
+      reportedAt: new Date(Date.now()).toISOString(), // workflow time: deterministic on replay
+    });
 
     const topFindings = [...classification.findings]
       .sort((a, b) => b.probability - a.probability)

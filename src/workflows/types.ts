@@ -149,6 +149,8 @@ export interface StoreReportInput {
   orthancId: string;
   sourceSopInstanceUid: string;
   classification: ClassifyOutput;
+  /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
+  reportedAt: string;
 }
 
 export interface StoreReportOutput {

@@ -1,6 +1,6 @@
 /** Safe, bounded access to the zips the pipeline ingests. */
 export { type ZipLimits, DEFAULT_ZIP_LIMITS, ZIP_LIMIT_ENV, COMPRESSION_RATIO_MIN_BYTES, zipLimitsFromEnv } from './limits';
-export { type ZipInspection, type ZipEntryInfo, inspectZip, listEntries } from './inspect';
+export { type ZipInspection, type ZipEntryInfo, inspectZip, listEntries, listEntriesByIndex } from './inspect';
 export { type ExpectedEntry, readEntry } from './read';
 export {
   type EntryProblem,

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ZipRejectedError } from '../errors';
-import { statZip } from './archive';
+import { statZip, type CentralEntry, type ZipArchive } from './archive';
 import { archiveCache } from './cache';
 import { displayName, entryProblem, type EntryProblem } from './entry-checks';
 import type { ZipLimits } from './limits';
@@ -62,8 +62,24 @@ export async function listEntries(zipPath: string, offset: number, limit: number
   if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0) {
     throw new RangeError(`listEntries: offset and limit must be non-negative integers (got ${offset}, ${limit})`);
   }
-  return archiveCache.use(zipPath, limits, async (archive) =>
-    archive.files.slice(offset, offset + limit).map((entry) => {
+  return archiveCache.use(zipPath, limits, async (archive) => archive.files.slice(offset, offset + limit).map((e) => describeEntry(archive, e, limits)));
+}
+
+/** The file entries with these central-directory indexes (retry of failed entries), in the order given. */
+export async function listEntriesByIndex(zipPath: string, indexes: readonly number[], limits: ZipLimits): Promise<ZipEntryInfo[]> {
+  return archiveCache.use(zipPath, limits, async (archive) => {
+    const byIndex = new Map(archive.files.map((e) => [e.index, e]));
+    return indexes.map((i) => {
+      const entry = byIndex.get(i);
+      if (!entry) throw new ZipRejectedError(`The zip has no file entry #${i} any more: it changed since the ingest started`);
+      return describeEntry(archive, entry, limits);
+    });
+  });
+}
+
+function describeEntry(archive: ZipArchive, entry: CentralEntry, limits: ZipLimits): ZipEntryInfo {
+  {
+    {
       const info: ZipEntryInfo = {
         index: entry.index,
         name: displayName(entry.name),
@@ -74,6 +90,6 @@ export async function listEntries(zipPath: string, offset: number, limit: number
       const problem = entryProblem(entry, limits, archive.centralDirectoryOffset);
       if (problem) info.problem = problem;
       return info;
-    }),
-  );
+    }
+  }
 }
