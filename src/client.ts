@@ -2,23 +2,63 @@
 /**
  * The operator CLI: `cxr <command>`. Configuration from the environment (TEMPORAL_ADDRESS,
  * TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME, ORTHANC_PASSWORD), with
- * defaults that match scripts/services.
+ * defaults that match scripts/services. Exit codes: src/cli/exit-codes.ts (and docs/operator-guide.md).
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { doctorCommand } from './cli/commands/doctor';
+import { failuresCommand } from './cli/commands/failures';
 import { ingestCommand } from './cli/commands/ingest';
+import { listCommand } from './cli/commands/list';
+import { replayCommand } from './cli/commands/replay';
+import { resultsCommand } from './cli/commands/results';
+import { retryFailedCommand } from './cli/commands/retry-failed';
+import { statusCommand, watchCommand } from './cli/commands/status';
+import { CliError, EXIT, EXIT_HELP } from './cli/exit-codes';
 
 export function buildProgram(): Command {
-  return new Command('cxr')
+  const program = new Command('cxr')
     .description('Durable chest X-ray AI pipeline: DICOM zip -> Orthanc -> ONNX classifier -> DICOM SR, on Temporal')
     .showHelpAfterError()
-    .addCommand(ingestCommand());
+    .addHelpText('after', `
+Examples:
+  $ cxr doctor                      is everything up?
+  $ cxr ingest study.zip            ingest with a live progress bar
+  $ cxr list                        recent ingests
+  $ cxr failures study.zip          why entries failed
+  $ cxr retry-failed study.zip      re-run only those
+  $ cxr results study.zip           findings read back from the SRs in Orthanc
+
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
+ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
+${EXIT_HELP}`);
+  for (const cmd of [
+    ingestCommand(), statusCommand(), watchCommand(), listCommand(), failuresCommand(),
+    retryFailedCommand(), resultsCommand(), replayCommand(), doctorCommand(),
+  ]) {
+    program.addCommand(cmd.showHelpAfterError().exitOverride());
+  }
+  return program.exitOverride();
 }
 
 async function main(): Promise<void> {
-  await buildProgram().parseAsync(process.argv);
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; every other parse error is a usage error (message already printed).
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof CliError) {
+      console.error(`cxr: ${err.message}`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? `cxr: ${err.message}` : err);
-  process.exit(1);
+  console.error(err instanceof Error ? `cxr: ${err.stack ?? err.message}` : err);
+  process.exit(EXIT.error);
 });

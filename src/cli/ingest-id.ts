@@ -17,3 +17,36 @@ export function ingestWorkflowId(zipSha256: string): string {
 export function displayName(zipPath: string): string {
   return path.basename(zipPath);
 }
+
+/** Ingest workflow IDs look like this; retries add `-retry-<n>`. */
+const INGEST_ID = /^ingest-[0-9a-f]{64}(-retry-\d+)*$/;
+
+export function looksLikeIngestId(s: string): boolean {
+  return INGEST_ID.test(s);
+}
+
+/**
+ * What an operator may type to name an ingest: its workflow ID, the zip's SHA-256, or the zip file
+ * itself (hashed to the ID, so `cxr status study.zip` works without remembering anything).
+ */
+export async function resolveIngestRef(ref: string): Promise<{ ingestId: string; zipPath?: string }> {
+  if (/^[0-9a-f]{64}$/i.test(ref)) return { ingestId: ingestWorkflowId(ref.toLowerCase()) };
+  let isFile = false;
+  try {
+    isFile = fs.statSync(ref).isFile();
+  } catch {
+    // not a file: an ID
+  }
+  if (isFile) {
+    const zipPath = path.resolve(ref);
+    return { ingestId: ingestWorkflowId(await sha256File(zipPath)), zipPath };
+  }
+  return { ingestId: ref };
+}
+
+/** The Web UI page of a workflow (TEMPORAL_UI_URL, or the dev server's UI on TEMPORAL_UI_PORT, default 8233). */
+export function webUiUrl(namespace: string, workflowId?: string): string {
+  const base = (process.env.TEMPORAL_UI_URL || `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT || '8233'}`).replace(/\/+$/, '');
+  const ns = `${base}/namespaces/${encodeURIComponent(namespace)}/workflows`;
+  return workflowId === undefined ? ns : `${ns}/${encodeURIComponent(workflowId)}`;
+}

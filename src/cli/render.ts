@@ -4,7 +4,9 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressQuery } from '../workflows/queries';
+import type { ReportSummary } from '../report';
 import type { EntryOutcome, IngestProgress, IngestResult } from '../workflows/types';
+import type { IngestListRow } from './ingests';
 
 export function accounted(p: IngestProgress): number {
   return p.counts.done + p.counts.failed + p.counts.skipped;
@@ -30,6 +32,7 @@ export function rateAndEta(samples: RateSample[], p: IngestProgress): { rate: nu
 }
 
 export function progressBar(p: IngestProgress, rate: number, etaSeconds: number, width = 30): string {
+  if (p.state === 'listing') return `listing and checking ${p.zipName}...`;
   const total = Math.max(p.counts.total, 1);
   const frac = Math.min(1, accounted(p) / total);
   const filled = Math.round(frac * width);
@@ -103,4 +106,34 @@ export async function watchProgress(
   }
   if (tty) out.write('\r\x1b[2K');
   await done;
+}
+
+/** `cxr list`: one line per ingest. */
+export function ingestListTable(rows: IngestListRow[]): string {
+  if (rows.length === 0) return 'No ingests found.';
+  const head = `${pad('started', 20)}  ${pad('state', 11)}  ${'total'.padStart(6)} ${'done'.padStart(6)} ${'failed'.padStart(6)} ${'skip'.padStart(5)}  ${pad('zip', 28)}  ingest id`;
+  const lines = rows.map((r) =>
+    `${pad(r.startTime.replace('T', ' ').slice(0, 19), 20)}  ${pad(r.state, 11)}  ${String(r.total).padStart(6)} ${String(r.done).padStart(6)} ${String(r.failed).padStart(6)} ${(r.skipped === undefined ? '-' : String(r.skipped)).padStart(5)}  ${pad(r.zipName, 28)}  ${r.ingestId}${r.retryOf ? `  (retry of ${r.retryOf})` : ''}`,
+  );
+  return [head, ...lines].join('\n');
+}
+
+/** `cxr results`: the findings of each report, most probable first. */
+export function reportsTable(
+  reports: ReportSummary[],
+  opts: { top?: number; names?: Map<string, string> } = {},
+): string {
+  const out: string[] = [];
+  for (const r of reports) {
+    const name = opts.names?.get(r.sourceSopInstanceUid);
+    out.push(`Image ${r.sourceSopInstanceUid}${name ? `  (${name})` : ''}`);
+    out.push(`  study ${r.studyInstanceUid}   report SR ${r.sopInstanceUid}`);
+    out.push(`  model ${r.algorithm.name} ${r.algorithm.version}${r.diagnostic ? '' : '  [NOT DIAGNOSTIC: demo/benchmark model]'}`);
+    const findings = [...r.findings].sort((a, b) => b.probability - a.probability).slice(0, opts.top ?? r.findings.length);
+    for (const f of findings) {
+      out.push(`    ${pad(f.label, 28)} ${f.probability.toFixed(3)}  ${f.positive ? 'POSITIVE' : '        '}  (threshold ${f.threshold.toFixed(2)})`);
+    }
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
 }

@@ -49,7 +49,7 @@ export async function startOrAttachIngest(
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: `Ingest ${displayName(zipPath)}`,
-      staticDetails: `zip: \`${zipPath}\`\n\nsha256: \`${zipSha256}\``,
+      staticDetails: ingestStaticDetails(zipPath, zipSha256, ingestId),
     });
     // USE_EXISTING returns the running execution's run ID: compare with a fresh describe to tell.
     const started = handle.firstExecutionRunId !== undefined && (await isOurStart(handle, zipSha256));
@@ -66,4 +66,14 @@ async function isOurStart(handle: WorkflowHandle, _sha: string): Promise<boolean
   const d = await handle.describe();
   // A start we just made has a start time within the last few seconds and no history beyond the first tasks.
   return Date.now() - d.startTime.getTime() < 15_000 && (d.historyLength ?? 0) <= 12;
+}
+
+/** Shown in the Web UI's summary panel: where the zip is and the CLI commands for this ingest. */
+export function ingestStaticDetails(zipPath: string, zipSha256: string, ingestId: string): string {
+  return [
+    `zip: \`${zipPath}\``,
+    `sha256: \`${zipSha256}\``,
+    `Entries are the child workflows \`${ingestId}/<index>\` (Relationships tab, or the query \`WorkflowId STARTS_WITH "${ingestId}/"\`).`,
+    `CLI (the zip file works in place of the ID): \`cxr status\`, \`cxr failures\`, \`cxr retry-failed\`, \`cxr results\` \`${ingestId}\``,
+  ].join('\n\n');
 }

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { loadConfig } from '../../config';
+import { readManifest } from '../../inference/manifest';
+import { OrthancClient } from '../../orthanc/client';
+import * as SA from '../../workflows/search-attributes';
+import { EXIT, EXIT_HELP } from '../exit-codes';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const POLLER_FRESH_MS = 2 * 60_000;
+
+async function pollers(client: Client, queue: string, type: temporal.api.enums.v1.TaskQueueType): Promise<Check> {
+  const kind = type === temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW ? 'workflow' : 'activity';
+  const name = `worker polling ${queue} (${kind} tasks)`;
+  try {
+    const res = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue }, taskQueueType: type });
+    const fresh = (res.pollers ?? []).filter((p) => {
+      const s = p.lastAccessTime?.seconds;
+      return s !== undefined && s !== null && Date.now() - Number(s) * 1000 < POLLER_FRESH_MS;
+    });
+    if (fresh.length === 0) return { name, ok: false, detail: `no worker has polled in the last 2 minutes: start one (scripts/services start, or npm run worker) with CXR_TASK_QUEUE=${queue.replace(/-inference$/, '')}` };
+    return { name, ok: true, detail: `${fresh.length} poller(s): ${[...new Set(fresh.map((p) => p.identity))].slice(0, 3).join(', ')}` };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message };
+  }
+}
+
+export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Check[]> {
+  const config = loadConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
+  const checks: Check[] = [];
+  const { address, namespace, taskQueue, inferenceTaskQueue } = config.temporal;
+
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+    const client = new Client({ connection, namespace });
+    const sys = await client.workflowService.getSystemInfo({});
+    await client.workflowService.describeNamespace({ namespace });
+    checks.push({ name: 'Temporal reachable', ok: true, detail: `${address}, namespace ${namespace}, server ${sys.serverVersion || '?'}` });
+    try {
+      const res = await connection.operatorService.listSearchAttributes({ namespace });
+      const have = new Set(Object.keys(res.customAttributes ?? {}));
+      const want = [SA.ZIP_NAME, SA.ZIP_SHA256, SA.STATE, SA.TOTAL, SA.DONE, SA.FAILED, SA.ENTRY_NAME, SA.RETRY_OF].map((k) => k.name);
+      const missing = want.filter((n) => !have.has(n));
+      checks.push({
+        name: 'search attributes registered',
+        ok: missing.length === 0,
+        detail: missing.length === 0 ? want.join(', ') : `missing ${missing.join(', ')}: scripts/services registers them (temporal operator search-attribute create)`,
+      });
+    } catch (err) {
+      checks.push({ name: 'search attributes registered', ok: false, detail: (err as Error).message });
+    }
+    checks.push(await pollers(client, taskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW));
+    checks.push(await pollers(client, taskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY));
+    checks.push(await pollers(client, inferenceTaskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY));
+  } catch (err) {
+    checks.push({ name: 'Temporal reachable', ok: false, detail: `${address}: ${(err as Error).message} (set TEMPORAL_ADDRESS, or scripts/services start)` });
+  } finally {
+    await connection?.close();
+  }
+
+  const orthanc = new OrthancClient({ ...config.orthanc, timeoutMs: 5000 });
+  try {
+    const sys = await orthanc.getSystem();
+    const stats = await orthanc.getStatistics();
+    checks.push({
+      name: 'Orthanc reachable with credentials',
+      ok: true,
+      detail: `${config.orthanc.url}, Orthanc ${String(sys.Version ?? '?')}, ${stats.CountInstances} instances${config.orthanc.username ? `, user ${config.orthanc.username}` : ', no credentials set'}`,
+    });
+  } catch (err) {
+    checks.push({ name: 'Orthanc reachable with credentials', ok: false, detail: (err as Error).message });
+  }
+
+  try {
+    const m = readManifest(config.modelDir);
+    const file = path.resolve(config.modelDir, m.file);
+    const size = fs.statSync(file).size;
+    checks.push({
+      name: 'model present',
+      ok: size > 0,
+      detail: `${config.modelDir}: ${m.name} ${m.version} (${m.labels.length} labels, ${(size / 1e6).toFixed(1)} MB${m.diagnostic ? '' : ', NOT diagnostic'})`,
+    });
+  } catch (err) {
+    checks.push({ name: 'model present', ok: false, detail: (err as Error).message });
+  }
+  return checks;
+}
+
+export function doctorCommand(): Command {
+  return new Command('doctor')
+    .description('Check the environment: Temporal, search attributes, workers polling, Orthanc and its credentials, the model')
+    .option('--task-queue <name>', 'check this task queue (default CXR_TASK_QUEUE or cxr-pipeline)')
+    .option('--json', 'print the checks as JSON')
+    .addHelpText('after', `
+The model check reads the manifest of the model the CLI's environment names (CXR_MODEL_DIR); the
+worker may run elsewhere with its own.
+
+Examples:
+  $ cxr doctor
+  $ CXR_TASK_QUEUE=night-batch cxr doctor --json
+
+${EXIT_HELP}`)
+    .action(async (opts: { taskQueue?: string; json?: boolean }) => {
+      const checks = await runChecks({ taskQueue: opts.taskQueue });
+      if (opts.json) console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2));
+      else for (const c of checks) console.log(`${c.ok ? ' ok ' : 'FAIL'}  ${c.name}: ${c.detail}`);
+      process.exitCode = checks.every((c) => c.ok) ? EXIT.ok : EXIT.checkFailed;
+    });
+}

@@ -1,0 +1,32 @@
+/** Shared by `ingest`, `watch` and `retry-failed`: follow an ingest to its end and report it. */
+import type { Client } from '@temporalio/client';
+import type { IngestResult } from '../workflows/types';
+import { EXIT } from './exit-codes';
+import { failureReason } from './ingests';
+import { resultTable, watchProgress } from './render';
+
+export type RejectedIngest = { ingestId: string; zipName: string; state: 'rejected'; reason: { type: string; message: string } };
+export type IngestReport = IngestResult | RejectedIngest;
+
+/**
+ * Wait for the ingest to close (drawing progress on stderr unless `json`), then print its table.
+ * Works for any ingest ID, started by this process or long before (the CLI may have restarted).
+ */
+export async function followIngest(
+  client: Client,
+  ingestId: string,
+  opts: { json?: boolean; zipName?: string; out?: NodeJS.WriteStream } = {},
+): Promise<{ report: IngestReport; exit: number }> {
+  const handle = client.workflow.getHandle(ingestId);
+  if (!opts.json) await watchProgress(handle, opts.out ?? process.stderr);
+  try {
+    const result = (await handle.result()) as IngestResult;
+    if (!opts.json) console.log(resultTable(result) + '\n');
+    return { report: result, exit: result.counts.failed > 0 ? EXIT.failures : EXIT.ok };
+  } catch (err) {
+    const reason = failureReason(err);
+    if (!reason) throw err;
+    if (!opts.json) console.log(`Ingest ${ingestId}${opts.zipName ? ` (${opts.zipName})` : ''} was rejected: [${reason.type}] ${reason.message}\n`);
+    return { report: { ingestId, zipName: opts.zipName ?? '', state: 'rejected', reason }, exit: EXIT.rejected };
+  }
+}

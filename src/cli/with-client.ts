@@ -1,0 +1,23 @@
+import type { Client } from '@temporalio/client';
+import { loadConfig, type PipelineConfig } from '../config';
+import { CliError, EXIT } from './exit-codes';
+import { connectClient } from './temporal-client';
+
+/** Connect to Temporal (exit 69 with a clear message when it does not answer), run, close. */
+export async function withClient<T>(fn: (client: Client, config: PipelineConfig) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  let client: Client;
+  try {
+    client = await connectClient(config.temporal);
+  } catch (err) {
+    throw new CliError(
+      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); set TEMPORAL_ADDRESS or start it (scripts/services start)`,
+      EXIT.unavailable,
+    );
+  }
+  try {
+    return await fn(client, config);
+  } finally {
+    await client.connection.close();
+  }
+}
