@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { PipelineConfig } from '../config';
 import { ingestZipWorkflow } from '../workflows';
 import type { IngestOptions } from '../workflows/types';
@@ -41,6 +41,13 @@ export async function startOrAttachIngest(
   const zipSha256 = await sha256File(zipPath);
   const ingestId = idOverride ?? ingestWorkflowId(zipSha256);
   const args = [{ zipPath, zipSha256, zipName: displayName(zipPath), options: { inferenceTaskQueue: config.temporal.inferenceTaskQueue, ...options } }] as const;
+  // An ingest for this zip that is running or completed is joined, never started twice. Only a failed,
+  // terminated or timed-out one may be started again (ALLOW_DUPLICATE_FAILED_ONLY). The describe tells
+  // the operator which case applies; the server's ID policies, not this check, guarantee uniqueness.
+  const existing = await existingStatus(client, ingestId);
+  if (existing === 'RUNNING' || existing === 'COMPLETED' || existing === 'CONTINUED_AS_NEW') {
+    return { handle: client.workflow.getHandle(ingestId), ingestId, zipPath, zipSha256, started: false };
+  }
   try {
     const handle = await client.workflow.start(ingestZipWorkflow, {
       taskQueue: config.temporal.taskQueue,
@@ -51,9 +58,7 @@ export async function startOrAttachIngest(
       staticSummary: `Ingest ${displayName(zipPath)}`,
       staticDetails: ingestStaticDetails(zipPath, zipSha256, ingestId),
     });
-    // USE_EXISTING returns the running execution's run ID: compare with a fresh describe to tell.
-    const started = handle.firstExecutionRunId !== undefined && (await isOurStart(handle, zipSha256));
-    return { handle, ingestId, zipPath, zipSha256, started };
+    return { handle, ingestId, zipPath, zipSha256, started: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return { handle: client.workflow.getHandle(ingestId), ingestId, zipPath, zipSha256, started: false };
@@ -62,10 +67,13 @@ export async function startOrAttachIngest(
   }
 }
 
-async function isOurStart(handle: WorkflowHandle, _sha: string): Promise<boolean> {
-  const d = await handle.describe();
-  // A start we just made has a start time within the last few seconds and no history beyond the first tasks.
-  return Date.now() - d.startTime.getTime() < 15_000 && (d.historyLength ?? 0) <= 12;
+async function existingStatus(client: Client, workflowId: string): Promise<string | undefined> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** Shown in the Web UI's summary panel: where the zip is and the CLI commands for this ingest. */
