@@ -21,8 +21,17 @@ export interface PipelineWorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** Concurrent I/O activities (uploads, SR stores). Orthanc's store saturates at ~4 in flight. */
   maxConcurrentIo?: number;
-  /** Concurrent classify activities. Each ONNX run already uses every core (intra-op threads). */
+  /**
+   * Concurrent classify activities. Default max(2, ceil(cores / 2)): the session runs one ONNX inference at a
+   * time, so a second slot overlaps the next image's pixel fetch + preprocessing with the current inference
+   * (bench: 1 slot 1.0 inst/s, 2 slots 1.7 inst/s end to end on 2 cores, docs/performance.md).
+   */
   maxConcurrentInference?: number;
+  /**
+   * ONNX intra-op threads. Default max(1, floor(cores / 2)): the rest of the pipeline (inflate, hashing, Orthanc,
+   * Temporal) needs the other cores; on 2 cores one thread gave more end-to-end throughput and ~40 ms less worker
+   * CPU per instance than two (docs/performance.md).
+   */
   intraOpThreads?: number;
 }
 
@@ -43,7 +52,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   const cores = os.availableParallelism();
   // Load and validate the model before taking any work: a bad manifest stops the worker at start.
   const classifier =
-    role === 'io' ? undefined : await loadClassifier(config.modelDir, { intraOpThreads: opts.intraOpThreads ?? cores });
+    role === 'io' ? undefined : await loadClassifier(config.modelDir, { intraOpThreads: opts.intraOpThreads ?? Math.max(1, Math.floor(cores / 2)) });
   const activities = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
   const { classifyInstance, ...ioActivities } = activities;
 
@@ -67,7 +76,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.inferenceTaskQueue,
         activities: { classifyInstance },
-        maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(1, Math.ceil(cores / 2)),
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(2, Math.ceil(cores / 2)),
       }),
     );
   }
