@@ -4,8 +4,10 @@
  * Used by src/worker.ts and by the tests, so both run exactly the same wiring.
  */
 import os from 'node:os';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { payloadCodecFromEnv } from './codec';
 import type { PipelineConfig } from './config';
 import { loadClassifier } from './inference';
 import { OrthancClient } from './orthanc/client';
@@ -33,6 +35,8 @@ export interface PipelineWorkerOptions {
    * CPU per instance than two (docs/performance.md).
    */
   intraOpThreads?: number;
+  /** Payload encryption (docs/security.md). Default: from CXR_PAYLOAD_KEY / CXR_PAYLOAD_KEY_FILE; null: none. */
+  payloadCodec?: PayloadCodec | null;
 }
 
 export interface PipelineWorkers {
@@ -55,6 +59,8 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     role === 'io' ? undefined : await loadClassifier(config.modelDir, { intraOpThreads: opts.intraOpThreads ?? Math.max(1, Math.floor(cores / 2)) });
   const activities = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
   const { classifyInstance, ...ioActivities } = activities;
+  const codec = opts.payloadCodec === undefined ? payloadCodecFromEnv() : opts.payloadCodec;
+  const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
 
   const workers: Worker[] = [];
   if (role !== 'inference') {
@@ -65,6 +71,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
         taskQueue: config.temporal.taskQueue,
         ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
         activities: ioActivities,
+        dataConverter,
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? 8,
       }),
     );
@@ -76,6 +83,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.inferenceTaskQueue,
         activities: { classifyInstance },
+        dataConverter,
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(2, Math.ceil(cores / 2)),
       }),
     );

@@ -7,6 +7,9 @@
  * result. We tag what we store with the SHA-256 of the bytes (Orthanc user metadata
  * CxrSourceSha256) to tell our own earlier attempt apart from a *different* file that carries the
  * same SOPInstanceUID (a re-export, a transcoded copy): the latter is skipped, never overwritten.
+ * A crash between Orthanc storing the file and the tag being written leaves an untagged copy, which
+ * the retry claims (same bytes, same ID). Tested in test/integration/durability/idempotency.test.ts,
+ * including that crash window. Heartbeats (keepAlive) while reading the entry and talking to Orthanc.
  */
 import crypto from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
@@ -17,6 +20,7 @@ import type { SimplifiedTags } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
 export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
@@ -30,7 +34,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
   return {
     async uploadInstance(input: { entry: ZipEntryRef; limits?: ZipLimitOverrides }): Promise<UploadOutput> {
-      return asTemporalFailure(async () => {
+      return keepAlive(() => asTemporalFailure(async () => {
         const { entry } = input;
         const bytes = await readEntry(
           entry.zipPath,
@@ -103,7 +107,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             hasPixelData,
           }),
         };
-      });
+      }));
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
- * Zip listing activities. Idempotent: they only read the archive.
+ * Zip listing activities. Idempotent: they only read the archive (same input -> same answer; tested in
+ * test/integration/durability/idempotency.test.ts). inspectZip hashes the whole file: it heartbeats throughout.
  */
 import { heartbeat } from '@temporalio/activity';
 import { asTemporalFailure, ZipRejectedError } from '../errors';
 import { inspectZip as inspect, listEntries, listEntriesByIndex, type ZipLimits } from '../zip';
 import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { keepAlive } from './keep-alive';
 
 export function effectiveLimits(base: ZipLimits, overrides: ZipLimitOverrides | undefined): ZipLimits {
   return { ...base, ...(overrides ?? {}) } as ZipLimits;
@@ -15,7 +17,7 @@ export function makeZipActivities(deps: ActivityDeps) {
   return {
     /** Validate the archive as a whole and check it is the zip the ingest was started for. */
     async inspectZip(input: { zipPath: string; expectedSha256: string; limits?: ZipLimitOverrides }): Promise<ZipListing> {
-      return asTemporalFailure(async () => {
+      return keepAlive(() => asTemporalFailure(async () => {
         heartbeat('inspecting');
         const z = await inspect(input.zipPath, effectiveLimits(deps.zipLimits, input.limits));
         if (z.sha256 !== input.expectedSha256) {
@@ -24,7 +26,7 @@ export function makeZipActivities(deps: ActivityDeps) {
           );
         }
         return { zipSha256: z.sha256, fileEntryCount: z.fileEntryCount, directoryCount: z.directoryCount, sizeBytes: z.sizeBytes };
-      });
+      }));
     },
 
     /** One page of file entries, or the entries at the given indexes (retry of failures). */

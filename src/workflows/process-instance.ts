@@ -27,20 +27,28 @@ const orthancRetry: RetryPolicy = {
   nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
 };
 
+// Timeouts, sized from measurements on a 2-core machine (test/integration/durability/idempotency.test.ts prints them):
+//   uploadInstance  64x64: ~70 ms;  2500x2048 16-bit (10 MB): ~170-330 ms
+//   classifyInstance 64x64: ~25-50 ms; 2500x2048: ~660 ms with the demo model (fetch ~300-490 ms on a loaded
+//                   machine, preprocess ~180-350 ms); DenseNet-121 adds ~40-80 ms (DESIGN.md)
+//   storeReport     ~120-260 ms for either size (the SR is small)
+// Start-to-close bounds one attempt (a hung Orthanc request): >=100x the measured step, room for a 1 GB entry.
+// Heartbeat timeout is what notices a dead worker: the activities heartbeat every 2 s (src/activities/keep-alive.ts),
+// so a SIGKILLed worker's step is retried elsewhere after ~10 s, whatever the step's length.
 const { uploadInstance, storeReport } = proxyActivities<PipelineActivities>({
-  // Measured: ~0.1-0.2 s for a 10 MB instance; 2 min leaves room for a 1 GB entry on a slow disk.
   startToCloseTimeout: '2 minutes',
   scheduleToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: orthancRetry,
 });
 
 function classifier(taskQueue: string | undefined) {
   return proxyActivities<PipelineActivities>({
     taskQueue,
-    // Measured: fetch ~40 ms + preprocess ~15 ms + DenseNet-121 ~40-80 ms; 2 min covers a queue of work.
-    startToCloseTimeout: '2 minutes',
+    // Measured (above): <1 s for a full-size image. Start-to-close counts from pickup, not queueing.
+    startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: '2 hours',
+    heartbeatTimeout: '10 seconds',
     retry: orthancRetry,
   }).classifyInstance;
 }

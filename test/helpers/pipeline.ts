@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { loadConfig, type PipelineConfig, PROJECT_ROOT } from '../../src/config';
@@ -49,7 +50,9 @@ export function uniqueQueue(prefix: string): string {
   return `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
 }
 
-export async function startTestPipeline(opts: { taskQueue?: string; modelDir?: string; maxConcurrentIo?: number } = {}): Promise<TestPipeline> {
+export async function startTestPipeline(
+  opts: { taskQueue?: string; modelDir?: string; maxConcurrentIo?: number; payloadCodec?: PayloadCodec } = {},
+): Promise<TestPipeline> {
   quietRuntime();
   const config = loadConfig({ taskQueue: opts.taskQueue ?? uniqueQueue('test'), modelDir: opts.modelDir });
   config.temporal.inferenceTaskQueue = `${config.temporal.taskQueue}-inference`;
@@ -59,6 +62,8 @@ export async function startTestPipeline(opts: { taskQueue?: string; modelDir?: s
     connection: env.nativeConnection,
     workflowBundle: await workflowBundle(),
     maxConcurrentIo: opts.maxConcurrentIo,
+    // Tests talk to these workers through env.client (no codec): never pick up a key from the environment.
+    payloadCodec: opts.payloadCodec ?? null,
   });
   const running = workers.run();
   return {

@@ -1,0 +1,409 @@
+/**
+ * Chaos harness: a private Temporal dev server and a private Orthanc (own ports, own data folder under
+ * test-output/, own Orthanc password), started and stopped through scripts/services exactly as an operator
+ * would, plus the real worker process (`node dist/src/worker.js`) as a child process that tests SIGKILL.
+ * Killing any of these never touches the shared services other tests use.
+ *
+ * Everything started here is stopped by `teardown()`, and by a synchronous `exit` hook if the test
+ * process dies first. Requires `npm run build` (the worker child runs the compiled code).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import AdmZip from 'adm-zip';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type PipelineConfig, PROJECT_ROOT } from '../../src/config';
+import { readManifest } from '../../src/inference/manifest';
+import { deriveReportUids } from '../../src/dicom/uids';
+import { OrthancClient } from '../../src/orthanc/client';
+import type { EntryOutcome, IngestResult } from '../../src/workflows/types';
+import { syntheticCr, uidFrom } from './synthetic-dicom';
+
+export const SERVICES = path.join(PROJECT_ROOT, 'scripts', 'services');
+export const WORKER_JS = path.join(PROJECT_ROOT, 'dist', 'src', 'worker.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const livePids = new Set<number>();
+process.on('exit', () => {
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function pidFromFile(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real worker process, restartable; SIGKILL at will. */
+export class WorkerProcess {
+  private child?: ChildProcess;
+  private starts = 0;
+  /** Exits this harness did not ask for (e.g. the worker gave up on a restarted server). */
+  unexpectedExits = 0;
+  private expectingExit = false;
+
+  constructor(private readonly env: NodeJS.ProcessEnv, private readonly logFile: string) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Start and wait for the banner (workflows bundled, model loaded, polling). */
+  async start(timeoutMs = 120_000): Promise<void> {
+    if (!fs.existsSync(WORKER_JS)) throw new Error(`${WORKER_JS} missing: run npm run build first`);
+    const start = ++this.starts;
+    const out = fs.openSync(this.logFile, 'a');
+    fs.writeSync(out, `\n==== start #${start} at ${new Date().toISOString()}\n`);
+    const child = spawn(process.execPath, [WORKER_JS], { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    this.child = child;
+    this.expectingExit = false;
+    livePids.add(child.pid!);
+    child.once('exit', () => {
+      livePids.delete(child.pid!);
+      if (!this.expectingExit && this.child === child) this.unexpectedExits++;
+    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const log = fs.readFileSync(this.logFile, 'utf8');
+      const since = log.slice(log.lastIndexOf(`==== start #${start} `));
+      if (since.includes('polling')) return;
+      if (!this.running) throw new Error(`worker exited during start; log ${this.logFile}:\n${since.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`worker did not start in ${timeoutMs} ms; log ${this.logFile}`);
+      await sleep(200);
+    }
+  }
+
+  /** SIGKILL: no shutdown, no goodbye to the server; in-flight tasks are simply abandoned. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    this.expectingExit = true;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+  }
+}
+
+export interface ChaosEnv {
+  name: string;
+  dataDir: string;
+  temporalAddress: string;
+  orthancUrl: string;
+  taskQueue: string;
+  config: PipelineConfig;
+  client: Client;
+  orthanc: OrthancClient;
+  worker: WorkerProcess;
+  /** scripts/services start|stop temporal|orthanc with this environment's overrides. */
+  services(cmd: 'start' | 'stop', which: 'temporal' | 'orthanc'): void;
+  /** Stop the worker and both services; remove the data folder unless keepData (kept when a test failed). */
+  teardown(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+/** Start a private Temporal + Orthanc + worker process under test-output/chaos-<name>-<random>. */
+export async function startChaosEnv(name: string): Promise<ChaosEnv> {
+  const id = `${name}-${crypto.randomBytes(3).toString('hex')}`;
+  const dataDir = path.join(PROJECT_ROOT, 'test-output', `chaos-${id}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const [tPort, uiPort, oPort, dPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const password = crypto.randomBytes(12).toString('base64url');
+  const servicesEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    CXR_DATA_DIR: dataDir,
+    TEMPORAL_PORT: String(tPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`,
+    ORTHANC_HTTP_PORT: String(oPort),
+    ORTHANC_DICOM_PORT: String(dPort),
+    ORTHANC_URL: `http://127.0.0.1:${oPort}`,
+    ORTHANC_USERNAME: 'chaos',
+    ORTHANC_PASSWORD: password,
+  };
+  const taskQueue = `chaos-${id}`;
+  const services = (cmd: 'start' | 'stop', which: 'temporal' | 'orthanc'): void => {
+    execFileSync(SERVICES, [cmd, which], { env: servicesEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    const pid = pidFromFile(path.join(dataDir, 'run', `${which}.pid`));
+    if (cmd === 'start' && pid) livePids.add(pid);
+  };
+  const stopAll = () => {
+    for (const which of ['orthanc', 'temporal'] as const) {
+      const pid = pidFromFile(path.join(dataDir, 'run', `${which}.pid`));
+      try {
+        services('stop', which);
+      } catch {
+        if (pid) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      }
+      if (pid) livePids.delete(pid);
+    }
+  };
+
+  let worker: WorkerProcess | undefined;
+  let connection: Connection | undefined;
+  try {
+    services('start', 'temporal');
+    services('start', 'orthanc');
+    const workerEnv: NodeJS.ProcessEnv = {
+      ...servicesEnv,
+      CXR_TASK_QUEUE: taskQueue,
+      CXR_INFERENCE_TASK_QUEUE: `${taskQueue}-inference`,
+      CXR_MODEL_DIR: path.join(PROJECT_ROOT, 'models', 'demo-cxr'),
+    };
+    delete workerEnv.CXR_PAYLOAD_KEY;
+    delete workerEnv.CXR_PAYLOAD_KEY_FILE;
+    worker = new WorkerProcess(workerEnv, path.join(dataDir, 'worker.log'));
+    await worker.start();
+
+    const saved = { ...process.env };
+    Object.assign(process.env, servicesEnv, { CXR_TASK_QUEUE: taskQueue, CXR_INFERENCE_TASK_QUEUE: `${taskQueue}-inference` });
+    const config = loadConfig();
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+
+    connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const w = worker;
+    const conn = connection;
+    return {
+      name, dataDir, temporalAddress: config.temporal.address, orthancUrl: config.orthanc.url, taskQueue, config, client,
+      orthanc: new OrthancClient(config.orthanc),
+      worker: w,
+      services,
+      async teardown(opts = {}) {
+        await w.kill();
+        await conn.close().catch(() => undefined);
+        stopAll();
+        if (!opts.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await worker?.kill();
+    await connection?.close().catch(() => undefined);
+    stopAll();
+    throw err;
+  }
+}
+
+export interface SyntheticZip {
+  zipPath: string;
+  seed: string;
+  n: number;
+  perStudy: number;
+  sopUids: string[];
+  studyUids: string[];
+  sha256ByIndex: string[];
+}
+
+/** A zip of n small synthetic chest radiographs (64x64), perStudy images per study. */
+export function syntheticZip(dir: string, seed: string, n: number, perStudy = 8): SyntheticZip {
+  const zip = new AdmZip();
+  const sopUids: string[] = [];
+  const sha256ByIndex: string[] = [];
+  const studies = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    // Zero-padded names: the zip writer orders entries by name, and entry index i must be image i.
+    const studyKey = `S${String(Math.floor(i / perStudy)).padStart(4, '0')}`;
+    const bytes = syntheticCr({ seed, index: i, studyKey });
+    zip.addFile(`batch/${studyKey}/img${String(i).padStart(4, '0')}.dcm`, bytes);
+    sopUids.push(uidFrom(`${seed}/sop/${i}`));
+    sha256ByIndex.push(crypto.createHash('sha256').update(bytes).digest('hex'));
+    studies.add(uidFrom(`${seed}/study/${studyKey}`));
+  }
+  const zipPath = path.join(dir, `${seed}.zip`);
+  zip.writeZip(zipPath);
+  const names = new AdmZip(zipPath).getEntries().map((e) => e.entryName);
+  names.forEach((name, i) => {
+    if (!name.endsWith(`img${String(i).padStart(4, '0')}.dcm`)) throw new Error(`zip entry ${i} is ${name}`);
+  });
+  return { zipPath, seed, n, perStudy, sopUids, studyUids: [...studies], sha256ByIndex };
+}
+
+/**
+ * Wait for the ingest to close, tolerating a server that is down for a while (describe is retried).
+ * Returns the final result of the last run.
+ */
+export async function waitForIngest(client: Client, ingestId: string, timeoutMs: number): Promise<IngestResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const d = await client.workflow.getHandle(ingestId).describe();
+      if (d.status.name === 'COMPLETED') return (await client.workflow.getHandle(ingestId).result()) as IngestResult;
+      if (d.status.name !== 'RUNNING' && d.status.name !== 'CONTINUED_AS_NEW') throw new Error(`ingest ${ingestId} ended ${d.status.name}`);
+    } catch (err) {
+      if (err instanceof Error && /ended /.test(err.message)) throw err;
+      // server restarting: try again
+    }
+    if (Date.now() > deadline) throw new Error(`ingest ${ingestId} not finished in ${timeoutMs} ms`);
+    await sleep(1000);
+  }
+}
+
+/** Children closed so far (visibility count), or undefined while the server does not answer. */
+export async function closedChildren(client: Client): Promise<number | undefined> {
+  try {
+    const c = await client.workflow.count(`WorkflowType = 'processInstanceWorkflow' AND ExecutionStatus != 'Running'`);
+    return c.count;
+  } catch {
+    return undefined;
+  }
+}
+
+async function pool<T, R>(items: T[], n: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+export interface Accounting {
+  instances: number;
+  accounted: number;
+  done: number;
+  lost: number;
+  duplicates: number;
+  childExecutions: number;
+  orthancInstances: number;
+  srs: number;
+  /** Activity attempts beyond the first, over all children (the chaos at work: retries after kills/outages). */
+  retriedSteps: number;
+}
+
+/**
+ * The durability check every chaos test ends with. Against the private Temporal and Orthanc:
+ *  - the parent's result accounts for every entry exactly once, all done;
+ *  - visibility holds exactly one execution per child workflow ID, each completed, and its result
+ *    names the Orthanc instance and SR that Orthanc actually holds;
+ *  - Orthanc holds exactly one copy of each source instance (tagged with the bytes' SHA-256) and exactly
+ *    one SR per image (looked up by the deterministic SR UID), each study holds 2x its images, and the
+ *    whole Orthanc holds 2n instances: nothing duplicated under another UID, nothing lost.
+ */
+export async function checkAccounting(env: ChaosEnv, ingestId: string, z: SyntheticZip, result: IngestResult): Promise<{ figures: Accounting; problems: string[] }> {
+  const problems: string[] = [];
+  const { client, orthanc } = env;
+  const c = result.counts;
+  if (c.total !== z.n) problems.push(`parent total ${c.total} != ${z.n}`);
+  if (c.done + c.failed + c.skipped !== c.total) problems.push(`parent accounted ${c.done + c.failed + c.skipped} != total ${c.total}`);
+  if (c.done !== z.n) problems.push(`parent done ${c.done} != ${z.n} (failed ${c.failed}, skipped ${c.skipped}: ${JSON.stringify(result.recentProblems.slice(0, 3))})`);
+
+  // Visibility: one execution per child ID.
+  const perId = new Map<string, { runs: number; status: string }>();
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'processInstanceWorkflow'` })) {
+    const prev = perId.get(w.workflowId);
+    perId.set(w.workflowId, { runs: (prev?.runs ?? 0) + 1, status: w.status.name });
+  }
+  let childExecutions = 0;
+  for (const v of perId.values()) childExecutions += v.runs;
+  for (let i = 0; i < z.n; i++) {
+    const v = perId.get(`${ingestId}/${i}`);
+    if (!v) problems.push(`no child workflow for entry ${i}`);
+    else if (v.runs !== 1 || v.status !== 'COMPLETED') problems.push(`child ${i}: ${v.runs} executions, ${v.status}`);
+  }
+  if (perId.size !== z.n) problems.push(`${perId.size} child IDs for ${z.n} entries`);
+
+  const manifest = readManifest(env.config.modelDir);
+  let duplicates = 0;
+  let lost = 0;
+  let srs = 0;
+  let retriedSteps = 0;
+  await pool([...Array(z.n).keys()], 8, async (i) => {
+    const sop = z.sopUids[i];
+    const src = await orthanc.lookup(sop, 'Instance');
+    const srUid = deriveReportUids(sop, manifest.id, manifest.version).sopInstanceUid;
+    const sr = await orthanc.lookup(srUid, 'Instance');
+    duplicates += Math.max(0, src.length - 1) + Math.max(0, sr.length - 1);
+    if (src.length === 0 || sr.length === 0) {
+      lost++;
+      problems.push(`entry ${i}: ${src.length} source, ${sr.length} SR in Orthanc`);
+      return;
+    }
+    srs++;
+    const sha = await orthanc.getInstanceMetadata(src[0], 'CxrSourceSha256');
+    if (sha !== z.sha256ByIndex[i]) problems.push(`entry ${i}: CxrSourceSha256 ${sha} != bytes' ${z.sha256ByIndex[i]}`);
+    let outcome: EntryOutcome | undefined;
+    try {
+      const h = await client.workflow.getHandle(`${ingestId}/${i}`).fetchHistory();
+      for (const e of h.events ?? []) {
+        const attempt = e.activityTaskStartedEventAttributes?.attempt ?? 1;
+        if (attempt > 1) retriedSteps += attempt - 1;
+      }
+      outcome = (await client.workflow.getHandle(`${ingestId}/${i}`).result()) as EntryOutcome;
+    } catch (err) {
+      problems.push(`entry ${i}: child result unreadable (${(err as Error).message})`);
+    }
+    if (outcome && (outcome.status !== 'done' || outcome.orthancId !== src[0] || outcome.reportSopInstanceUid !== srUid)) {
+      problems.push(`entry ${i}: child says ${outcome.status} ${outcome.orthancId} ${outcome.reportSopInstanceUid}, Orthanc holds ${src[0]} / SR ${srUid}`);
+    }
+  });
+  for (const studyUid of z.studyUids) {
+    const [study] = await orthanc.lookup(studyUid, 'Study');
+    const n = study ? (await orthanc.getStudyInstances(study)).length : 0;
+    const expected = 2 * z.sopUids.filter((_, i) => z.studyUids.indexOf(studyUid) === Math.floor(i / z.perStudy)).length;
+    if (n > expected) duplicates += n - expected;
+    if (n !== expected) problems.push(`study ${studyUid}: ${n} instances, expected ${expected}`);
+  }
+  const stats = await orthanc.getStatistics();
+  if (stats.CountInstances !== 2 * z.n) problems.push(`Orthanc holds ${stats.CountInstances} instances, expected ${2 * z.n}`);
+  return {
+    figures: {
+      instances: z.n, accounted: c.done + c.failed + c.skipped, done: c.done, lost, duplicates,
+      childExecutions, orthancInstances: stats.CountInstances, srs, retriedSteps,
+    },
+    problems,
+  };
+}
+
+/** Deterministic PRNG for kill moments, so a failing run can be reproduced from the printed seed. */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function figuresLine(tag: string, f: Record<string, unknown>): string {
+  return `[chaos:${tag}] ` + Object.entries(f).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ');
+}
