@@ -1,2 +1,3 @@
 export { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, payloadCodecFromEnv, payloadKey, PayloadKeyError } from './encryption';
 export type { PayloadKey } from './encryption';
+export { createCodecServer } from './server';
