@@ -36,22 +36,33 @@ const orthancRetry: RetryPolicy = {
 // Start-to-close bounds one attempt (a hung Orthanc request): >=100x the measured step, room for a 1 GB entry.
 // Heartbeat timeout is what notices a dead worker: the activities heartbeat every 2 s (src/activities/keep-alive.ts),
 // so a SIGKILLed worker's step is retried elsewhere after ~10 s, whatever the step's length.
-const { uploadInstance, storeReport } = proxyActivities<PipelineActivities>({
+const ioOptions = {
   startToCloseTimeout: '2 minutes',
   scheduleToCloseTimeout: '2 hours',
   heartbeatTimeout: '10 seconds',
   retry: orthancRetry,
-});
+} as const;
 
-function classifier(taskQueue: string | undefined) {
-  return proxyActivities<PipelineActivities>({
-    taskQueue,
-    // Measured (above): <1 s for a full-size image. Start-to-close counts from pickup, not queueing.
-    startToCloseTimeout: '1 minute',
-    scheduleToCloseTimeout: '2 hours',
-    heartbeatTimeout: '10 seconds',
-    retry: orthancRetry,
-  }).classifyInstance;
+const inferenceOptions = {
+  // Measured (above): <1 s for a full-size image. Start-to-close counts from pickup, not queueing.
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '2 hours',
+  heartbeatTimeout: '10 seconds',
+  retry: orthancRetry,
+} as const;
+
+/** The three steps, each labelled with the file it works on (shown per activity in the Web UI). */
+function steps(entryName: string, inferenceTaskQueue: string | undefined) {
+  const io = (summary: string) => proxyActivities<PipelineActivities>({ ...ioOptions, summary });
+  return {
+    uploadInstance: io(`upload ${entryName}`).uploadInstance,
+    classifyInstance: proxyActivities<PipelineActivities>({
+      ...inferenceOptions,
+      taskQueue: inferenceTaskQueue,
+      summary: `classify ${entryName}`,
+    }).classifyInstance,
+    storeReport: io(`store SR for ${entryName}`).storeReport,
+  };
 }
 
 export async function processInstanceWorkflow(input: InstanceInput): Promise<EntryOutcome> {
@@ -70,6 +81,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     return { ...base, status, reason: entry.problem };
   }
 
+  const { uploadInstance, classifyInstance, storeReport } = steps(entry.name, input.inferenceTaskQueue);
   try {
     setCurrentDetails(`uploading \`${entry.name}\` to Orthanc`);
     const up = await uploadInstance({ entry, limits: input.limits });
@@ -82,7 +94,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     }
 
     setCurrentDetails(`classifying Orthanc instance ${up.orthancId}`);
-    const classification = await classifier(input.inferenceTaskQueue)({ orthancId: up.orthancId });
+    const classification = await classifyInstance({ orthancId: up.orthancId });
 
     setCurrentDetails(`storing the structured report for ${up.sopInstanceUid}`);
     const report = await storeReport({
