@@ -229,9 +229,12 @@ interface RunResult {
   workers?: { count: number; readyRssMb: number[]; peakRssMbDuringRun: number[]; vmHwmMb: number[] };
   /** Temporal server CPU per instance net of its background rate (other users of the shared dev server). */
   temporalOwnCpuMsPerInstance?: number;
+  /** The Temporal server's CPU rate (ms/s) in the 5 s before and after the run: other users of the dev server. */
+  temporalBackgroundCpuMsPerSecond?: number[];
   /**
-   * Orchestration CPU per instance: the Temporal server's own share plus what the workers spent beyond the
-   * sequential baseline's CPU for the same work (workflow tasks, SDK core, polling, payloads).
+   * Orchestration CPU per instance: the Temporal server's CPU during the run (gross: the dev server is shared, so
+   * this is an upper bound) plus what the workers spent beyond the sequential baseline's CPU for the same work
+   * (workflow tasks, SDK core, polling, payloads).
    */
   orchestrationCpuMsPerInstance?: number;
   history?: { parentRuns: number; parentEvents: number; childEvents: number; perInstance: number };
@@ -284,9 +287,14 @@ interface SpawnedWorker {
 function spawnWorker(queue: string, modelDir: string, extraEnv: Record<string, string>): Promise<SpawnedWorker> {
   const script = path.join(PROJECT_ROOT, 'dist', 'src', 'worker.js');
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run npm run build first (npm run bench does)`);
+  // The benchmark's client has no payload codec, so the workers run without payload encryption too (unless
+  // --worker-env sets a key, which would make the result unreadable here).
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.CXR_PAYLOAD_KEY;
+  delete env.CXR_PAYLOAD_KEY_FILE;
   const child = spawn(process.execPath, [script], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, CXR_TASK_QUEUE: queue, CXR_INFERENCE_TASK_QUEUE: `${queue}-inference`, CXR_MODEL_DIR: modelDir, ...extraEnv },
+    env: { ...env, CXR_TASK_QUEUE: queue, CXR_INFERENCE_TASK_QUEUE: `${queue}-inference`, CXR_MODEL_DIR: modelDir, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -352,11 +360,16 @@ async function runPipeline(
     await new Promise((r) => setTimeout(r, 1000)); // let the pollers settle
     const pids = workers.map((w) => w.pid);
     const readyRss = pids.map((p) => memoryOf(p)?.rss ?? 0);
-    // Background CPU rate of the (shared) Temporal server, to take out of its per-instance figure.
+    // Background CPU rate of the (shared) Temporal server, sampled for 5 s before and after the run, to take
+    // out of its per-instance figure.
     const tp = services.temporal?.[0];
-    const bg0 = tp ? cpuMsOf(tp) ?? 0 : 0;
-    await new Promise((r) => setTimeout(r, 3000));
-    const temporalBackgroundMsPerSecond = tp ? ((cpuMsOf(tp) ?? 0) - bg0) / 3 : 0;
+    const background = async (): Promise<number> => {
+      if (!tp) return 0;
+      const c0 = cpuMsOf(tp) ?? 0;
+      await new Promise((r) => setTimeout(r, 5000));
+      return ((cpuMsOf(tp) ?? 0) - c0) / 5;
+    };
+    const bgBefore = await background();
     const loadavg = load();
     const sampler = new RssSampler(pids);
     const procs = { workers: pids, bench: [process.pid], ...services };
@@ -393,6 +406,8 @@ async function runPipeline(
     const peaks = sampler.stop();
     const hwm = pids.map((p) => memoryOf(p)?.hwm ?? 0);
     if (result.counts.done !== zip.entries) log(`WARNING: ${result.counts.done}/${zip.entries} done; problems: ${JSON.stringify(result.recentProblems).slice(0, 500)}`);
+    const bgAfter = await background();
+    const temporalBackgroundMsPerSecond = (bgBefore + bgAfter) / 2;
     const history = await countHistory(client, ingestId, zip.entries);
     return {
       name: `Temporal, ${workerCount} worker process${workerCount > 1 ? 'es' : ''}`,
@@ -401,6 +416,7 @@ async function runPipeline(
       workers: { count: workerCount, readyRssMb: readyRss.map(mb), peakRssMbDuringRun: pids.map((p) => mb(peaks.get(p) ?? 0)), vmHwmMb: hwm.map(mb) },
       history,
       temporalOwnCpuMsPerInstance: tp ? ms(cpu.temporal! - (temporalBackgroundMsPerSecond * seconds) / zip.entries) : undefined,
+      temporalBackgroundCpuMsPerSecond: tp ? [ms(bgBefore), ms(bgAfter)] : undefined,
     };
   } finally {
     for (const w of workers) await stopWorker(w);
@@ -461,7 +477,7 @@ function render(results: Record<string, unknown>, stages: StageResults | undefin
         r.orchestrationCpuMsPerInstance === undefined ? '' : Math.round(r.orchestrationCpuMsPerInstance),
         r.workers ? r.workers.readyRssMb.map((x, i) => `${x}/${r.workers!.peakRssMbDuringRun[i]}`).join(', ') : '',
         r.history ? r.history.perInstance : '',
-        Object.entries(r.cpuMsPerInstance).map(([k, v]) => `${k} ${Math.round(k === 'temporal' && r.temporalOwnCpuMsPerInstance !== undefined ? r.temporalOwnCpuMsPerInstance : v)}`).join(', '),
+        Object.entries(r.cpuMsPerInstance).map(([k, v]) => `${k} ${Math.round(v)}`).join(', '),
         r.loadavg[0]!.toFixed(2),
       ]),
     ));
@@ -600,8 +616,8 @@ async function main(): Promise<void> {
     }
     if (seq && r !== seq) {
       r.vsSequential = Math.round((seq.seconds / seq.instances / (r.seconds / r.instances)) * 100) / 100;
-      if (r.temporalOwnCpuMsPerInstance !== undefined && r.cpuMsPerInstance.workers !== undefined) {
-        r.orchestrationCpuMsPerInstance = ms(r.temporalOwnCpuMsPerInstance + r.cpuMsPerInstance.workers - seq.cpuMsPerInstance.bench!);
+      if (r.cpuMsPerInstance.temporal !== undefined && r.cpuMsPerInstance.workers !== undefined && seq.cpuMsPerInstance.bench !== undefined) {
+        r.orchestrationCpuMsPerInstance = ms(r.cpuMsPerInstance.temporal! + r.cpuMsPerInstance.workers - seq.cpuMsPerInstance.bench!);
       }
     }
   }

@@ -42,13 +42,14 @@ const PIXEL_ELEMENT_HEADER = 12; // (7FE0,0010) tag 4 + "OW" 2 + reserved 2 + le
 
 /** Pixel Data element (tag .. value) of a rows x columns 12-bit image: a phantom plus noise. */
 function pixelElement(seed: string, k: number, rows: number, columns: number): Buffer {
-  // dcmjs warns about the OW pixel data it writes; the file is right (checked with dcmdump).
-  dcmjs.log.setLevel('silent');
+  // dcmjs's validation logger complains about the OW pixel data it writes; the file is right (checked with dcmdump).
+  const validation = (dcmjs.log as unknown as { getLogger(name: string): { setLevel(level: string): void } }).getLogger('validation.dcmjs');
+  validation.setLevel('silent');
   let full: Buffer;
   try {
     full = syntheticCr({ seed, index: k, rows, columns, bitsStored: 12 });
   } finally {
-    dcmjs.log.setLevel('error');
+    validation.setLevel('error');
   }
   const elem = Buffer.from(full.subarray(full.length - (PIXEL_ELEMENT_HEADER + rows * columns * 2)));
   if (elem.readUInt16LE(0) !== 0x7fe0 || elem.readUInt16LE(2) !== 0x0010 || elem.toString('latin1', 4, 6) !== 'OW') {
