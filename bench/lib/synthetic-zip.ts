@@ -45,11 +45,13 @@ function pixelElement(seed: string, k: number, rows: number, columns: number): B
   // dcmjs's validation logger complains about the OW pixel data it writes; the file is right (checked with dcmdump).
   const validation = (dcmjs.log as unknown as { getLogger(name: string): { setLevel(level: string): void } }).getLogger('validation.dcmjs');
   validation.setLevel('silent');
+  dcmjs.log.setLevel('silent');
   let full: Buffer;
   try {
     full = syntheticCr({ seed, index: k, rows, columns, bitsStored: 12 });
   } finally {
     validation.setLevel('error');
+    dcmjs.log.setLevel('error');
   }
   const elem = Buffer.from(full.subarray(full.length - (PIXEL_ELEMENT_HEADER + rows * columns * 2)));
   if (elem.readUInt16LE(0) !== 0x7fe0 || elem.readUInt16LE(2) !== 0x0010 || elem.toString('latin1', 4, 6) !== 'OW') {
