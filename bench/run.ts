@@ -277,6 +277,11 @@ async function runSequential(acts: Activities, zip: WrittenZip, zipSha256: strin
 
 // ---------------------------------------------------------------------------------------------- pipeline
 
+/** Workers this process spawned and has not stopped yet (stopped on Ctrl-C too). */
+const liveWorkers = new Set<ChildProcess>();
+/** The ingest running now, terminated on Ctrl-C (its children go with it: ParentClosePolicy.TERMINATE). */
+let currentIngest: { terminate(reason?: string): Promise<unknown> } | undefined;
+
 interface SpawnedWorker {
   child: ChildProcess;
   pid: number;
@@ -298,7 +303,11 @@ function spawnWorker(queue: string, modelDir: string, extraEnv: Record<string, s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  liveWorkers.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    liveWorkers.delete(child);
+    resolve(code);
+  }));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start within 180 s:\n${output.join('').slice(-2000)}`)), 180_000);
     const onData = (d: Buffer) => {
@@ -384,6 +393,7 @@ async function runPipeline(
         options: { inferenceTaskQueue: `${queue}-inference`, ...(opts.window ? { window: opts.window } : {}) },
       }],
     });
+    currentIngest = handle;
     let lastLog = 0;
     const progress = setInterval(async () => {
       try {
@@ -400,6 +410,7 @@ async function runPipeline(
       result = await handle.result();
     } finally {
       clearInterval(progress);
+      currentIngest = undefined;
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuDelta(cpu0, cpuSnapshot(procs), zip.entries);
@@ -546,6 +557,26 @@ async function main(): Promise<void> {
   const orthancPid = pidListeningOn(Number(new URL(config.orthanc.url).port || 80));
   if (temporalPid) services.temporal = [temporalPid];
   if (orthancPid) services.orthanc = [orthancPid];
+
+  // Ctrl-C / kill: stop our workers, delete what this run stored in Orthanc and the zip, then exit.
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: stopping workers, removing this run's data`);
+    for (const c of liveWorkers) c.kill('SIGTERM');
+    const prefix = { patientIdPrefix: `SYN-${seed}-` } as WrittenZip;
+    void (currentIngest?.terminate('benchmark interrupted') ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => cleanupOrthanc(orthanc, prefix))
+      .catch(() => undefined)
+      .finally(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(130);
+      });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   const zip = writeSyntheticZip({ file: path.join(dir, `bench-${seed}.zip`), seed, count: opts.n, rows: opts.rows, columns: opts.columns, deflateLevel: opts.deflateLevel });
   log(`zip written in ${(zip.writeMs / 1000).toFixed(1)} s: ${(zip.sizeBytes / 1e6).toFixed(0)} MB, ${zip.entries} entries of ${(zip.instanceBytes / 1e6).toFixed(1)} MB`);
