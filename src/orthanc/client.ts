@@ -207,6 +207,16 @@ export class OrthancClient {
   }
 
   /**
+   * One frame's bytes exactly as stored (no decoding). Only meaningful for uncompressed transfer syntaxes, where it
+   * is the cheapest route: half the bytes of /numpy (which always answers float32) and no conversion in Orthanc.
+   */
+  async tryGetFrameRaw(id: string, frame = 0): Promise<FrameFetch> {
+    return this.tryGetFrame(`read the pixels of instance ${id}`, {
+      method: 'GET', url: `/instances/${encodeURIComponent(id)}/frames/${frame}/raw`,
+    });
+  }
+
+  /**
    * One frame through DICOMweb (WADO-RS), transcoded by Orthanc to Explicit VR Little Endian: raw stored values,
    * little endian, BitsAllocated wide. This route goes through Orthanc's transcoder, which uses the GDCM plugin,
    * so it decodes what /numpy refuses (JPEG 2000). `frame` is 0-based here, like getFrameNumpy.

@@ -104,9 +104,10 @@ export function syntheticCr(o: SyntheticOptions): Buffer {
   const { _meta, ...full } = dataset;
   const body: Record<string, unknown> = { ...full };
   if (o.noPixelData) delete body.PixelData;
+  // Pixel Data's VR depends on Bits Allocated: say which, so dcmjs need not guess (and warn).
+  else body._vrMap = { PixelData: bytesPer === 1 ? 'OB' : 'OW' };
   const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(_meta));
   dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(body);
   // dcmjs picks OB for 8-bit pixel data only when told.
-  if (bytesPer === 1 && !o.noPixelData) dict.dict['7FE00010'].vr = 'OB';
   return Buffer.from(dict.write());
 }
