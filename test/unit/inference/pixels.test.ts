@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoPixelDataError, UnsupportedPixelDataError } from '../../../src/errors';
-import { readPixelModule, storedFromRawLE, toGrey } from '../../../src/dicom/pixels';
+import { packedFromRawLE, readPixelModule, storedFromRawLE, toGrey } from '../../../src/dicom/pixels';
 import { parseNpy } from '../../../src/dicom/npy';
 
 const base = { Rows: '1', Columns: '4', PhotometricInterpretation: 'MONOCHROME2', BitsAllocated: '16', BitsStored: '12', PixelRepresentation: '0', SamplesPerPixel: '1' };
@@ -31,6 +31,24 @@ test('raw little-endian frames are masked to Bits Stored and sign-extended', () 
   const raw = Buffer.alloc(8);
   [0xf7ff, 0x0800, 0x07ff, 0x0001].forEach((v, i) => raw.writeUInt16LE(v, i * 2)); // high bits are overlay garbage
   assert.deepEqual(Array.from(storedFromRawLE(raw, pm).values), [2047, -2048, 2047, 1]);
+});
+
+test('packed raw frames (the fast route) give exactly the grey values of unpacked stored values', () => {
+  const cases = [
+    { ...base, BitsStored: '12', PixelRepresentation: '1', PhotometricInterpretation: 'MONOCHROME1', WindowCenter: '0', WindowWidth: '2000' },
+    { ...base, BitsStored: '10', RescaleSlope: '2', RescaleIntercept: '-1024' },
+    { ...base, BitsAllocated: '8', BitsStored: '8', WindowCenter: '128', WindowWidth: '200' },
+  ];
+  for (const tags of cases) {
+    const pm = readPixelModule(tags);
+    const size = pm.bitsAllocated / 8;
+    const raw = Buffer.alloc(4 * size);
+    const words = size === 1 ? [0, 77, 200, 255] : [0xf7ff, 0x0800, 0x07ff, 0x0001];
+    words.forEach((v, i) => (size === 1 ? raw.writeUInt8(v, i) : raw.writeUInt16LE(v, i * 2)));
+    const viaPacked = toGrey(packedFromRawLE(raw, pm), pm).values;
+    const viaStored = toGrey(storedFromRawLE(raw, pm), pm).values;
+    assert.deepEqual(Array.from(viaPacked), Array.from(viaStored), JSON.stringify(tags));
+  }
 });
 
 test('npy: Orthanc float32 frames parse; unsupported layouts are refused', () => {
