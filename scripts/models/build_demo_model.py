@@ -14,7 +14,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import TXV_LABELS, TXV_PREPROCESSING, write_manifest  # noqa: E402
+from common import TXV_LABELS, TXV_PREPROCESSING, txv_manifest, write_manifest  # noqa: E402
 
 SEED = 20240601
 VERSION = '1.0.0'
@@ -56,23 +56,15 @@ def build(out_dir):
     onnx.checker.check_model(model)
     os.makedirs(out_dir, exist_ok=True)
     onnx.save(model, os.path.join(out_dir, 'model.onnx'))
-    write_manifest(out_dir, {
-        'schemaVersion': 1,
-        'id': 'cxr-pipeline-demo-cxr',
-        'name': 'CXR pipeline demo model (NOT DIAGNOSTIC)',
-        'version': VERSION,
-        'manufacturer': 'cxr-pipeline project',
-        'license': 'Apache-2.0 (same as this repository)',
-        'provenance': f'Built by scripts/models/build_demo_model.py: tiny CNN, random weights from numpy seed {SEED}; never trained on any image.',
-        'intendedUse': 'Demonstration and testing of the pipeline only. The scores are random functions of the image and carry NO clinical meaning.',
-        'diagnostic': False,
-        'file': 'model.onnx',
-        'input': {'name': 'input', 'shape': ['batch', 1, 224, 224], 'layout': 'NCHW', 'dtype': 'float32'},
-        'output': {'name': 'logits', 'activation': 'sigmoid'},
-        'preprocessing': TXV_PREPROCESSING,
-        'labels': TXV_LABELS,
-        'thresholds': {'default': 0.5},
-    })
+    write_manifest(out_dir, txv_manifest(
+        id='cxr-pipeline-demo-cxr',
+        name='CXR pipeline demo model (NOT DIAGNOSTIC)',
+        version=VERSION,
+        manufacturer='cxr-pipeline project',
+        license='Apache-2.0 (same as this repository)',
+        provenance=f'Built by scripts/models/build_demo_model.py: tiny CNN, random weights from numpy seed {SEED}; never trained on any image.',
+        intended_use='Demonstration and testing of the pipeline only. The scores are random functions of the image and carry NO clinical meaning.',
+    ))
 
 
 if __name__ == '__main__':

@@ -15,7 +15,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import TXV_LABELS, TXV_PREPROCESSING, write_manifest  # noqa: E402
+from common import TXV_LABELS, TXV_PREPROCESSING, txv_manifest, write_manifest  # noqa: E402
 
 SEED = 121
 GROWTH, BN_SIZE, BLOCKS, INIT_FEATURES = 32, 4, (6, 12, 24, 16), 64
@@ -97,23 +97,15 @@ def build(out_dir):
     onnx.save(model, tmp)
     os.replace(tmp, os.path.join(out_dir, 'model.onnx'))  # atomic: a half-written model never looks "done"
     params = sum(int(np.prod(t.dims)) for t in graph.initializer)
-    write_manifest(out_dir, {
-        'schemaVersion': 1,
-        'id': 'cxr-pipeline-bench-densenet121',
-        'name': 'DenseNet-121 benchmark model (random weights, NOT DIAGNOSTIC)',
-        'version': '1.0.0',
-        'manufacturer': 'cxr-pipeline project',
-        'license': 'Apache-2.0 (same as this repository)',
-        'provenance': f'Built by scripts/models/build_densenet121.py: DenseNet-121 architecture (growth 32, blocks 6-12-24-16), {params} random parameters from numpy seed {SEED}; never trained.',
-        'intendedUse': 'Benchmark only: measures throughput of a DenseNet-121-sized model. Outputs carry NO meaning.',
-        'diagnostic': False,
-        'file': 'model.onnx',
-        'input': {'name': 'input', 'shape': ['batch', 1, 224, 224], 'layout': 'NCHW', 'dtype': 'float32'},
-        'output': {'name': 'logits', 'activation': 'sigmoid'},
-        'preprocessing': TXV_PREPROCESSING,
-        'labels': TXV_LABELS,
-        'thresholds': {'default': 0.5},
-    })
+    write_manifest(out_dir, txv_manifest(
+        id='cxr-pipeline-bench-densenet121',
+        name='DenseNet-121 benchmark model (random weights, NOT DIAGNOSTIC)',
+        version='1.0.0',
+        manufacturer='cxr-pipeline project',
+        license='Apache-2.0 (same as this repository)',
+        provenance=f'Built by scripts/models/build_densenet121.py: DenseNet-121 architecture (growth 32, blocks 6-12-24-16), {params} random parameters from numpy seed {SEED}; never trained.',
+        intended_use='Benchmark only: measures throughput of a DenseNet-121-sized model. Outputs carry NO meaning.',
+    ))
     print(f'wrote {out_dir}/model.onnx ({params} parameters)')
 
 

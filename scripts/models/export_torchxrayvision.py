@@ -24,7 +24,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import TXV_LABELS, TXV_PREPROCESSING, write_manifest  # noqa: E402
+from common import TXV_LABELS, TXV_PREPROCESSING, txv_manifest, write_manifest  # noqa: E402
 
 
 def main(argv=None):
@@ -59,24 +59,17 @@ def main(argv=None):
     dummy = torch.zeros(1, 1, 224, 224)
     torch.onnx.export(model, dummy, os.path.join(args.out, 'model.onnx'), input_names=['input'], output_names=['logits'],
                       dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=args.opset)
-    manifest = {
-        'schemaVersion': 1,
-        'id': f'torchxrayvision-{"random-densenet121" if offline else args.weights}',
-        'name': 'torchxrayvision DenseNet-121' + (' (RANDOM WEIGHTS, export test only)' if offline else f' ({args.weights})'),
-        'version': f'txv-{getattr(xrv, "__version__", "unknown")}',
-        'manufacturer': 'torchxrayvision (Cohen et al., mlmed/torchxrayvision); exported by cxr-pipeline',
-        'license': 'Apache-2.0 (torchxrayvision code and weights); training data under their own terms',
-        'provenance': ('torchxrayvision.models.DenseNet(weights=None), random initialisation' if offline else
-                       f'torchxrayvision.models.DenseNet(weights="{args.weights}") exported to ONNX by scripts/models/export_torchxrayvision.py'),
-        'intendedUse': 'Research on chest radiograph classification. Not a medical device; not for clinical decisions.',
-        'diagnostic': False,
-        'file': 'model.onnx',
-        'input': {'name': 'input', 'shape': ['batch', 1, 224, 224], 'layout': 'NCHW', 'dtype': 'float32'},
-        'output': {'name': 'logits', 'activation': 'sigmoid'},
-        'preprocessing': TXV_PREPROCESSING,
-        'labels': labels,
-        'thresholds': {'default': 0.5},
-    }
+    manifest = txv_manifest(
+        id=f'torchxrayvision-{"random-densenet121" if offline else args.weights}',
+        name='torchxrayvision DenseNet-121' + (' (RANDOM WEIGHTS, export test only)' if offline else f' ({args.weights})'),
+        version=f'txv-{getattr(xrv, "__version__", "unknown")}',
+        manufacturer='torchxrayvision (Cohen et al., mlmed/torchxrayvision); exported by cxr-pipeline',
+        license='Apache-2.0 (torchxrayvision code and weights); training data under their own terms',
+        provenance=('torchxrayvision.models.DenseNet(weights=None), random initialisation' if offline else
+                    f'torchxrayvision.models.DenseNet(weights="{args.weights}") exported to ONNX by scripts/models/export_torchxrayvision.py'),
+        intended_use='Research on chest radiograph classification. Not a medical device; not for clinical decisions.',
+        labels=labels,
+    )
     if operating_points:
         manifest['calibration'] = {'method': 'op_norm', 'operatingPoints': operating_points}
     write_manifest(args.out, manifest)
