@@ -8,7 +8,8 @@
  * CxrSourceSha256) to tell our own earlier attempt apart from a *different* file that carries the
  * same SOPInstanceUID (a re-export, a transcoded copy): the latter is skipped, never overwritten.
  * A crash between Orthanc storing the file and the tag being written leaves an untagged copy, which
- * the retry claims (same bytes, same ID). Tested in test/integration/durability/idempotency.test.ts,
+ * the retry claims after comparing Orthanc's MD5 of the stored file with its own (see isSameFile: the
+ * same check keeps two concurrent uploads of different files with one UID from both claiming it). Tested in test/integration/durability/idempotency.test.ts,
  * including that crash window. Heartbeats (keepAlive) while reading the entry and talking to Orthanc.
  */
 import crypto from 'node:crypto';
@@ -16,7 +17,7 @@ import { heartbeat } from '@temporalio/activity';
 import { chestXrayEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import type { SimplifiedTags } from '../orthanc/client';
+import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
 import type { ActivityDeps } from './deps';
@@ -28,6 +29,34 @@ export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
 function tag(tags: SimplifiedTags, keyword: string): string | undefined {
   const v = tags[keyword];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** How long to wait for a concurrent upload of the same UID to record its fingerprint (no-meta files only). */
+const CLAIM_SETTLE_MS = 2000;
+
+/**
+ * Orthanc answered AlreadyStored: is the stored file the one we hold (our own earlier attempt, or an identical
+ * copy), or a different file with the same SOPInstanceUID?
+ *  1. Our fingerprint (CxrSourceSha256) on the stored instance decides, when present.
+ *  2. Without one (stored by another route, by us just before a crash, or by a concurrent upload that has not
+ *     written it yet), compare Orthanc's MD5 of the stored file with ours: Orthanc keeps files as received,
+ *     so equal means same file and we record our fingerprint; different means another file.
+ *  3. Files without preamble/meta are rewritten by Orthanc on store, so their MD5 never matches: wait briefly
+ *     for a concurrent upload's fingerprint, and claim the instance if none appears.
+ */
+async function isSameFile(orthanc: OrthancClient, id: string, bytes: Buffer, sha256: string, hasPreamble: boolean): Promise<boolean> {
+  const previous = await orthanc.getInstanceMetadata(id, SOURCE_SHA_METADATA);
+  if (previous !== null) return previous === sha256;
+  if (hasPreamble) {
+    const md5 = crypto.createHash('md5').update(bytes).digest('hex');
+    if ((await orthanc.getStoredFileMd5(id)) !== md5) return false;
+  } else {
+    await new Promise((r) => setTimeout(r, CLAIM_SETTLE_MS));
+    const settled = await orthanc.getInstanceMetadata(id, SOURCE_SHA_METADATA);
+    if (settled !== null) return settled === sha256;
+  }
+  await orthanc.setInstanceMetadata(id, SOURCE_SHA_METADATA, sha256);
+  return true;
 }
 
 export function makeUploadActivities(deps: ActivityDeps) {
@@ -63,11 +92,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
           await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
         } else {
           alreadyStored = true;
-          const previous = await orthanc.getInstanceMetadata(stored.id, SOURCE_SHA_METADATA);
-          if (previous === null) {
-            // Stored by someone else, or by us just before a crash: claim it (the PACS copy wins).
-            await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
-          } else if (previous !== sha256) {
+          if (!(await isSameFile(orthanc, stored.id, bytes, sha256, sniff.hasPreamble))) {
             const tagsOfStored = await orthanc.getInstanceTags(stored.id);
             const uid = tag(tagsOfStored, 'SOPInstanceUID') ?? '?';
             return {
