@@ -19,6 +19,23 @@ export function buildProgram(): Command {
   const program = new Command('cxr')
     .description('Durable chest X-ray AI pipeline: DICOM zip -> Orthanc -> ONNX classifier -> DICOM SR, on Temporal')
     .showHelpAfterError()
+    // Flags override the environment variables of the same meaning (and so loadConfig()'s defaults).
+    .option('--address <host:port>', 'Temporal frontend (TEMPORAL_ADDRESS)')
+    .option('--namespace <name>', 'Temporal namespace (TEMPORAL_NAMESPACE)')
+    .option('--task-queue <name>', 'task queue of the pipeline workers (CXR_TASK_QUEUE)')
+    .option('--orthanc-url <url>', 'Orthanc REST API (ORTHANC_URL)')
+    .option('--model-dir <dir>', 'model folder, for doctor (CXR_MODEL_DIR)')
+    .hook('preAction', (root) => {
+      const o = root.opts<{ address?: string; namespace?: string; taskQueue?: string; orthancUrl?: string; modelDir?: string }>();
+      const set = (name: string, value: string | undefined): void => {
+        if (value !== undefined) process.env[name] = value;
+      };
+      set('TEMPORAL_ADDRESS', o.address);
+      set('TEMPORAL_NAMESPACE', o.namespace);
+      set('CXR_TASK_QUEUE', o.taskQueue);
+      set('ORTHANC_URL', o.orthancUrl);
+      set('CXR_MODEL_DIR', o.modelDir);
+    })
     .addHelpText('after', `
 Examples:
   $ cxr doctor                      is everything up?

@@ -3,6 +3,7 @@
  * CXR_INFERENCE_TASK_QUEUE, CXR_WORKER_ROLE (all | io | inference), ORTHANC_URL, ORTHANC_USERNAME,
  * ORTHANC_PASSWORD, CXR_MODEL_DIR, CXR_MAX_CONCURRENT_IO, CXR_MAX_CONCURRENT_INFERENCE, CXR_INTRA_OP_THREADS.
  */
+import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
 import { createPipelineWorkers, type WorkerRole } from './pipeline-worker';
 
@@ -11,7 +12,35 @@ function intEnv(name: string): number | undefined {
   return v ? Number(v) : undefined;
 }
 
+const USAGE = `usage: node dist/src/worker.js [--address host:port] [--namespace name] [--task-queue name]
+       [--orthanc-url url] [--model-dir dir] [--role all|io|inference]
+Flags override the environment variables of the same meaning (see the top of src/worker.ts).`;
+
+/** Command-line flags, mapped onto the environment variables loadConfig() reads. */
+function applyFlags(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      address: { type: 'string' }, namespace: { type: 'string' }, 'task-queue': { type: 'string' },
+      'orthanc-url': { type: 'string' }, 'model-dir': { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const map: Record<string, string> = {
+    address: 'TEMPORAL_ADDRESS', namespace: 'TEMPORAL_NAMESPACE', 'task-queue': 'CXR_TASK_QUEUE',
+    'orthanc-url': 'ORTHANC_URL', 'model-dir': 'CXR_MODEL_DIR', role: 'CXR_WORKER_ROLE',
+  };
+  for (const [flag, name] of Object.entries(map)) {
+    const v = values[flag as keyof typeof values];
+    if (typeof v === 'string') process.env[name] = v;
+  }
+}
+
 async function main(): Promise<void> {
+  applyFlags(process.argv.slice(2));
   const config = loadConfig();
   const role = (process.env.CXR_WORKER_ROLE ?? 'all') as WorkerRole;
   if (!['all', 'io', 'inference'].includes(role)) throw new Error(`CXR_WORKER_ROLE must be all, io or inference (got ${role})`);

@@ -11,7 +11,7 @@ export async function withClient<T>(fn: (client: Client, config: PipelineConfig)
     client = await connectClient(config.temporal);
   } catch (err) {
     throw new CliError(
-      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); set TEMPORAL_ADDRESS or start it (scripts/services start)`,
+      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); set --address / TEMPORAL_ADDRESS or start it (scripts/services start)`,
       EXIT.unavailable,
     );
   }
