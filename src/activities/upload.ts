@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import { chestXrayEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
+import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
 import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
 import { readEntry } from '../zip';
@@ -115,6 +116,21 @@ export function makeUploadActivities(deps: ActivityDeps) {
         const studyInstanceUid = tag(tags, 'StudyInstanceUID');
         if (!sopInstanceUid || !studyInstanceUid) {
           throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
+        }
+        // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
+        // exist, so say so now rather than after classifying.
+        const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
+        if (badUid !== undefined) {
+          return {
+            orthancId: stored.id, alreadyStored, sopInstanceUid, studyInstanceUid,
+            sopClassUid: tag(tags, 'SOPClassUID') ?? '', seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
+            modality: tag(tags, 'Modality') ?? '',
+            eligibility: {
+              classify: false,
+              type: 'InvalidUid',
+              message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
+            },
+          };
         }
         // simplified-tags lists PixelData (with a null value) exactly when the element is present.
         const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;

@@ -26,9 +26,9 @@ const EXPECT: Record<string, { status: EntryOutcome['status']; type?: string }> 
   'cxr/derived_CR-MONO1-10-chest_rle.dcm': { status: 'done' },
   'cxr/derived_CR-MONO1-10-chest_mono2.dcm': { status: 'done' },
   'cxr/fodicom_CR-MONO1-10-chest_nometa.dcm': { status: 'done' },
-  // CR without Body Part, so the rule classifies it; but its SOPInstanceUID (999.999.01.23...) is not a valid UID
-  // (leading zero), so no report can reference it: failed with the reason.
-  'cxr/fodicom_CR-ModalitySequenceLUT_teeth.dcm': { status: 'failed', type: 'ReportBuildError' },
+  // CR without Body Part, so the rule would classify it; but its SOPInstanceUID (999.999.01.23...) is not a valid
+  // UID (leading zero), so no report can reference it: failed at upload with the reason, before any inference.
+  'cxr/fodicom_CR-ModalitySequenceLUT_teeth.dcm': { status: 'failed', type: 'InvalidUid' },
   'cxr/highdicom_dx_image_forpresentation_thorax.dcm': { status: 'done' },
   'cxr/nih_chestxray14_DX_8bit_SC.dcm': { status: 'done' },
   'cxr/txv_Fake_MONOHR1_CR_chest.dcm': { status: 'done' },
