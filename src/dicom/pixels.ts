@@ -261,37 +261,20 @@ function greyFunction(pm: PixelModule): (s: number) => number {
 
 /** Uncompressed little-endian pixel bytes (BitsAllocated wide) -> stored values, masked to Bits Stored. */
 export function storedFromRawLE(bytes: Buffer, pm: PixelModule): StoredFrame {
-  const n = pm.rows * pm.columns;
+  const n = requireFrameBytes(bytes, pm);
   const size = pm.bitsAllocated / 8;
-  if (bytes.length < n * size) {
-    throw new UnsupportedPixelDataError(`The decoded frame has ${bytes.length} bytes; ${pm.rows}x${pm.columns} pixels of ${pm.bitsAllocated} bits need ${n * size}`);
-  }
   const values = new Float64Array(n);
-  const bits = pm.bitsStored;
-  if ((size === 1 || size === 2) && bits <= size * 8) {
-    // Typed-array fast path (little-endian host, as node on x86/arm): mask to Bits Stored, sign-extend if signed.
-    const src = size === 1 ? new Uint8Array(bytes.buffer, bytes.byteOffset, n) : u16View(bytes, n);
-    const mask = (1 << bits) - 1;
-    const signBit = 1 << (bits - 1);
-    const span = 1 << bits;
-    for (let i = 0; i < n; i++) {
-      const m = src[i] & mask;
-      values[i] = pm.signed && m >= signBit ? m - span : m;
-    }
-    return { rows: pm.rows, columns: pm.columns, values };
-  }
   for (let i = 0; i < n; i++) {
-    const raw = size === 1 ? bytes[i] : size === 2 ? bytes.readUInt16LE(i * 2) : bytes.readUInt32LE(i * 4);
-    const masked = bits >= 32 ? raw : raw % 2 ** bits; // arithmetic, not bitwise: 32-bit values overflow JS bit ops
-    values[i] = pm.signed && masked >= 2 ** (bits - 1) ? masked - 2 ** bits : masked;
+    values[i] = storedValue(size === 1 ? bytes[i] : size === 2 ? bytes.readUInt16LE(i * 2) : bytes.readUInt32LE(i * 4), pm);
   }
   return { rows: pm.rows, columns: pm.columns, values };
 }
 
 /** A raw word masked to Bits Stored and sign-extended when Pixel Representation is signed. */
 function storedValue(word: number, pm: PixelModule): number {
-  const m = word & ((1 << pm.bitsStored) - 1);
-  return pm.signed && m >= 1 << (pm.bitsStored - 1) ? m - (1 << pm.bitsStored) : m;
+  const bits = pm.bitsStored;
+  const masked = bits >= 32 ? word : word % 2 ** bits; // arithmetic, not bitwise: 32-bit values overflow JS bit ops
+  return pm.signed && masked >= 2 ** (bits - 1) ? masked - 2 ** bits : masked;
 }
 
 /**
@@ -299,13 +282,25 @@ function storedValue(word: number, pm: PixelModule): number {
  * masks and sign-extends them through its table). Only for BitsAllocated 8 or 16.
  */
 export function packedFromRawLE(bytes: Buffer, pm: PixelModule): StoredFrame {
-  const n = pm.rows * pm.columns;
   if (pm.bitsAllocated !== 8 && pm.bitsAllocated !== 16) throw new UnsupportedPixelDataError(`Packed frames need 8 or 16 bits allocated, not ${pm.bitsAllocated}`);
-  if (bytes.length < n * (pm.bitsAllocated / 8)) {
-    throw new UnsupportedPixelDataError(`The frame has ${bytes.length} bytes; ${pm.rows}x${pm.columns} pixels of ${pm.bitsAllocated} bits need ${n * (pm.bitsAllocated / 8)}`);
-  }
+  const n = requireFrameBytes(bytes, pm);
   const values = pm.bitsAllocated === 8 ? new Uint8Array(bytes.buffer, bytes.byteOffset, n) : u16View(bytes, n);
   return { rows: pm.rows, columns: pm.columns, values, packed: true };
+}
+
+/** Uncompressed little-endian pixel bytes as a frame: packed for 8 or 16 bits allocated, unpacked otherwise. */
+export function frameFromRawLE(bytes: Buffer, pm: PixelModule): StoredFrame {
+  return pm.bitsAllocated === 8 || pm.bitsAllocated === 16 ? packedFromRawLE(bytes, pm) : storedFromRawLE(bytes, pm);
+}
+
+/** The pixel count of one frame, after checking the bytes hold it. */
+function requireFrameBytes(bytes: Buffer, pm: PixelModule): number {
+  const n = pm.rows * pm.columns;
+  const need = n * (pm.bitsAllocated / 8);
+  if (bytes.length < need) {
+    throw new UnsupportedPixelDataError(`The decoded frame has ${bytes.length} bytes; ${pm.rows}x${pm.columns} pixels of ${pm.bitsAllocated} bits need ${need}`);
+  }
+  return n;
 }
 
 /** A Uint16Array over the bytes, copying only when the Buffer is not 2-byte aligned. */
@@ -372,7 +367,7 @@ export async function fetchFirstFrame(orthanc: OrthancClient, id: string, voiPol
   const uids = { study: str(tags, 'StudyInstanceUID'), series: str(tags, 'SeriesInstanceUID'), instance: str(tags, 'SOPInstanceUID') };
   if (uids.study !== undefined && uids.series !== undefined && uids.instance !== undefined) {
     const raw = await orthanc.tryGetFrameUncompressed({ study: uids.study, series: uids.series, instance: uids.instance }, 0);
-    if (raw.ok) return { pixelModule: pm, frame: storedFromRawLE(raw.data, pm), route: 'dicomweb', transferSyntax };
+    if (raw.ok) return { pixelModule: pm, frame: frameFromRawLE(raw.data, pm), route: 'dicomweb', transferSyntax };
   }
   throw new UnsupportedPixelDataError(`Orthanc cannot decode this image's pixel data (${syntax}: ${numpy.details ?? numpy.orthancError}); re-export it uncompressed or as JPEG/JPEG 2000 lossless`);
 }
