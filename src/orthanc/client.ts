@@ -36,14 +36,6 @@ export interface OrthancInstanceInfo {
   IndexInSeries?: number;
 }
 
-export interface OrthancStudyInfo {
-  ID: string;
-  ParentPatient: string;
-  Series: string[];
-  MainDicomTags: Record<string, string>;
-  PatientMainDicomTags: Record<string, string>;
-}
-
 export interface OrthancStatistics {
   CountInstances: number;
   CountSeries: number;
@@ -183,20 +175,8 @@ export class OrthancClient {
   }
 
   /**
-   * One decoded frame as a NumPy .npy file (Orthanc decodes compressed transfer syntaxes with GDCM).
-   * Raw stored values (no rescale) unless `rescale` is set.
-   */
-  async getFrameNumpy(id: string, frame = 0, opts: { rescale?: boolean } = {}): Promise<Buffer> {
-    const params = opts.rescale ? '?rescale=1' : '';
-    const data = await this.request<ArrayBuffer>(`decode the pixels of instance ${id}`, {
-      method: 'GET', url: `/instances/${encodeURIComponent(id)}/frames/${frame}/numpy${params}`, responseType: 'arraybuffer',
-    });
-    return Buffer.from(data);
-  }
-
-  /**
-   * Like getFrameNumpy, but Orthanc's refusals to decode come back as a value instead of an error: HTTP 400
-   * "Bad file format" (no or damaged pixel data) and HTTP 500 "Not implemented yet" (a syntax or layout its decoder
+   * One decoded frame (0-based) as a NumPy .npy file, raw stored values. Orthanc's refusals to decode come back as a
+   * value instead of an error: HTTP 400 "Bad file format" (no or damaged pixel data) and HTTP 500 "Not implemented yet" (a syntax or layout its decoder
    * lacks) are properties of the file, so retrying cannot help. Other failures still throw (retryable).
    * Orthanc 1.10.1's /numpy route uses only the built-in DCMTK decoder (not the GDCM plugin): JPEG 2000 is refused.
    */
@@ -219,7 +199,7 @@ export class OrthancClient {
   /**
    * One frame through DICOMweb (WADO-RS), transcoded by Orthanc to Explicit VR Little Endian: raw stored values,
    * little endian, BitsAllocated wide. This route goes through Orthanc's transcoder, which uses the GDCM plugin,
-   * so it decodes what /numpy refuses (JPEG 2000). `frame` is 0-based here, like getFrameNumpy.
+   * so it decodes what /numpy refuses (JPEG 2000). `frame` is 0-based here, like tryGetFrameNumpy.
    */
   async tryGetFrameUncompressed(uids: { study: string; series: string; instance: string }, frame = 0): Promise<FrameFetch> {
     const url = `/dicom-web/studies/${encodeURIComponent(uids.study)}/series/${encodeURIComponent(uids.series)}`
@@ -267,10 +247,6 @@ export class OrthancClient {
     return res.filter((r) => level === undefined || r.Type === level).map((r) => r.ID);
   }
 
-  async getStudy(id: string): Promise<OrthancStudyInfo> {
-    return this.request(`read study ${id}`, { method: 'GET', url: `/studies/${encodeURIComponent(id)}` });
-  }
-
   async getSeries(id: string): Promise<{ ID: string; ParentStudy: string; Instances: string[]; MainDicomTags: Record<string, string> }> {
     return this.request(`read series ${id}`, { method: 'GET', url: `/series/${encodeURIComponent(id)}` });
   }
@@ -284,17 +260,6 @@ export class OrthancClient {
     return this.request(`find ${level} resources`, {
       method: 'POST', url: '/tools/find', data: { Level: level, Query: query, Expand: false, ...(opts.limit ? { Limit: opts.limit } : {}) },
     });
-  }
-
-  /** All instance IDs (paged). For tests and audits. */
-  async listAllInstances(): Promise<string[]> {
-    const out: string[] = [];
-    const page = 1000;
-    for (let since = 0; ; since += page) {
-      const ids = await this.request<string[]>('list instances', { method: 'GET', url: `/instances?since=${since}&limit=${page}` });
-      out.push(...ids);
-      if (ids.length < page) return out;
-    }
   }
 
   async deleteResource(level: ResourceLevel, id: string): Promise<void> {
