@@ -20,7 +20,7 @@ import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
 import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
 import { readEntry } from '../zip';
-import type { UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
+import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
@@ -88,32 +88,30 @@ export function makeUploadActivities(deps: ActivityDeps) {
         }
         heartbeat('stored');
 
-        let alreadyStored = false;
-        if (stored.status === 'Success') {
-          await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
-        } else {
-          alreadyStored = true;
-          if (!(await isSameFile(orthanc, stored.id, bytes, sha256, sniff.hasPreamble))) {
-            const tagsOfStored = await orthanc.getInstanceTags(stored.id);
-            const uid = tag(tagsOfStored, 'SOPInstanceUID') ?? '?';
-            return {
-              orthancId: stored.id, alreadyStored, sopInstanceUid: uid,
-              sopClassUid: tag(tagsOfStored, 'SOPClassUID') ?? '',
-              studyInstanceUid: tag(tagsOfStored, 'StudyInstanceUID') ?? '',
-              seriesInstanceUid: tag(tagsOfStored, 'SeriesInstanceUID') ?? '',
-              modality: tag(tagsOfStored, 'Modality') ?? '',
-              eligibility: {
-                classify: false,
-                type: 'DuplicateSopInstanceUid',
-                message: `Orthanc already holds a different file with SOP Instance UID ${uid}; this copy was not stored and not classified (the stored one is). Check for a re-export or transcoded duplicate.`,
-              },
-            };
-          }
-        }
+        const alreadyStored = stored.status === 'AlreadyStored';
+        if (!alreadyStored) await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
+        const duplicate = alreadyStored && !(await isSameFile(orthanc, stored.id, bytes, sha256, sniff.hasPreamble));
 
         const tags = await orthanc.getInstanceTags(stored.id);
         const sopInstanceUid = tag(tags, 'SOPInstanceUID');
         const studyInstanceUid = tag(tags, 'StudyInstanceUID');
+        const output = (eligibility: Eligibility): UploadOutput => ({
+          orthancId: stored.id,
+          alreadyStored,
+          sopInstanceUid: sopInstanceUid ?? '?',
+          sopClassUid: tag(tags, 'SOPClassUID') ?? '',
+          studyInstanceUid: studyInstanceUid ?? '',
+          seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
+          modality: tag(tags, 'Modality') ?? '',
+          eligibility,
+        });
+        if (duplicate) {
+          return output({
+            classify: false,
+            type: 'DuplicateSopInstanceUid',
+            message: `Orthanc already holds a different file with SOP Instance UID ${sopInstanceUid ?? '?'}; this copy was not stored and not classified (the stored one is). Check for a re-export or transcoded duplicate.`,
+          });
+        }
         if (!sopInstanceUid || !studyInstanceUid) {
           throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
         }
@@ -121,33 +119,15 @@ export function makeUploadActivities(deps: ActivityDeps) {
         // exist, so say so now rather than after classifying.
         const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
         if (badUid !== undefined) {
-          return {
-            orthancId: stored.id, alreadyStored, sopInstanceUid, studyInstanceUid,
-            sopClassUid: tag(tags, 'SOPClassUID') ?? '', seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
-            modality: tag(tags, 'Modality') ?? '',
-            eligibility: {
-              classify: false,
-              type: 'InvalidUid',
-              message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
-            },
-          };
+          return output({
+            classify: false,
+            type: 'InvalidUid',
+            message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
+          });
         }
         // simplified-tags lists PixelData (with a null value) exactly when the element is present.
         const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
-        return {
-          orthancId: stored.id,
-          alreadyStored,
-          sopInstanceUid,
-          sopClassUid: tag(tags, 'SOPClassUID') ?? '',
-          studyInstanceUid,
-          seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
-          modality: tag(tags, 'Modality') ?? '',
-          eligibility: chestXrayEligibility({
-            modality: tag(tags, 'Modality'),
-            bodyPartExamined: tag(tags, 'BodyPartExamined'),
-            hasPixelData,
-          }),
-        };
+        return output(chestXrayEligibility({ modality: tag(tags, 'Modality'), bodyPartExamined: tag(tags, 'BodyPartExamined'), hasPixelData }));
       }));
     },
   };
