@@ -8,24 +8,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
-import * as proto from '@temporalio/proto';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type * as proto from '@temporalio/proto';
 import { startOrAttachIngest } from '../../src/cli/start-ingest';
 import { runsOf } from './history';
 import { FIXTURES, startTestPipeline, TEST_OUTPUT } from './pipeline';
 import { syntheticCr } from './synthetic-dicom';
 
-/**
- * A history as proto-JSON (the format of `temporal workflow show -o json`). The SDK's historyToJSON fails in
- * this install ("type must be a Type": two copies of protobufjs), so the converter is taken from the copy
- * @temporalio/proto uses, as src/cli/history-json.ts does for reading.
- */
+/** A history as proto-JSON (the format of `temporal workflow show -o json`). */
 function historyToJson(h: proto.temporal.api.history.v1.IHistory): unknown {
-  const protoDir = path.dirname(require.resolve('@temporalio/proto'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as { toJson(type: unknown, msg: unknown): unknown };
-  const type = (patchProtobufRoot(proto) as unknown as { lookupType(n: string): unknown }).lookupType('temporal.api.history.v1.History');
-  return protojson.toJson(type, proto.temporal.api.history.v1.History.fromObject(h));
+  return JSON.parse(historyToJSON(h));
 }
 
 export const HISTORIES_DIR = path.join(FIXTURES, 'histories');
