@@ -62,16 +62,15 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   const codec = opts.payloadCodec === undefined ? payloadCodecFromEnv() : opts.payloadCodec;
   const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
 
+  const common = { connection, namespace: config.temporal.namespace, dataConverter };
   const workers: Worker[] = [];
   if (role !== 'inference') {
     workers.push(
       await Worker.create({
-        connection,
-        namespace: config.temporal.namespace,
+        ...common,
         taskQueue: config.temporal.taskQueue,
         ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
         activities: ioActivities,
-        dataConverter,
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? 8,
       }),
     );
@@ -79,11 +78,9 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   if (role !== 'io') {
     workers.push(
       await Worker.create({
-        connection,
-        namespace: config.temporal.namespace,
+        ...common,
         taskQueue: config.temporal.inferenceTaskQueue,
         activities: { classifyInstance },
-        dataConverter,
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(2, Math.ceil(cores / 2)),
       }),
     );

@@ -17,6 +17,3 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type PipelineActivities = ReturnType<typeof createActivities>;
-
-/** Activities served on the inference task queue (CPU-bound). */
-export const INFERENCE_ACTIVITIES = ['classifyInstance'] as const;
