@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
+import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { OrthancConfig } from '../config';
 import { OrthancRejectedError, OrthancUnavailableError } from '../errors';
 
@@ -67,18 +67,25 @@ export class OrthancClient {
   }
 
   private async request<T>(what: string, cfg: AxiosRequestConfig): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.http.request<T>(cfg);
-        return res.data;
-      } catch (err) {
-        // A pooled keep-alive socket that Orthanc closed just before we reused it fails at once with
-        // ECONNRESET/EPIPE and no response. Every call here is idempotent (POST /instances answers
-        // AlreadyStored), so one immediate retry on a fresh socket is safe; anything else goes to Temporal.
-        const stale = err instanceof AxiosError && !err.response && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
-        if (stale && attempt === 1) continue;
-        throw this.classify(what, err);
-      }
+    try {
+      return (await this.send<T>(cfg)).data;
+    } catch (err) {
+      throw this.classify(what, err);
+    }
+  }
+
+  /**
+   * One HTTP exchange. A pooled keep-alive socket that Orthanc closed just before we reused it fails at once with
+   * ECONNRESET/EPIPE and no response. Every call here is idempotent (POST /instances answers AlreadyStored), so
+   * one immediate retry on a fresh socket is safe; anything else goes to the caller (and on to Temporal).
+   */
+  private async send<T>(cfg: AxiosRequestConfig): Promise<AxiosResponse<T>> {
+    try {
+      return await this.http.request<T>(cfg);
+    } catch (err) {
+      const stale = err instanceof AxiosError && !err.response && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      if (!stale) throw err;
+      return this.http.request<T>(cfg);
     }
   }
 
@@ -217,7 +224,7 @@ export class OrthancClient {
 
   private async tryGetFrame(what: string, cfg: AxiosRequestConfig): Promise<FrameFetch> {
     try {
-      const res = await this.http.request<ArrayBuffer>({ ...cfg, responseType: 'arraybuffer' });
+      const res = await this.send<ArrayBuffer>({ ...cfg, responseType: 'arraybuffer' });
       return { ok: true, data: Buffer.from(res.data), contentType: String(res.headers['content-type'] ?? '') };
     } catch (err) {
       const refusal = err instanceof AxiosError ? decodeRefusal(err) : null;
