@@ -23,6 +23,7 @@
 import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
 import { NoPixelDataError, UnsupportedPixelDataError } from '../errors';
 import { parseNpy } from './npy';
+import { decodeJpeg2000, JPEG2000_SYNTAXES } from './jpeg2000';
 
 export type VoiPolicy = 'dicom-first' | 'full-range';
 
@@ -314,8 +315,8 @@ function u16View(bytes: Buffer, n: number): Uint16Array {
 export interface FetchedFrame {
   pixelModule: PixelModule;
   frame: StoredFrame;
-  /** How the pixels came: stored bytes (/raw, uncompressed LE), the /numpy route (built-in decoder) or DICOMweb transcoding (GDCM plugin). */
-  route: 'raw' | 'numpy' | 'dicomweb';
+  /** How the pixels came: stored bytes (/raw, uncompressed LE), OpenJPEG here (JPEG 2000), the /numpy route (built-in decoder) or DICOMweb transcoding (GDCM plugin). */
+  route: 'raw' | 'openjpeg' | 'numpy' | 'dicomweb';
   transferSyntax: string | null;
 }
 
@@ -347,6 +348,18 @@ export async function fetchFirstFrame(orthanc: OrthancClient, id: string, voiPol
     if (raw.ok && raw.data.length >= pm.rows * pm.columns * (pm.bitsAllocated / 8)) {
       return { pixelModule: pm, frame: packedFromRawLE(raw.data, pm), route: 'raw', transferSyntax };
     }
+  }
+  // JPEG 2000: decoded here (see jpeg2000.ts: Orthanc 1.10.1 cannot, or crashes trying).
+  if (transferSyntax !== null && JPEG2000_SYNTAXES.has(transferSyntax)) {
+    const raw = await orthanc.tryGetFrameRaw(id, 0);
+    if (!raw.ok) throw new UnsupportedPixelDataError(`Orthanc cannot read the JPEG 2000 frame (${raw.orthancError}${raw.details ? `: ${raw.details}` : ''})`);
+    const j2k = await decodeJpeg2000(raw.data);
+    if (j2k.width !== pm.columns || j2k.height !== pm.rows || j2k.componentCount !== 1 || j2k.data.length !== pm.rows * pm.columns * (pm.bitsAllocated / 8)) {
+      throw new UnsupportedPixelDataError(
+        `The JPEG 2000 stream holds ${j2k.width}x${j2k.height}x${j2k.componentCount} samples of ${j2k.bitsPerSample} bits; the header says ${pm.columns}x${pm.rows}, 1 sample of ${pm.bitsAllocated} bits`,
+      );
+    }
+    return { pixelModule: pm, frame: frameFromRawLE(j2k.data, pm), route: 'openjpeg', transferSyntax };
   }
   const numpy = await orthanc.tryGetFrameNumpy(id, 0);
   if (numpy.ok) {

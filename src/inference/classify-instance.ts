@@ -30,7 +30,7 @@ export interface Classification {
   findings: Finding[];
   timingsMs: { fetch: number; preprocess: number; infer: number };
   /** Facts about the input worth recording: frames in the object (only the first is classified), decode route. */
-  source: { rows: number; columns: number; numberOfFrames: number; photometric: string; decodedBy: 'raw' | 'numpy' | 'dicomweb'; transferSyntax: string | null };
+  source: { rows: number; columns: number; numberOfFrames: number; photometric: string; decodedBy: 'raw' | 'openjpeg' | 'numpy' | 'dicomweb'; transferSyntax: string | null };
 }
 
 export interface Classifier {

@@ -69,11 +69,11 @@ test('uncompressed, big endian, RLE, JPEG lossless and meta-less copies of one i
   for (const r of results.slice(1)) assert.ok(maxAbsDiff(base, r.findings.map((f) => f.probability)) < 1e-6);
 });
 
-test('JPEG 2000, which Orthanc 1.10.1 /numpy refuses, is decoded through DICOMweb', async () => {
+test('JPEG 2000, which Orthanc 1.10.1 cannot decode safely, is decoded in the worker with OpenJPEG', async () => {
   const id = await upload(orthanc, 'pydicomdata_RG3_J2KR_CR_extremity.dcm');
   const f = await fetchFirstFrame(orthanc, id);
   assert.equal(f.transferSyntax, '1.2.840.10008.1.2.4.90');
-  assert.equal(f.route, 'dicomweb');
+  assert.equal(f.route, 'openjpeg');
   assert.equal(f.frame.values.length, 1760 * 1760);
 });
 
