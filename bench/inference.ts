@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     t = performance.now();
     await Promise.all(Array.from({ length: n }, () => s.infer(input)));
     const concurrent = (performance.now() - t) / 1000;
-    console.log(`session only, ${threads} intra-op thread(s): ${(n / serial).toFixed(1)} img/s serial (${((serial / n) * 1000).toFixed(1)} ms/img), ${(n / concurrent).toFixed(1)} img/s with ${n} queued`);
+    console.log(
+      `session only, ${threads} intra-op thread(s): ${(n / serial).toFixed(1)} img/s serial (${((serial / n) * 1000).toFixed(1)} ms/img), ${(n / concurrent).toFixed(1)} img/s with ${n} queued`,
+    );
     await s.release();
   }
 
@@ -54,12 +56,16 @@ async function main(): Promise<void> {
     t = performance.now();
     // 4 in flight, like a worker running several classify activities at once.
     let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next++ < n) await classifyOrthancInstance(orthanc, classifier, id);
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next++ < n) await classifyOrthancInstance(orthanc, classifier, id);
+      }),
+    );
     const concurrent = (performance.now() - t) / 1000;
     const ms = (x: number) => (x / n).toFixed(1);
-    console.log(`classifyOrthancInstance ${name}: ${(n / serial).toFixed(1)} img/s serial (fetch ${ms(sum.fetch)} + preprocess ${ms(sum.preprocess)} + infer ${ms(sum.infer)} ms), ${(n / concurrent).toFixed(1)} img/s with 4 in flight`);
+    console.log(
+      `classifyOrthancInstance ${name}: ${(n / serial).toFixed(1)} img/s serial (fetch ${ms(sum.fetch)} + preprocess ${ms(sum.preprocess)} + infer ${ms(sum.infer)} ms), ${(n / concurrent).toFixed(1)} img/s with 4 in flight`,
+    );
   }
   await classifier.session.release();
 }

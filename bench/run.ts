@@ -66,7 +66,11 @@ function log(message: string): void {
 }
 
 /** Run fn over items with at most `inFlight` at once; returns the wall time in ms. */
-async function pool<T>(items: readonly T[], inFlight: number, fn: (item: T, i: number) => Promise<void>): Promise<number> {
+async function pool<T>(
+  items: readonly T[],
+  inFlight: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<number> {
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -106,10 +110,21 @@ interface StageFigure {
   bestMs: number;
 }
 
-function figure(serialWall: number, serialCount: number, concurrentWall: number, concurrentCount: number, inFlight: number): StageFigure {
+function figure(
+  serialWall: number,
+  serialCount: number,
+  concurrentWall: number,
+  concurrentCount: number,
+  inFlight: number,
+): StageFigure {
   const serialMs = serialWall / serialCount;
   const concurrentMs = concurrentWall / concurrentCount;
-  return { serialMs: ms(serialMs), concurrentMs: ms(concurrentMs), inFlight, bestMs: ms(Math.min(serialMs, concurrentMs)) };
+  return {
+    serialMs: ms(serialMs),
+    concurrentMs: ms(concurrentMs),
+    inFlight,
+    bestMs: ms(Math.min(serialMs, concurrentMs)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- stages
@@ -133,16 +148,24 @@ type Activities = ReturnType<typeof createActivities>;
 async function listAll(acts: Activities, zipPath: string, zipSha256: string, n: number): Promise<ZipEntryRef[]> {
   const out: ZipEntryRef[] = [];
   for (let offset = 0; offset < n; offset += 250) {
-    out.push(...(await inActivity(acts.listZipEntries, { zipPath, zipSha256, offset, limit: Math.min(250, n - offset) })));
+    out.push(
+      ...(await inActivity(acts.listZipEntries, { zipPath, zipSha256, offset, limit: Math.min(250, n - offset) })),
+    );
   }
   return out;
 }
 
-async function measureStages(acts: Activities, orthanc: OrthancClient, zip: WrittenZip, zipSha256: string, k: number): Promise<StageResults> {
+async function measureStages(
+  acts: Activities,
+  orthanc: OrthancClient,
+  zip: WrittenZip,
+  zipSha256: string,
+  k: number,
+): Promise<StageResults> {
   const loadavg = load();
   const limits = zipLimitsFromEnv();
   await archiveCache.clear();
-  let t = performance.now();
+  const t = performance.now();
   await inActivity(acts.inspectZip, { zipPath: zip.file, expectedSha256: zipSha256 });
   const inspectMs = performance.now() - t;
   const entries = (await listAll(acts, zip.file, zipSha256, k)).slice(0, k);
@@ -165,15 +188,27 @@ async function measureStages(acts: Activities, orthanc: OrthancClient, zip: Writ
   await deleteInstances(orthanc, ids);
   bytes.length = 0;
   const postFig = figure(post1, k, post4, k, 4);
-  const orthancPost = { ...postFig, mbPerSecondBest: Math.round((zip.instanceBytes / 1024 / 1024) / (postFig.bestMs / 1000)) };
-  log(`Orthanc POST: ${orthancPost.serialMs} ms serial, ${orthancPost.concurrentMs} ms/inst with 4 in flight (${orthancPost.mbPerSecondBest} MB/s)`);
+  const orthancPost = {
+    ...postFig,
+    mbPerSecondBest: Math.round(zip.instanceBytes / 1024 / 1024 / (postFig.bestMs / 1000)),
+  };
+  log(
+    `Orthanc POST: ${orthancPost.serialMs} ms serial, ${orthancPost.concurrentMs} ms/inst with 4 in flight (${orthancPost.mbPerSecondBest} MB/s)`,
+  );
 
   // The upload activity: zip read + sniff + sha256 + POST + metadata + tags (the real activity code).
   let ups: UploadOutput[] = [];
   const up1 = await pool(entries, 1, async (entry) => void ups.push(await inActivity(acts.uploadInstance, { entry })));
-  await deleteInstances(orthanc, ups.map((u) => u.orthancId));
+  await deleteInstances(
+    orthanc,
+    ups.map((u) => u.orthancId),
+  );
   ups = new Array(k);
-  const up4 = await pool(entries, 4, async (entry, i) => void (ups[i] = await inActivity(acts.uploadInstance, { entry })));
+  const up4 = await pool(
+    entries,
+    4,
+    async (entry, i) => void (ups[i] = await inActivity(acts.uploadInstance, { entry })),
+  );
   const upload = figure(up1, k, up4, k, 4);
   log(`upload activity: ${upload.serialMs} ms serial, ${upload.concurrentMs} ms/inst with 4 in flight`);
 
@@ -187,13 +222,30 @@ async function measureStages(acts: Activities, orthanc: OrthancClient, zip: Writ
     sum.preprocess += c.timingsMs.preprocess!;
     sum.infer += c.timingsMs.infer!;
   });
-  const c2 = await pool(ups, 2, async (u) => void (await inActivity(acts.classifyInstance, { orthancId: u.orthancId })));
-  const classify = { ...figure(c1, k, c2, k, 2), fetchMs: ms(sum.fetch / k), preprocessMs: ms(sum.preprocess / k), inferMs: ms(sum.infer / k) };
-  log(`classify: ${classify.serialMs} ms serial (fetch ${classify.fetchMs} + preprocess ${classify.preprocessMs} + infer ${classify.inferMs}), ${classify.concurrentMs} ms/inst with 2 in flight`);
+  const c2 = await pool(
+    ups,
+    2,
+    async (u) => void (await inActivity(acts.classifyInstance, { orthancId: u.orthancId })),
+  );
+  const classify = {
+    ...figure(c1, k, c2, k, 2),
+    fetchMs: ms(sum.fetch / k),
+    preprocessMs: ms(sum.preprocess / k),
+    inferMs: ms(sum.infer / k),
+  };
+  log(
+    `classify: ${classify.serialMs} ms serial (fetch ${classify.fetchMs} + preprocess ${classify.preprocessMs} + infer ${classify.inferMs}), ${classify.concurrentMs} ms/inst with 2 in flight`,
+  );
 
   // SR build + store: the SR UID is deterministic, so the serial and concurrent runs take different halves.
   const half = Math.max(1, Math.floor(k / 2));
-  const store = (i: number) => inActivity(acts.storeReport, { orthancId: ups[i]!.orthancId, sourceSopInstanceUid: ups[i]!.sopInstanceUid, classification: cls[i]!, reportedAt: new Date().toISOString() });
+  const store = (i: number) =>
+    inActivity(acts.storeReport, {
+      orthancId: ups[i]!.orthancId,
+      sourceSopInstanceUid: ups[i]!.sopInstanceUid,
+      classification: cls[i]!,
+      reportedAt: new Date().toISOString(),
+    });
   const idx = Array.from({ length: k }, (_, i) => i);
   const r1 = await pool(idx.slice(0, half), 1, async (i) => void (await store(i)));
   const r2 = await pool(idx.slice(half), 2, async (i) => void (await store(i)));
@@ -202,8 +254,16 @@ async function measureStages(acts: Activities, orthanc: OrthancClient, zip: Writ
 
   const ideal = upload.bestMs + classify.bestMs + report.bestMs;
   return {
-    instances: k, inspectMs: ms(inspectMs), zipRead, orthancPost, upload, classify, report,
-    idealMsPerInstance: ms(ideal), idealPerSecond: Math.round((1000 / ideal) * 100) / 100, loadavg,
+    instances: k,
+    inspectMs: ms(inspectMs),
+    zipRead,
+    orthancPost,
+    upload,
+    classify,
+    report,
+    idealMsPerInstance: ms(ideal),
+    idealPerSecond: Math.round((1000 / ideal) * 100) / 100,
+    loadavg,
   };
 }
 
@@ -252,7 +312,12 @@ function cpuDelta(before: Record<string, number>, after: Record<string, number>,
   return out;
 }
 
-async function runSequential(acts: Activities, zip: WrittenZip, zipSha256: string, services: Record<string, number[]>): Promise<RunResult> {
+async function runSequential(
+  acts: Activities,
+  zip: WrittenZip,
+  zipSha256: string,
+  services: Record<string, number[]>,
+): Promise<RunResult> {
   const loadavg = load();
   await archiveCache.clear();
   const pids = { bench: [process.pid], ...services };
@@ -264,14 +329,26 @@ async function runSequential(acts: Activities, zip: WrittenZip, zipSha256: strin
   for (const entry of entries) {
     const up = await inActivity(acts.uploadInstance, { entry });
     const classification = await inActivity(acts.classifyInstance, { orthancId: up.orthancId });
-    await inActivity(acts.storeReport, { orthancId: up.orthancId, sourceSopInstanceUid: up.sopInstanceUid, classification, reportedAt: new Date().toISOString() });
+    await inActivity(acts.storeReport, {
+      orthancId: up.orthancId,
+      sourceSopInstanceUid: up.sopInstanceUid,
+      classification,
+      reportedAt: new Date().toISOString(),
+    });
     done++;
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuDelta(cpu0, cpuSnapshot(pids), zip.entries);
   return {
-    name: 'sequential (no Temporal)', instances: zip.entries, seconds: ms(seconds), perSecond: Math.round((zip.entries / seconds) * 100) / 100,
-    done, failed: 0, skipped: 0, loadavg, cpuMsPerInstance: cpu,
+    name: 'sequential (no Temporal)',
+    instances: zip.entries,
+    seconds: ms(seconds),
+    perSecond: Math.round((zip.entries / seconds) * 100) / 100,
+    done,
+    failed: 0,
+    skipped: 0,
+    loadavg,
+    cpuMsPerInstance: cpu,
   };
 }
 
@@ -299,17 +376,28 @@ function spawnWorker(queue: string, modelDir: string, extraEnv: Record<string, s
   delete env.CXR_PAYLOAD_KEY_FILE;
   const child = spawn(process.execPath, [script], {
     cwd: PROJECT_ROOT,
-    env: { ...env, CXR_TASK_QUEUE: queue, CXR_INFERENCE_TASK_QUEUE: `${queue}-inference`, CXR_MODEL_DIR: modelDir, ...extraEnv },
+    env: {
+      ...env,
+      CXR_TASK_QUEUE: queue,
+      CXR_INFERENCE_TASK_QUEUE: `${queue}-inference`,
+      CXR_MODEL_DIR: modelDir,
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   liveWorkers.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    liveWorkers.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      liveWorkers.delete(child);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 180 s:\n${output.join('').slice(-2000)}`)), 180_000);
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not start within 180 s:\n${output.join('').slice(-2000)}`)),
+      180_000,
+    );
     const onData = (d: Buffer) => {
       output.push(d.toString());
       if (output.length > 200) output.splice(0, output.length - 200);
@@ -351,15 +439,25 @@ async function countHistory(client: Client, ingestId: string, n: number): Promis
     runId = prev;
   }
   let childEvents = 0;
-  await pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
-    const h = await client.workflow.getHandle(`${ingestId}/${i}`).fetchHistory();
-    childEvents += h.events?.length ?? 0;
-  });
+  await pool(
+    Array.from({ length: n }, (_, i) => i),
+    8,
+    async (i) => {
+      const h = await client.workflow.getHandle(`${ingestId}/${i}`).fetchHistory();
+      childEvents += h.events?.length ?? 0;
+    },
+  );
   return { parentRuns, parentEvents, childEvents, perInstance: ms((parentEvents + childEvents) / n) };
 }
 
 async function runPipeline(
-  client: Client, opts: BenchOptions, zip: WrittenZip, zipSha256: string, seed: string, workerCount: number, services: Record<string, number[]>,
+  client: Client,
+  opts: BenchOptions,
+  zip: WrittenZip,
+  zipSha256: string,
+  seed: string,
+  workerCount: number,
+  services: Record<string, number[]>,
 ): Promise<RunResult> {
   const queue = `bench-${seed}-w${workerCount}`;
   log(`starting ${workerCount} worker process(es) on task queue ${queue}`);
@@ -388,16 +486,22 @@ async function runPipeline(
     const handle = await client.workflow.start('ingestZipWorkflow', {
       taskQueue: queue,
       workflowId: ingestId,
-      args: [{
-        zipPath: zip.file, zipSha256, zipName: path.basename(zip.file),
-        options: { inferenceTaskQueue: `${queue}-inference`, ...(opts.window ? { window: opts.window } : {}) },
-      }],
+      args: [
+        {
+          zipPath: zip.file,
+          zipSha256,
+          zipName: path.basename(zip.file),
+          options: { inferenceTaskQueue: `${queue}-inference`, ...(opts.window ? { window: opts.window } : {}) },
+        },
+      ],
     });
     currentIngest = handle;
     let lastLog = 0;
     const progress = setInterval(async () => {
       try {
-        const p = await handle.query<{ counts: { done: number; failed: number; skipped: number; total: number } }>('progress');
+        const p = await handle.query<{ counts: { done: number; failed: number; skipped: number; total: number } }>(
+          'progress',
+        );
         const accounted = p.counts.done + p.counts.failed + p.counts.skipped;
         if (accounted !== lastLog) log(`  ${accounted}/${p.counts.total} accounted`);
         lastLog = accounted;
@@ -416,17 +520,33 @@ async function runPipeline(
     const cpu = cpuDelta(cpu0, cpuSnapshot(procs), zip.entries);
     const peaks = sampler.stop();
     const hwm = pids.map((p) => memoryOf(p)?.hwm ?? 0);
-    if (result.counts.done !== zip.entries) log(`WARNING: ${result.counts.done}/${zip.entries} done; problems: ${JSON.stringify(result.recentProblems).slice(0, 500)}`);
+    if (result.counts.done !== zip.entries)
+      log(
+        `WARNING: ${result.counts.done}/${zip.entries} done; problems: ${JSON.stringify(result.recentProblems).slice(0, 500)}`,
+      );
     const bgAfter = await background();
     const temporalBackgroundMsPerSecond = (bgBefore + bgAfter) / 2;
     const history = await countHistory(client, ingestId, zip.entries);
     return {
       name: `Temporal, ${workerCount} worker process${workerCount > 1 ? 'es' : ''}`,
-      instances: zip.entries, seconds: ms(seconds), perSecond: Math.round((zip.entries / seconds) * 100) / 100,
-      done: result.counts.done, failed: result.counts.failed, skipped: result.counts.skipped, loadavg, cpuMsPerInstance: cpu,
-      workers: { count: workerCount, readyRssMb: readyRss.map(mb), peakRssMbDuringRun: pids.map((p) => mb(peaks.get(p) ?? 0)), vmHwmMb: hwm.map(mb) },
+      instances: zip.entries,
+      seconds: ms(seconds),
+      perSecond: Math.round((zip.entries / seconds) * 100) / 100,
+      done: result.counts.done,
+      failed: result.counts.failed,
+      skipped: result.counts.skipped,
+      loadavg,
+      cpuMsPerInstance: cpu,
+      workers: {
+        count: workerCount,
+        readyRssMb: readyRss.map(mb),
+        peakRssMbDuringRun: pids.map((p) => mb(peaks.get(p) ?? 0)),
+        vmHwmMb: hwm.map(mb),
+      },
       history,
-      temporalOwnCpuMsPerInstance: tp ? ms(cpu.temporal! - (temporalBackgroundMsPerSecond * seconds) / zip.entries) : undefined,
+      temporalOwnCpuMsPerInstance: tp
+        ? ms(cpu.temporal! - (temporalBackgroundMsPerSecond * seconds) / zip.entries)
+        : undefined,
       temporalBackgroundCpuMsPerSecond: tp ? [ms(bgBefore), ms(bgAfter)] : undefined,
     };
   } finally {
@@ -439,7 +559,10 @@ async function runPipeline(
 /** bench/inference.ts (session-only and classify numbers on fixtures) as a child process: reused, not duplicated. */
 async function inferenceMicro(modelDir: string, n: number): Promise<string> {
   const script = path.join(PROJECT_ROOT, 'dist', 'bench', 'inference.js');
-  const child = spawn(process.execPath, [script, '--model', modelDir, '--n', String(n)], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script, '--model', modelDir, '--n', String(n)], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
@@ -463,35 +586,79 @@ function render(results: Record<string, unknown>, stages: StageResults | undefin
   const out: string[] = [];
   const m = results.machine as { cores: number };
   const z = results.zip as { entries: number; instanceBytes: number; sizeBytes: number; rows: number; columns: number };
-  out.push(`\n${z.entries} instances of ${z.rows}x${z.columns} (16-bit, ${(z.instanceBytes / 1e6).toFixed(1)} MB each; zip ${(z.sizeBytes / 1e6).toFixed(0)} MB), ${m.cores} cores`);
+  out.push(
+    `\n${z.entries} instances of ${z.rows}x${z.columns} (16-bit, ${(z.instanceBytes / 1e6).toFixed(1)} MB each; zip ${(z.sizeBytes / 1e6).toFixed(0)} MB), ${m.cores} cores`,
+  );
   if (stages) {
-    const row = (name: string, f: StageFigure): (string | number)[] => [name, f.serialMs, `${f.concurrentMs} (${f.inFlight})`, f.bestMs, (1000 / f.bestMs).toFixed(1)];
-    out.push(`\nStages alone (${stages.instances} instances each; zip inspect incl. sha256: ${stages.inspectMs} ms per zip)`);
-    out.push(table(['stage', 'serial ms/inst', 'concurrent ms/inst (in flight)', 'best ms/inst', 'best inst/s'], [
-      row('zip read (readEntry: inflate + CRC)', stages.zipRead),
-      row('Orthanc POST /instances only', stages.orthancPost),
-      row('upload activity (read + POST + metadata + tags)', stages.upload),
-      row(`classify (fetch ${stages.classify.fetchMs} + prep ${stages.classify.preprocessMs} + ONNX ${stages.classify.inferMs})`, stages.classify),
-      row('SR build + store', stages.report),
-      ['ideal = 1 / sum(best of upload, classify, SR)', '', '', stages.idealMsPerInstance, stages.idealPerSecond.toFixed(2)],
-    ]));
+    const row = (name: string, f: StageFigure): (string | number)[] => [
+      name,
+      f.serialMs,
+      `${f.concurrentMs} (${f.inFlight})`,
+      f.bestMs,
+      (1000 / f.bestMs).toFixed(1),
+    ];
+    out.push(
+      `\nStages alone (${stages.instances} instances each; zip inspect incl. sha256: ${stages.inspectMs} ms per zip)`,
+    );
+    out.push(
+      table(
+        ['stage', 'serial ms/inst', 'concurrent ms/inst (in flight)', 'best ms/inst', 'best inst/s'],
+        [
+          row('zip read (readEntry: inflate + CRC)', stages.zipRead),
+          row('Orthanc POST /instances only', stages.orthancPost),
+          row('upload activity (read + POST + metadata + tags)', stages.upload),
+          row(
+            `classify (fetch ${stages.classify.fetchMs} + prep ${stages.classify.preprocessMs} + ONNX ${stages.classify.inferMs})`,
+            stages.classify,
+          ),
+          row('SR build + store', stages.report),
+          [
+            'ideal = 1 / sum(best of upload, classify, SR)',
+            '',
+            '',
+            stages.idealMsPerInstance,
+            stages.idealPerSecond.toFixed(2),
+          ],
+        ],
+      ),
+    );
   }
   if (runs.length > 0) {
     out.push('\nEnd to end');
-    out.push(table(
-      ['run', 'N', 's', 'inst/s', '% of ideal', 'x sequential', 'overhead ms/inst', 'orch. CPU ms/inst', 'worker RSS MB (ready/peak)', 'events/inst', 'CPU ms/inst', 'load'],
-      runs.map((r) => [
-        r.name, r.instances, r.seconds, r.perSecond,
-        r.ofIdeal === undefined ? '' : `${Math.round(r.ofIdeal * 100)}%`,
-        r.vsSequential === undefined ? '' : r.vsSequential.toFixed(2),
-        r.overheadMsPerInstance === undefined ? '' : r.overheadMsPerInstance,
-        r.orchestrationCpuMsPerInstance === undefined ? '' : Math.round(r.orchestrationCpuMsPerInstance),
-        r.workers ? r.workers.readyRssMb.map((x, i) => `${x}/${r.workers!.peakRssMbDuringRun[i]}`).join(', ') : '',
-        r.history ? r.history.perInstance : '',
-        Object.entries(r.cpuMsPerInstance).map(([k, v]) => `${k} ${Math.round(v)}`).join(', '),
-        r.loadavg[0]!.toFixed(2),
-      ]),
-    ));
+    out.push(
+      table(
+        [
+          'run',
+          'N',
+          's',
+          'inst/s',
+          '% of ideal',
+          'x sequential',
+          'overhead ms/inst',
+          'orch. CPU ms/inst',
+          'worker RSS MB (ready/peak)',
+          'events/inst',
+          'CPU ms/inst',
+          'load',
+        ],
+        runs.map((r) => [
+          r.name,
+          r.instances,
+          r.seconds,
+          r.perSecond,
+          r.ofIdeal === undefined ? '' : `${Math.round(r.ofIdeal * 100)}%`,
+          r.vsSequential === undefined ? '' : r.vsSequential.toFixed(2),
+          r.overheadMsPerInstance === undefined ? '' : r.overheadMsPerInstance,
+          r.orchestrationCpuMsPerInstance === undefined ? '' : Math.round(r.orchestrationCpuMsPerInstance),
+          r.workers ? r.workers.readyRssMb.map((x, i) => `${x}/${r.workers!.peakRssMbDuringRun[i]}`).join(', ') : '',
+          r.history ? r.history.perInstance : '',
+          Object.entries(r.cpuMsPerInstance)
+            .map(([k, v]) => `${k} ${Math.round(v)}`)
+            .join(', '),
+          r.loadavg[0]!.toFixed(2),
+        ]),
+      ),
+    );
   }
   return out.join('\n');
 }
@@ -507,7 +674,11 @@ function parseArgs(argv: string[]): BenchOptions {
     .option('--stage-n <count>', 'instances used by each stage measurement (default min(N, 40))')
     .option('--parts <list>', `comma-separated parts: ${PARTS.join(', ')} (default: all but inference-micro)`)
     .option('--window <count>', `children in flight per ingest (default: the workflow's, ${DEFAULT_WINDOW})`)
-    .option('--model <dir>', 'model folder (manifest.json + model.onnx)', process.env.CXR_MODEL_DIR ?? 'models/bench-densenet121')
+    .option(
+      '--model <dir>',
+      'model folder (manifest.json + model.onnx)',
+      process.env.CXR_MODEL_DIR ?? 'models/bench-densenet121',
+    )
     .option('--worker-env <KEY=VALUE...>', 'extra environment for the spawned workers, e.g. CXR_MAX_CONCURRENT_IO=4')
     .option('--deflate-level <0-9>', 'zip deflate level', '6')
     .option('--keep-zip', 'keep the generated zip', false)
@@ -522,10 +693,23 @@ function parseArgs(argv: string[]): BenchOptions {
     n = Number(argv.includes('--n') ? o.n : 6);
     if (!argv.includes('--size')) [columns, rows] = [256, 256];
   }
-  if (!Number.isInteger(n) || n < 2 || !Number.isInteger(rows) || !Number.isInteger(columns) || rows < 8 || columns < 8) {
+  if (
+    !Number.isInteger(n) ||
+    n < 2 ||
+    !Number.isInteger(rows) ||
+    !Number.isInteger(columns) ||
+    rows < 8 ||
+    columns < 8
+  ) {
     throw new Error('--n must be an integer >= 2 and --size like 2048x2500');
   }
-  const parts = new Set<Part>(o.parts ? String(o.parts).split(',').map((s) => s.trim()) as Part[] : DEFAULT_PARTS);
+  const parts = new Set<Part>(
+    o.parts
+      ? (String(o.parts)
+          .split(',')
+          .map((s) => s.trim()) as Part[])
+      : DEFAULT_PARTS,
+  );
   for (const p of parts) if (!PARTS.includes(p)) throw new Error(`unknown part ${p}; parts: ${PARTS.join(', ')}`);
   const workerEnv: Record<string, string> = {};
   for (const kv of (o.workerEnv as string[] | undefined) ?? []) {
@@ -534,11 +718,18 @@ function parseArgs(argv: string[]): BenchOptions {
     workerEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return {
-    n, rows, columns, parts, workerEnv, smoke: Boolean(o.smoke),
+    n,
+    rows,
+    columns,
+    parts,
+    workerEnv,
+    smoke: Boolean(o.smoke),
     stageN: Math.min(n, Number(o.stageN ?? (o.smoke ? 4 : 40))),
     window: o.window ? Number(o.window) : undefined,
     modelDir: path.resolve(PROJECT_ROOT, String(o.model)),
-    keepZip: Boolean(o.keepZip), outDir: path.resolve(String(o.out)), deflateLevel: Number(o.deflateLevel),
+    keepZip: Boolean(o.keepZip),
+    outDir: path.resolve(String(o.out)),
+    deflateLevel: Number(o.deflateLevel),
   };
 }
 
@@ -549,7 +740,9 @@ async function main(): Promise<void> {
   const orthanc = new OrthancClient(config.orthanc);
   await orthanc.getSystem(); // fail fast when Orthanc is down
   const started = new Date();
-  log(`seed ${seed}; ${opts.n} x ${opts.columns}x${opts.rows}; parts ${[...opts.parts].join(', ')}; model ${path.relative(PROJECT_ROOT, opts.modelDir)}; load ${load().join(' ')}`);
+  log(
+    `seed ${seed}; ${opts.n} x ${opts.columns}x${opts.rows}; parts ${[...opts.parts].join(', ')}; model ${path.relative(PROJECT_ROOT, opts.modelDir)}; load ${load().join(' ')}`,
+  );
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cxr-bench-${seed}-`));
   const services: Record<string, number[]> = {};
@@ -578,14 +771,38 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const zip = writeSyntheticZip({ file: path.join(dir, `bench-${seed}.zip`), seed, count: opts.n, rows: opts.rows, columns: opts.columns, deflateLevel: opts.deflateLevel });
-  log(`zip written in ${(zip.writeMs / 1000).toFixed(1)} s: ${(zip.sizeBytes / 1e6).toFixed(0)} MB, ${zip.entries} entries of ${(zip.instanceBytes / 1e6).toFixed(1)} MB`);
+  const zip = writeSyntheticZip({
+    file: path.join(dir, `bench-${seed}.zip`),
+    seed,
+    count: opts.n,
+    rows: opts.rows,
+    columns: opts.columns,
+    deflateLevel: opts.deflateLevel,
+  });
+  log(
+    `zip written in ${(zip.writeMs / 1000).toFixed(1)} s: ${(zip.sizeBytes / 1e6).toFixed(0)} MB, ${zip.entries} entries of ${(zip.instanceBytes / 1e6).toFixed(1)} MB`,
+  );
   const zipSha256 = await sha256File(zip.file);
 
   const results: Record<string, unknown> = {
-    startedAt: started.toISOString(), seed, options: { ...opts, parts: [...opts.parts] },
-    machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 1e9), node: process.version, loadavgAtStart: load() },
-    zip: { entries: zip.entries, rows: opts.rows, columns: opts.columns, instanceBytes: zip.instanceBytes, sizeBytes: zip.sizeBytes, uncompressedBytes: zip.uncompressedBytes },
+    startedAt: started.toISOString(),
+    seed,
+    options: { ...opts, parts: [...opts.parts] },
+    machine: {
+      cores: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model,
+      memoryGb: Math.round(os.totalmem() / 1e9),
+      node: process.version,
+      loadavgAtStart: load(),
+    },
+    zip: {
+      entries: zip.entries,
+      rows: opts.rows,
+      columns: opts.columns,
+      instanceBytes: zip.instanceBytes,
+      sizeBytes: zip.sizeBytes,
+      uncompressedBytes: zip.uncompressedBytes,
+    },
     workflowDefaults: { window: opts.window ?? DEFAULT_WINDOW },
   };
   let stages: StageResults | undefined;
@@ -647,8 +864,14 @@ async function main(): Promise<void> {
     }
     if (seq && r !== seq) {
       r.vsSequential = Math.round((seq.seconds / seq.instances / (r.seconds / r.instances)) * 100) / 100;
-      if (r.cpuMsPerInstance.temporal !== undefined && r.cpuMsPerInstance.workers !== undefined && seq.cpuMsPerInstance.bench !== undefined) {
-        r.orchestrationCpuMsPerInstance = ms(r.cpuMsPerInstance.temporal! + r.cpuMsPerInstance.workers - seq.cpuMsPerInstance.bench!);
+      if (
+        r.cpuMsPerInstance.temporal !== undefined &&
+        r.cpuMsPerInstance.workers !== undefined &&
+        seq.cpuMsPerInstance.bench !== undefined
+      ) {
+        r.orchestrationCpuMsPerInstance = ms(
+          r.cpuMsPerInstance.temporal! + r.cpuMsPerInstance.workers - seq.cpuMsPerInstance.bench!,
+        );
       }
     }
   }

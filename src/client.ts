@@ -26,7 +26,13 @@ export function buildProgram(): Command {
     .option('--orthanc-url <url>', 'Orthanc REST API (ORTHANC_URL)')
     .option('--model-dir <dir>', 'model folder, for doctor (CXR_MODEL_DIR)')
     .hook('preAction', (root) => {
-      const o = root.opts<{ address?: string; namespace?: string; taskQueue?: string; orthancUrl?: string; modelDir?: string }>();
+      const o = root.opts<{
+        address?: string;
+        namespace?: string;
+        taskQueue?: string;
+        orthancUrl?: string;
+        modelDir?: string;
+      }>();
       const set = (name: string, value: string | undefined): void => {
         if (value !== undefined) process.env[name] = value;
       };
@@ -36,7 +42,9 @@ export function buildProgram(): Command {
       set('ORTHANC_URL', o.orthancUrl);
       set('CXR_MODEL_DIR', o.modelDir);
     })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ cxr doctor                      is everything up?
   $ cxr ingest study.zip            ingest with a live progress bar
@@ -47,10 +55,18 @@ Examples:
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
 ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
-${EXIT_HELP}`);
+${EXIT_HELP}`,
+    );
   for (const cmd of [
-    ingestCommand(), statusCommand(), watchCommand(), listCommand(), failuresCommand(),
-    retryFailedCommand(), resultsCommand(), replayCommand(), doctorCommand(),
+    ingestCommand(),
+    statusCommand(),
+    watchCommand(),
+    listCommand(),
+    failuresCommand(),
+    retryFailedCommand(),
+    resultsCommand(),
+    replayCommand(),
+    doctorCommand(),
   ]) {
     program.addCommand(cmd.showHelpAfterError().exitOverride());
   }

@@ -59,7 +59,9 @@ function readCredentialsFile(file: string): { username?: string; password?: stri
   }
 }
 
-export function loadConfig(overrides: Partial<{ modelDir: string; orthancUrl: string; taskQueue: string }> = {}): PipelineConfig {
+export function loadConfig(
+  overrides: Partial<{ modelDir: string; orthancUrl: string; taskQueue: string }> = {},
+): PipelineConfig {
   const dataDir = path.resolve(env('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data')));
   const taskQueue = overrides.taskQueue ?? env('CXR_TASK_QUEUE', 'cxr-pipeline');
   const fileCreds = readCredentialsFile(env('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
@@ -71,7 +73,10 @@ export function loadConfig(overrides: Partial<{ modelDir: string; orthancUrl: st
       inferenceTaskQueue: env('CXR_INFERENCE_TASK_QUEUE', `${taskQueue}-inference`),
     },
     orthanc: {
-      url: (overrides.orthancUrl ?? env('ORTHANC_URL', `http://127.0.0.1:${env('ORTHANC_HTTP_PORT', '8042')}`)).replace(/\/+$/, ''),
+      url: (overrides.orthancUrl ?? env('ORTHANC_URL', `http://127.0.0.1:${env('ORTHANC_HTTP_PORT', '8042')}`)).replace(
+        /\/+$/,
+        '',
+      ),
       username: process.env.ORTHANC_USERNAME || fileCreds.username,
       password: process.env.ORTHANC_PASSWORD || fileCreds.password,
       timeoutMs: Number(env('ORTHANC_TIMEOUT_MS', '60000')),

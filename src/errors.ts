@@ -17,7 +17,12 @@ export abstract class PipelineError extends Error {
   }
   /** Convert into the failure Temporal records (activity side). */
   toFailure(): ApplicationFailure {
-    return ApplicationFailure.create({ type: this.type, message: this.message, nonRetryable: !this.retryable, cause: this.cause instanceof Error ? this.cause : undefined });
+    return ApplicationFailure.create({
+      type: this.type,
+      message: this.message,
+      nonRetryable: !this.retryable,
+      cause: this.cause instanceof Error ? this.cause : undefined,
+    });
   }
 }
 

@@ -56,7 +56,11 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   const cores = os.availableParallelism();
   // Load and validate the model before taking any work: a bad manifest stops the worker at start.
   const classifier =
-    role === 'io' ? undefined : await loadClassifier(config.modelDir, { intraOpThreads: opts.intraOpThreads ?? Math.max(1, Math.floor(cores / 2)) });
+    role === 'io'
+      ? undefined
+      : await loadClassifier(config.modelDir, {
+          intraOpThreads: opts.intraOpThreads ?? Math.max(1, Math.floor(cores / 2)),
+        });
   const activities = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFromEnv() : opts.payloadCodec;
@@ -69,7 +73,9 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
       await Worker.create({
         ...common,
         taskQueue: config.temporal.taskQueue,
-        ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+        ...(opts.workflowBundle
+          ? { workflowBundle: opts.workflowBundle }
+          : { workflowsPath: require.resolve('./workflows') }),
         activities: ioActivities,
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? 8,
       }),

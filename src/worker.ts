@@ -21,8 +21,13 @@ function applyFlags(argv: string[]): void {
   const { values } = parseArgs({
     args: argv,
     options: {
-      address: { type: 'string' }, namespace: { type: 'string' }, 'task-queue': { type: 'string' },
-      'orthanc-url': { type: 'string' }, 'model-dir': { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean' },
+      address: { type: 'string' },
+      namespace: { type: 'string' },
+      'task-queue': { type: 'string' },
+      'orthanc-url': { type: 'string' },
+      'model-dir': { type: 'string' },
+      role: { type: 'string' },
+      help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -30,8 +35,12 @@ function applyFlags(argv: string[]): void {
     process.exit(0);
   }
   const map: Record<string, string> = {
-    address: 'TEMPORAL_ADDRESS', namespace: 'TEMPORAL_NAMESPACE', 'task-queue': 'CXR_TASK_QUEUE',
-    'orthanc-url': 'ORTHANC_URL', 'model-dir': 'CXR_MODEL_DIR', role: 'CXR_WORKER_ROLE',
+    address: 'TEMPORAL_ADDRESS',
+    namespace: 'TEMPORAL_NAMESPACE',
+    'task-queue': 'CXR_TASK_QUEUE',
+    'orthanc-url': 'ORTHANC_URL',
+    'model-dir': 'CXR_MODEL_DIR',
+    role: 'CXR_WORKER_ROLE',
   };
   for (const [flag, name] of Object.entries(map)) {
     const v = values[flag as keyof typeof values];
@@ -43,7 +52,8 @@ async function main(): Promise<void> {
   applyFlags(process.argv.slice(2));
   const config = loadConfig();
   const role = (process.env.CXR_WORKER_ROLE ?? 'all') as WorkerRole;
-  if (!['all', 'io', 'inference'].includes(role)) throw new Error(`CXR_WORKER_ROLE must be all, io or inference (got ${role})`);
+  if (!['all', 'io', 'inference'].includes(role))
+    throw new Error(`CXR_WORKER_ROLE must be all, io or inference (got ${role})`);
   const pipeline = await createPipelineWorkers({
     config,
     role,

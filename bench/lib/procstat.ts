@@ -43,7 +43,10 @@ export class RssSampler {
   private readonly peaks = new Map<number, number>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pids: number[], intervalMs = 100) {
+  constructor(
+    private readonly pids: number[],
+    intervalMs = 100,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
   }

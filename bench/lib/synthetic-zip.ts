@@ -43,7 +43,9 @@ const PIXEL_ELEMENT_HEADER = 12; // (7FE0,0010) tag 4 + "OW" 2 + reserved 2 + le
 /** Pixel Data element (tag .. value) of a rows x columns 12-bit image: a phantom plus noise. */
 function pixelElement(seed: string, k: number, rows: number, columns: number): Buffer {
   // dcmjs's validation logger complains about the OW pixel data it writes; the file is right (checked with dcmdump).
-  const validation = (dcmjs.log as unknown as { getLogger(name: string): { setLevel(level: string): void } }).getLogger('validation.dcmjs');
+  const validation = (dcmjs.log as unknown as { getLogger(name: string): { setLevel(level: string): void } }).getLogger(
+    'validation.dcmjs',
+  );
   validation.setLevel('silent');
   dcmjs.log.setLevel('silent');
   let full: Buffer;
@@ -60,7 +62,9 @@ function pixelElement(seed: string, k: number, rows: number, columns: number): B
   // 4 bits of noise on 12-bit data: about 2:1 with deflate, like real radiographs.
   let x = (k + 1) * 0x9e3779b1;
   for (let p = PIXEL_ELEMENT_HEADER; p < elem.length; p += 2) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     elem.writeUInt16LE(Math.min(4095, elem.readUInt16LE(p) + ((x >>> 0) & 15)), p);
   }
   return elem;
@@ -74,7 +78,8 @@ function patchUs(buf: Buffer, group: number, element: number, value: number): vo
   needle.write('US', 4, 'latin1');
   needle.writeUInt16LE(2, 6);
   const at = buf.indexOf(needle, 132);
-  if (at < 0) throw new Error(`element (${group.toString(16)},${element.toString(16)}) not found in the synthetic header`);
+  if (at < 0)
+    throw new Error(`element (${group.toString(16)},${element.toString(16)}) not found in the synthetic header`);
   buf.writeUInt16LE(value, at + 8);
 }
 
@@ -106,15 +111,29 @@ export function writeSyntheticZip(spec: ZipSpec): WrittenZip {
   };
   try {
     for (let i = 0; i < spec.count; i++) {
-      const header = syntheticCr({ seed: spec.seed, index: i, rows: 1, columns: 1, bitsStored: 12, noPixelData: true, studyKey: `st${Math.floor(i / perStudy)}` });
+      const header = syntheticCr({
+        seed: spec.seed,
+        index: i,
+        rows: 1,
+        columns: 1,
+        bitsStored: 12,
+        noPixelData: true,
+        studyKey: `st${Math.floor(i / perStudy)}`,
+      });
       patchUs(header, 0x0028, 0x0010, spec.rows);
       patchUs(header, 0x0028, 0x0011, spec.columns);
       const t = templates[i % nTemplates]!;
-      const data = Buffer.concat([zlib.deflateRawSync(header, { level, finishFlush: zlib.constants.Z_SYNC_FLUSH }), t.deflated]);
+      const data = Buffer.concat([
+        zlib.deflateRawSync(header, { level, finishFlush: zlib.constants.Z_SYNC_FLUSH }),
+        t.deflated,
+      ]);
       const size = header.length + t.elem.length;
       const crc = zlib.crc32(t.elem, zlib.crc32(header));
-      const name = Buffer.from(`bench/study${String(Math.floor(i / perStudy)).padStart(5, '0')}/IM${String(i).padStart(6, '0')}.dcm`);
-      if (offset + 30 + name.length + data.length > 0xfffffffe) throw new Error('benchmark zip would pass 4 GiB (no zip64 in this writer): lower --n or the image size');
+      const name = Buffer.from(
+        `bench/study${String(Math.floor(i / perStudy)).padStart(5, '0')}/IM${String(i).padStart(6, '0')}.dcm`,
+      );
+      if (offset + 30 + name.length + data.length > 0xfffffffe)
+        throw new Error('benchmark zip would pass 4 GiB (no zip64 in this writer): lower --n or the image size');
       const local = Buffer.alloc(30);
       local.writeUInt32LE(0x04034b50, 0);
       local.writeUInt16LE(20, 4);
@@ -162,7 +181,12 @@ export function writeSyntheticZip(spec: ZipSpec): WrittenZip {
     fs.closeSync(fd);
   }
   return {
-    file: spec.file, sizeBytes: offset, entries: spec.count, uncompressedBytes: uncompressed, instanceBytes,
-    patientIdPrefix: `SYN-${spec.seed}-`, writeMs: performance.now() - t0,
+    file: spec.file,
+    sizeBytes: offset,
+    entries: spec.count,
+    uncompressedBytes: uncompressed,
+    instanceBytes,
+    patientIdPrefix: `SYN-${spec.seed}-`,
+    writeMs: performance.now() - t0,
   };
 }

@@ -15,18 +15,29 @@ import { keepAlive } from './keep-alive';
 export function makeClassifyActivities(deps: ActivityDeps) {
   return {
     async classifyInstance(input: { orthancId: string }): Promise<ClassifyOutput> {
-      return keepAlive(() => asTemporalFailure(async () => {
-        if (!deps.classifier) throw new ModelError('This worker has no model loaded (it was started for I/O only).');
-        const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId);
-        return {
-          model: {
-            id: c.model.id, version: c.model.version, name: c.model.name, manufacturer: c.model.manufacturer,
-            diagnostic: c.model.diagnostic, intendedUse: c.model.intendedUse,
-          },
-          findings: c.findings.map(({ label, probability, threshold, positive }) => ({ label, probability, threshold, positive })),
-          timingsMs: { ...c.timingsMs },
-        };
-      }));
+      return keepAlive(() =>
+        asTemporalFailure(async () => {
+          if (!deps.classifier) throw new ModelError('This worker has no model loaded (it was started for I/O only).');
+          const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId);
+          return {
+            model: {
+              id: c.model.id,
+              version: c.model.version,
+              name: c.model.name,
+              manufacturer: c.model.manufacturer,
+              diagnostic: c.model.diagnostic,
+              intendedUse: c.model.intendedUse,
+            },
+            findings: c.findings.map(({ label, probability, threshold, positive }) => ({
+              label,
+              probability,
+              threshold,
+              positive,
+            })),
+            timingsMs: { ...c.timingsMs },
+          };
+        }),
+      );
     },
   };
 }

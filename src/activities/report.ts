@@ -20,27 +20,39 @@ export function makeReportActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
   return {
     async storeReport(input: StoreReportInput): Promise<StoreReportOutput> {
-      return keepAlive(() => asTemporalFailure(async () => {
-        const { model, findings } = input.classification;
-        const tags = await orthanc.getInstanceTags(input.orthancId);
-        const source = sourceImageFromTags(tags);
-        if (source.instance.sopInstanceUid !== input.sourceSopInstanceUid) {
-          throw new ReportBuildError(`Orthanc instance ${input.orthancId} is not ${input.sourceSopInstanceUid}; refusing to report on the wrong image.`);
-        }
-        const expected = deriveReportUids(source.instance.sopInstanceUid, model.id, model.version);
-        const bytes = buildReport({
-          source,
-          algorithm: {
-            name: model.name, version: model.version, manufacturer: model.manufacturer, modelId: model.id,
-            diagnostic: model.diagnostic, intendedUse: model.intendedUse,
-          },
-          findings,
-          createdAt: new Date(input.reportedAt),
-        });
-        heartbeat('built');
-        const stored = await orthanc.uploadInstance(bytes);
-        return { reportSopInstanceUid: expected.sopInstanceUid, reportOrthancId: stored.id, alreadyStored: stored.status === 'AlreadyStored' };
-      }));
+      return keepAlive(() =>
+        asTemporalFailure(async () => {
+          const { model, findings } = input.classification;
+          const tags = await orthanc.getInstanceTags(input.orthancId);
+          const source = sourceImageFromTags(tags);
+          if (source.instance.sopInstanceUid !== input.sourceSopInstanceUid) {
+            throw new ReportBuildError(
+              `Orthanc instance ${input.orthancId} is not ${input.sourceSopInstanceUid}; refusing to report on the wrong image.`,
+            );
+          }
+          const expected = deriveReportUids(source.instance.sopInstanceUid, model.id, model.version);
+          const bytes = buildReport({
+            source,
+            algorithm: {
+              name: model.name,
+              version: model.version,
+              manufacturer: model.manufacturer,
+              modelId: model.id,
+              diagnostic: model.diagnostic,
+              intendedUse: model.intendedUse,
+            },
+            findings,
+            createdAt: new Date(input.reportedAt),
+          });
+          heartbeat('built');
+          const stored = await orthanc.uploadInstance(bytes);
+          return {
+            reportSopInstanceUid: expected.sopInstanceUid,
+            reportOrthancId: stored.id,
+            alreadyStored: stored.status === 'AlreadyStored',
+          };
+        }),
+      );
     },
   };
 }

@@ -45,7 +45,13 @@ const CLAIM_SETTLE_MS = 2000;
  *  3. Files without preamble/meta are rewritten by Orthanc on store, so their MD5 never matches: wait briefly
  *     for a concurrent upload's fingerprint, and claim the instance if none appears.
  */
-async function isSameFile(orthanc: OrthancClient, id: string, bytes: Buffer, sha256: string, hasPreamble: boolean): Promise<boolean> {
+async function isSameFile(
+  orthanc: OrthancClient,
+  id: string,
+  bytes: Buffer,
+  sha256: string,
+  hasPreamble: boolean,
+): Promise<boolean> {
   const previous = await orthanc.getInstanceMetadata(id, SOURCE_SHA_METADATA);
   if (previous !== null) return previous === sha256;
   if (hasPreamble) {
@@ -64,71 +70,81 @@ export function makeUploadActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
   return {
     async uploadInstance(input: { entry: ZipEntryRef; limits?: ZipLimitOverrides }): Promise<UploadOutput> {
-      return keepAlive(() => asTemporalFailure(async () => {
-        const { entry } = input;
-        const bytes = await readEntry(
-          entry.zipPath,
-          entry.index,
-          { name: entry.name, size: entry.size, crc32: entry.crc32 },
-          effectiveLimits(deps.zipLimits, input.limits),
-        );
-        heartbeat('read');
-        const sniff = sniffDicom(bytes);
-        if (!sniff.ok) throw new NotDicomError(`"${entry.name}" is not a DICOM file (${sniff.reason}).`);
-        const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+      return keepAlive(() =>
+        asTemporalFailure(async () => {
+          const { entry } = input;
+          const bytes = await readEntry(
+            entry.zipPath,
+            entry.index,
+            { name: entry.name, size: entry.size, crc32: entry.crc32 },
+            effectiveLimits(deps.zipLimits, input.limits),
+          );
+          heartbeat('read');
+          const sniff = sniffDicom(bytes);
+          if (!sniff.ok) throw new NotDicomError(`"${entry.name}" is not a DICOM file (${sniff.reason}).`);
+          const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
 
-        let stored;
-        try {
-          stored = await orthanc.uploadInstance(bytes);
-        } catch (err) {
-          if (err instanceof OrthancRejectedError) {
-            throw new CorruptDicomError(`"${entry.name}" looks like DICOM but cannot be read (truncated or damaged?). ${err.message}`);
+          let stored;
+          try {
+            stored = await orthanc.uploadInstance(bytes);
+          } catch (err) {
+            if (err instanceof OrthancRejectedError) {
+              throw new CorruptDicomError(
+                `"${entry.name}" looks like DICOM but cannot be read (truncated or damaged?). ${err.message}`,
+              );
+            }
+            throw err;
           }
-          throw err;
-        }
-        heartbeat('stored');
+          heartbeat('stored');
 
-        const alreadyStored = stored.status === 'AlreadyStored';
-        if (!alreadyStored) await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
-        const duplicate = alreadyStored && !(await isSameFile(orthanc, stored.id, bytes, sha256, sniff.hasPreamble));
+          const alreadyStored = stored.status === 'AlreadyStored';
+          if (!alreadyStored) await orthanc.setInstanceMetadata(stored.id, SOURCE_SHA_METADATA, sha256);
+          const duplicate = alreadyStored && !(await isSameFile(orthanc, stored.id, bytes, sha256, sniff.hasPreamble));
 
-        const tags = await orthanc.getInstanceTags(stored.id);
-        const sopInstanceUid = tag(tags, 'SOPInstanceUID');
-        const studyInstanceUid = tag(tags, 'StudyInstanceUID');
-        const output = (eligibility: Eligibility): UploadOutput => ({
-          orthancId: stored.id,
-          alreadyStored,
-          sopInstanceUid: sopInstanceUid ?? '?',
-          sopClassUid: tag(tags, 'SOPClassUID') ?? '',
-          studyInstanceUid: studyInstanceUid ?? '',
-          seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
-          modality: tag(tags, 'Modality') ?? '',
-          eligibility,
-        });
-        if (duplicate) {
-          return output({
-            classify: false,
-            type: 'DuplicateSopInstanceUid',
-            message: `Orthanc already holds a different file with SOP Instance UID ${sopInstanceUid ?? '?'}; this copy was not stored and not classified (the stored one is). Check for a re-export or transcoded duplicate.`,
+          const tags = await orthanc.getInstanceTags(stored.id);
+          const sopInstanceUid = tag(tags, 'SOPInstanceUID');
+          const studyInstanceUid = tag(tags, 'StudyInstanceUID');
+          const output = (eligibility: Eligibility): UploadOutput => ({
+            orthancId: stored.id,
+            alreadyStored,
+            sopInstanceUid: sopInstanceUid ?? '?',
+            sopClassUid: tag(tags, 'SOPClassUID') ?? '',
+            studyInstanceUid: studyInstanceUid ?? '',
+            seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
+            modality: tag(tags, 'Modality') ?? '',
+            eligibility,
           });
-        }
-        if (!sopInstanceUid || !studyInstanceUid) {
-          throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
-        }
-        // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
-        // exist, so say so now rather than after classifying.
-        const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
-        if (badUid !== undefined) {
-          return output({
-            classify: false,
-            type: 'InvalidUid',
-            message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
-          });
-        }
-        // simplified-tags lists PixelData (with a null value) exactly when the element is present.
-        const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
-        return output(chestXrayEligibility({ modality: tag(tags, 'Modality'), bodyPartExamined: tag(tags, 'BodyPartExamined'), hasPixelData }));
-      }));
+          if (duplicate) {
+            return output({
+              classify: false,
+              type: 'DuplicateSopInstanceUid',
+              message: `Orthanc already holds a different file with SOP Instance UID ${sopInstanceUid ?? '?'}; this copy was not stored and not classified (the stored one is). Check for a re-export or transcoded duplicate.`,
+            });
+          }
+          if (!sopInstanceUid || !studyInstanceUid) {
+            throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
+          }
+          // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
+          // exist, so say so now rather than after classifying.
+          const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
+          if (badUid !== undefined) {
+            return output({
+              classify: false,
+              type: 'InvalidUid',
+              message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
+            });
+          }
+          // simplified-tags lists PixelData (with a null value) exactly when the element is present.
+          const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
+          return output(
+            chestXrayEligibility({
+              modality: tag(tags, 'Modality'),
+              bodyPartExamined: tag(tags, 'BodyPartExamined'),
+              hasPixelData,
+            }),
+          );
+        }),
+      );
     },
   };
 }

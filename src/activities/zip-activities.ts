@@ -16,17 +16,28 @@ export function effectiveLimits(base: ZipLimits, overrides: ZipLimitOverrides | 
 export function makeZipActivities(deps: ActivityDeps) {
   return {
     /** Validate the archive as a whole and check it is the zip the ingest was started for. */
-    async inspectZip(input: { zipPath: string; expectedSha256: string; limits?: ZipLimitOverrides }): Promise<ZipListing> {
-      return keepAlive(() => asTemporalFailure(async () => {
-        heartbeat('inspecting');
-        const z = await inspect(input.zipPath, effectiveLimits(deps.zipLimits, input.limits));
-        if (z.sha256 !== input.expectedSha256) {
-          throw new ZipRejectedError(
-            `The file at ${input.zipPath} is not the zip this ingest was started for (its content changed: sha256 ${z.sha256.slice(0, 12)}… instead of ${input.expectedSha256.slice(0, 12)}…). Start a new ingest for the new file.`,
-          );
-        }
-        return { zipSha256: z.sha256, fileEntryCount: z.fileEntryCount, directoryCount: z.directoryCount, sizeBytes: z.sizeBytes };
-      }));
+    async inspectZip(input: {
+      zipPath: string;
+      expectedSha256: string;
+      limits?: ZipLimitOverrides;
+    }): Promise<ZipListing> {
+      return keepAlive(() =>
+        asTemporalFailure(async () => {
+          heartbeat('inspecting');
+          const z = await inspect(input.zipPath, effectiveLimits(deps.zipLimits, input.limits));
+          if (z.sha256 !== input.expectedSha256) {
+            throw new ZipRejectedError(
+              `The file at ${input.zipPath} is not the zip this ingest was started for (its content changed: sha256 ${z.sha256.slice(0, 12)}… instead of ${input.expectedSha256.slice(0, 12)}…). Start a new ingest for the new file.`,
+            );
+          }
+          return {
+            zipSha256: z.sha256,
+            fileEntryCount: z.fileEntryCount,
+            directoryCount: z.directoryCount,
+            sizeBytes: z.sizeBytes,
+          };
+        }),
+      );
     },
 
     /** One page of file entries, or the entries at the given indexes (retry of failures). */

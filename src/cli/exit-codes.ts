@@ -29,7 +29,10 @@ export const EXIT_HELP = `Exit codes: 0 ok, 1 unexpected error, 2 some entries f
 
 /** An error that ends the command with a given exit code and a one-line message (no stack trace). */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
     this.name = 'CliError';
   }

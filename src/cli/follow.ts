@@ -5,7 +5,12 @@ import { EXIT } from './exit-codes';
 import { failureReason } from './ingests';
 import { resultTable, watchProgress } from './render';
 
-export type RejectedIngest = { ingestId: string; zipName: string; state: 'rejected'; reason: { type: string; message: string } };
+export type RejectedIngest = {
+  ingestId: string;
+  zipName: string;
+  state: 'rejected';
+  reason: { type: string; message: string };
+};
 export type IngestReport = IngestResult | RejectedIngest;
 
 /**
@@ -26,7 +31,10 @@ export async function followIngest(
   } catch (err) {
     const reason = failureReason(err);
     if (!reason) throw err;
-    if (!opts.json) console.log(`Ingest ${ingestId}${opts.zipName ? ` (${opts.zipName})` : ''} was rejected: [${reason.type}] ${reason.message}\n`);
+    if (!opts.json)
+      console.log(
+        `Ingest ${ingestId}${opts.zipName ? ` (${opts.zipName})` : ''} was rejected: [${reason.type}] ${reason.message}\n`,
+      );
     return { report: { ingestId, zipName: opts.zipName ?? '', state: 'rejected', reason }, exit: EXIT.rejected };
   }
 }

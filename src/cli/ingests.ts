@@ -64,7 +64,11 @@ export function progressFromSearchAttributes(
 }
 
 /** Where an ingest stands, whether it is running (needs a worker for the live query) or long finished. */
-export async function getIngest(client: Client, ingestId: string, opts: { queryTimeoutMs?: number } = {}): Promise<IngestView> {
+export async function getIngest(
+  client: Client,
+  ingestId: string,
+  opts: { queryTimeoutMs?: number } = {},
+): Promise<IngestView> {
   const handle = client.workflow.getHandle(ingestId);
   let info: Awaited<ReturnType<typeof handle.describe>>;
   try {
@@ -86,7 +90,10 @@ export async function getIngest(client: Client, ingestId: string, opts: { queryT
     case 'COMPLETED':
       return { kind: 'completed', ingestId, result: (await handle.result()) as IngestResult };
     default: {
-      let reason: { type: string; message: string } = { type: info.status.name, message: `the ingest workflow ended ${info.status.name.toLowerCase().replace(/_/g, ' ')}` };
+      let reason: { type: string; message: string } = {
+        type: info.status.name,
+        message: `the ingest workflow ended ${info.status.name.toLowerCase().replace(/_/g, ' ')}`,
+      };
       try {
         await handle.result();
       } catch (err) {
@@ -102,7 +109,8 @@ export function failureReason(err: unknown): { type: string; message: string } |
   if (!(err instanceof WorkflowFailedError)) return undefined;
   const c = err.cause;
   if (c instanceof ApplicationFailure) return { type: c.type ?? 'Error', message: c.message };
-  if (c instanceof TerminatedFailure) return { type: 'Terminated', message: `terminated: ${c.message || 'no reason given'}` };
+  if (c instanceof TerminatedFailure)
+    return { type: 'Terminated', message: `terminated: ${c.message || 'no reason given'}` };
   if (c instanceof TimeoutFailure) return { type: 'TimedOut', message: `timed out (${c.timeoutType})` };
   if (c instanceof CancelledFailure) return { type: 'Cancelled', message: 'cancelled' };
   return { type: 'Error', message: c?.message ?? err.message };
@@ -137,7 +145,10 @@ function entryIndex(workflowId: string): number {
 }
 
 /** The outcome a child reported: its result (done / skipped) or its typed failure. */
-export async function childOutcome(client: Client, info: WorkflowExecutionInfo): Promise<EntryOutcome & { workflowId: string }> {
+export async function childOutcome(
+  client: Client,
+  info: WorkflowExecutionInfo,
+): Promise<EntryOutcome & { workflowId: string }> {
   const index = entryIndex(info.workflowId);
   const name = String(info.typedSearchAttributes.get(SA.ENTRY_NAME) ?? '');
   const handle = client.workflow.getHandle(info.workflowId, info.runId);
@@ -228,7 +239,10 @@ export async function listIngests(client: Client, opts: { limit: number; filter?
     rows.push({
       ingestId: w.workflowId,
       zipName: p.zipName,
-      state: status === 'RUNNING' || status === 'COMPLETED' || p.state === 'rejected' ? p.state : status.toLowerCase().replace(/_/g, ' '),
+      state:
+        status === 'RUNNING' || status === 'COMPLETED' || p.state === 'rejected'
+          ? p.state
+          : status.toLowerCase().replace(/_/g, ' '),
       status,
       total: p.counts.total,
       done: p.counts.done,
@@ -249,7 +263,9 @@ export async function nextRetryId(client: Client, ingestId: string): Promise<{ r
   const root = ingestId.replace(/(-retry-\d+)+$/, '');
   let max = 0;
   const re = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-retry-(\\d+)$`);
-  for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH ${q(root + '-retry-')} AND WorkflowType = 'ingestZipWorkflow'` })) {
+  for await (const w of client.workflow.list({
+    query: `WorkflowId STARTS_WITH ${q(root + '-retry-')} AND WorkflowType = 'ingestZipWorkflow'`,
+  })) {
     const m = re.exec(w.workflowId);
     if (m) max = Math.max(max, Number(m[1]));
   }

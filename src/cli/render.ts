@@ -15,16 +15,22 @@ export function accounted(p: IngestProgress): number {
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
   const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(r).padStart(2, '0')}s` : `${r}s`;
 }
 
-export interface RateSample { at: number; accounted: number }
+export interface RateSample {
+  at: number;
+  accounted: number;
+}
 
 /** Instances per second over the samples' span, and the ETA for the rest. */
 export function rateAndEta(samples: RateSample[], p: IngestProgress): { rate: number; etaSeconds: number } {
   if (samples.length < 2) return { rate: 0, etaSeconds: NaN };
-  const first = samples[0], last = samples[samples.length - 1];
+  const first = samples[0],
+    last = samples[samples.length - 1];
   const dt = (last.at - first.at) / 1000;
   const rate = dt > 0 ? (last.accounted - first.accounted) / dt : 0;
   const remaining = p.counts.total - accounted(p);
@@ -52,8 +58,13 @@ function pad(s: string, n: number): string {
 
 export function problemsTable(problems: EntryOutcome[]): string {
   if (problems.length === 0) return '';
-  const rows = problems.map((p) => `  ${String(p.index).padStart(5)}  ${pad(p.status, 7)}  ${pad(p.reason?.type ?? '', 24)}  ${pad(p.name, 40)}  ${p.reason?.message ?? ''}`);
-  return [`  ${'#'.padStart(5)}  ${pad('status', 7)}  ${pad('reason', 24)}  ${pad('entry', 40)}  detail`, ...rows].join('\n');
+  const rows = problems.map(
+    (p) =>
+      `  ${String(p.index).padStart(5)}  ${pad(p.status, 7)}  ${pad(p.reason?.type ?? '', 24)}  ${pad(p.name, 40)}  ${p.reason?.message ?? ''}`,
+  );
+  return [`  ${'#'.padStart(5)}  ${pad('status', 7)}  ${pad('reason', 24)}  ${pad('entry', 40)}  detail`, ...rows].join(
+    '\n',
+  );
 }
 
 export function resultTable(r: IngestResult | IngestProgress): string {
@@ -64,10 +75,17 @@ export function resultTable(r: IngestResult | IngestProgress): string {
   ];
   if ('finishedAt' in r) {
     const secs = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
-    lines.push(`  took ${formatDuration(secs)} (${secs > 0 ? (c.total / secs).toFixed(1) : '-'} entries/s), ${r.runs} workflow run(s)`);
+    lines.push(
+      `  took ${formatDuration(secs)} (${secs > 0 ? (c.total / secs).toFixed(1) : '-'} entries/s), ${r.runs} workflow run(s)`,
+    );
   }
   if (r.recentProblems.length > 0) {
-    lines.push('', 'Failed and skipped entries' + (r.problemsDropped ? ` (latest ${r.recentProblems.length}; ${r.problemsDropped} more: use \`failures\`)` : '') + ':');
+    lines.push(
+      '',
+      'Failed and skipped entries' +
+        (r.problemsDropped ? ` (latest ${r.recentProblems.length}; ${r.problemsDropped} more: use \`failures\`)` : '') +
+        ':',
+    );
     lines.push(problemsTable(r.recentProblems));
   }
   return lines.join('\n');
@@ -84,8 +102,12 @@ export async function watchProgress(
   let lastPlain = 0;
   let closed = false;
   const done = handle.result().then(
-    () => { closed = true; },
-    () => { closed = true; },
+    () => {
+      closed = true;
+    },
+    () => {
+      closed = true;
+    },
   );
   while (!closed) {
     try {
@@ -94,7 +116,9 @@ export async function watchProgress(
       while (samples.length > 2 && samples[samples.length - 1].at - samples[0].at > 30_000) samples.shift();
       const { rate, etaSeconds } = rateAndEta(samples, p);
       if (tty) {
-        out.write(`\r\x1b[2K${progressBar(p, rate, etaSeconds, Math.max(10, Math.min(40, (out.columns ?? 100) - 80)))}`);
+        out.write(
+          `\r\x1b[2K${progressBar(p, rate, etaSeconds, Math.max(10, Math.min(40, (out.columns ?? 100) - 80)))}`,
+        );
       } else if (Date.now() - lastPlain >= (opts.plainEveryMs ?? 5000)) {
         lastPlain = Date.now();
         out.write(progressLine(p, rate) + '\n');
@@ -112,8 +136,9 @@ export async function watchProgress(
 export function ingestListTable(rows: IngestListRow[]): string {
   if (rows.length === 0) return 'No ingests found.';
   const head = `${pad('started', 20)}  ${pad('state', 11)}  ${'total'.padStart(6)} ${'done'.padStart(6)} ${'failed'.padStart(6)} ${'skip'.padStart(5)}  ${pad('zip', 28)}  ingest id`;
-  const lines = rows.map((r) =>
-    `${pad(r.startTime.replace('T', ' ').slice(0, 19), 20)}  ${pad(r.state, 11)}  ${String(r.total).padStart(6)} ${String(r.done).padStart(6)} ${String(r.failed).padStart(6)} ${(r.skipped === undefined ? '-' : String(r.skipped)).padStart(5)}  ${pad(r.zipName, 28)}  ${r.ingestId}${r.retryOf ? `  (retry of ${r.retryOf})` : ''}`,
+  const lines = rows.map(
+    (r) =>
+      `${pad(r.startTime.replace('T', ' ').slice(0, 19), 20)}  ${pad(r.state, 11)}  ${String(r.total).padStart(6)} ${String(r.done).padStart(6)} ${String(r.failed).padStart(6)} ${(r.skipped === undefined ? '-' : String(r.skipped)).padStart(5)}  ${pad(r.zipName, 28)}  ${r.ingestId}${r.retryOf ? `  (retry of ${r.retryOf})` : ''}`,
   );
   return [head, ...lines].join('\n');
 }
@@ -128,10 +153,16 @@ export function reportsTable(
     const name = opts.names?.get(r.sourceSopInstanceUid);
     out.push(`Image ${r.sourceSopInstanceUid}${name ? `  (${name})` : ''}`);
     out.push(`  study ${r.studyInstanceUid}   report SR ${r.sopInstanceUid}`);
-    out.push(`  model ${r.algorithm.name} ${r.algorithm.version}${r.diagnostic ? '' : '  [NOT DIAGNOSTIC: demo/benchmark model]'}`);
-    const findings = [...r.findings].sort((a, b) => b.probability - a.probability).slice(0, opts.top ?? r.findings.length);
+    out.push(
+      `  model ${r.algorithm.name} ${r.algorithm.version}${r.diagnostic ? '' : '  [NOT DIAGNOSTIC: demo/benchmark model]'}`,
+    );
+    const findings = [...r.findings]
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, opts.top ?? r.findings.length);
     for (const f of findings) {
-      out.push(`    ${pad(f.label, 28)} ${f.probability.toFixed(3)}  ${f.positive ? 'POSITIVE' : '        '}  (threshold ${f.threshold.toFixed(2)})`);
+      out.push(
+        `    ${pad(f.label, 28)} ${f.probability.toFixed(3)}  ${f.positive ? 'POSITIVE' : '        '}  (threshold ${f.threshold.toFixed(2)})`,
+      );
     }
     out.push('');
   }

@@ -6,7 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type Client,
+  type WorkflowHandle,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { PipelineConfig } from '../config';
 import { ingestZipWorkflow } from '../workflows';
 import type { IngestOptions } from '../workflows/types';
@@ -40,7 +45,14 @@ export async function startOrAttachIngest(
   if (!stat.isFile()) throw new InputFileError(`Not a file: ${zipPath}`);
   const zipSha256 = await sha256File(zipPath);
   const ingestId = idOverride ?? ingestWorkflowId(zipSha256);
-  const args = [{ zipPath, zipSha256, zipName: displayName(zipPath), options: { inferenceTaskQueue: config.temporal.inferenceTaskQueue, ...options } }] as const;
+  const args = [
+    {
+      zipPath,
+      zipSha256,
+      zipName: displayName(zipPath),
+      options: { inferenceTaskQueue: config.temporal.inferenceTaskQueue, ...options },
+    },
+  ] as const;
   // An ingest for this zip that is running or completed is joined, never started twice. Only a failed,
   // terminated or timed-out one may be started again (ALLOW_DUPLICATE_FAILED_ONLY). The describe tells
   // the operator which case applies; the server's ID policies, not this check, guarantee uniqueness.

@@ -9,5 +9,9 @@ import type { TemporalConfig } from '../config';
 export async function connectClient(config: TemporalConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.address, connectTimeout: '10 seconds' });
   const codec = payloadCodecFromEnv();
-  return new Client({ connection, namespace: config.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined });
+  return new Client({
+    connection,
+    namespace: config.namespace,
+    dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+  });
 }

@@ -35,14 +35,20 @@ export class PayloadKeyError extends Error {}
 /** A key from its base64 text; the id defaults to a fingerprint (sha256 of the key, 16 hex digits). */
 export function payloadKey(base64: string, id?: string): PayloadKey {
   const key = Buffer.from(base64.trim(), 'base64');
-  if (key.length !== 32) throw new PayloadKeyError(`A payload key must be 32 bytes in base64 (got ${key.length} bytes); make one with: openssl rand -base64 32`);
+  if (key.length !== 32)
+    throw new PayloadKeyError(
+      `A payload key must be 32 bytes in base64 (got ${key.length} bytes); make one with: openssl rand -base64 32`,
+    );
   return { id: id ?? `k-${crypto.createHash('sha256').update(key).digest('hex').slice(0, 16)}`, key };
 }
 
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
 
-  constructor(readonly active: PayloadKey, decryptOnly: PayloadKey[] = []) {
+  constructor(
+    readonly active: PayloadKey,
+    decryptOnly: PayloadKey[] = [],
+  ) {
     this.byId = new Map([active, ...decryptOnly].map((k) => [k.id, k.key]));
   }
 
@@ -54,7 +60,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return payloads.map((p) => {
       const plain = enc.encode(
         JSON.stringify({
-          m: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          m: Object.fromEntries(
+            Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+          ),
           d: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
         }),
       );
@@ -89,7 +97,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
       const inner = JSON.parse(plain.toString('utf8')) as { m: Record<string, string>; d: string };
       return {
-        metadata: Object.fromEntries(Object.entries(inner.m).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+        metadata: Object.fromEntries(
+          Object.entries(inner.m).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]),
+        ),
         data: new Uint8Array(Buffer.from(inner.d, 'base64')),
       };
     });

@@ -22,14 +22,18 @@ const MAX_BODY = 8 * 1024 * 1024;
 
 function fromJson(p: JsonPayload): Payload {
   return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]),
+    ),
     data: new Uint8Array(Buffer.from(p.data ?? '', 'base64')),
   };
 }
 
 function toJson(p: Payload): JsonPayload {
   return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
     data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
   };
 }
@@ -62,7 +66,9 @@ export function createCodecServer(codec: PayloadCodec, opts: { corsOrigin?: stri
           const out = route.endsWith('/decode') ? await codec.decode(payloads) : await codec.encode(payloads);
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ payloads: out.map(toJson) }));
         } catch (err) {
-          res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`${err instanceof Error ? err.message : String(err)}\n`);
+          res
+            .writeHead(400, { 'Content-Type': 'text/plain' })
+            .end(`${err instanceof Error ? err.message : String(err)}\n`);
         }
       })();
     });
@@ -76,7 +82,9 @@ async function main(): Promise<void> {
   const host = process.env.CXR_CODEC_HOST ?? '127.0.0.1';
   const corsOrigin = process.env.CXR_CODEC_CORS_ORIGIN ?? `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT ?? 8233}`;
   const server = createCodecServer(codec, { corsOrigin });
-  server.listen(port, host, () => console.log(`codec server on http://${host}:${port} (keys ${codec.keyIds.join(', ')}; CORS ${corsOrigin})`));
+  server.listen(port, host, () =>
+    console.log(`codec server on http://${host}:${port} (keys ${codec.keyIds.join(', ')}; CORS ${corsOrigin})`),
+  );
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close());
 }
 

@@ -102,7 +102,10 @@ export const LABEL_CODES: Readonly<Record<string, Code>> = Object.freeze({
 export function codeForLabel(label: string): Code {
   const known = LABEL_CODES[label];
   if (known !== undefined) return known;
-  const value = label.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const value = label
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   if (value === '' || value.length > 16 || label.length > 64) {
     throw new RangeError(
       `label '${label}' has no standard code and cannot be a local code ` +

@@ -33,7 +33,9 @@ export async function decodeJpeg2000(codestream: Buffer): Promise<DecodedJ2k> {
     // Copy out of the WebAssembly heap: the decoder's buffer is freed with it.
     return { ...info, data: Buffer.from(decoder.getDecodedBuffer()) };
   } catch (err) {
-    throw new UnsupportedPixelDataError(`The JPEG 2000 pixel data cannot be decoded (${err instanceof Error ? err.message : String(err)}); the file is probably damaged`);
+    throw new UnsupportedPixelDataError(
+      `The JPEG 2000 pixel data cannot be decoded (${err instanceof Error ? err.message : String(err)}); the file is probably damaged`,
+    );
   } finally {
     decoder.delete();
   }

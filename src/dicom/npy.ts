@@ -41,12 +41,17 @@ export function parseNpy(buf: Buffer): NpyArray {
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw refuse(`unreadable .npy header ${header.trim()}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw refuse(`unreadable .npy header ${header.trim()}`);
   if (fortran === 'True') throw refuse('Fortran-ordered array');
   const order = descr[0];
   const reader = READERS[descr.slice(1)];
   if (reader === undefined || order === '>' || (order === '|' && reader.size !== 1)) throw refuse(`dtype ${descr}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw refuse(`shape (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLen;

@@ -86,7 +86,9 @@ function nums(tags: SimplifiedTags, key: string): number[] | undefined {
 function int(tags: SimplifiedTags, key: string, fallback?: number): number {
   const v = nums(tags, key)?.[0] ?? fallback;
   if (v === undefined || !Number.isInteger(v)) {
-    throw new UnsupportedPixelDataError(`The image header has no usable ${key} (found ${JSON.stringify(tags[key] ?? null)}); it cannot be read as a radiograph`);
+    throw new UnsupportedPixelDataError(
+      `The image header has no usable ${key} (found ${JSON.stringify(tags[key] ?? null)}); it cannot be read as a radiograph`,
+    );
   }
   return v;
 }
@@ -104,7 +106,8 @@ export interface LutBytes {
 
 export function parseLut(item: SimplifiedTags, bytes: Buffer | undefined, what: string): Lut {
   const desc = nums(item, 'LUTDescriptor');
-  if (desc === undefined || desc.length !== 3) throw new UnsupportedPixelDataError(`The ${what} has no valid LUT Descriptor`);
+  if (desc === undefined || desc.length !== 3)
+    throw new UnsupportedPixelDataError(`The ${what} has no valid LUT Descriptor`);
   const entries = desc[0] === 0 ? 65536 : desc[0]; // PS3.3 C.11.1.1.1: 0 means 2^16 entries
   const [, firstMapped, bits] = desc;
   if (bytes === undefined) throw new UnsupportedPixelDataError(`The ${what} has no LUT Data`);
@@ -114,37 +117,57 @@ export function parseLut(item: SimplifiedTags, bytes: Buffer | undefined, what: 
   } else if (bytes.length === entries || bytes.length === entries + 1) {
     for (let i = 0; i < entries; i++) data[i] = bytes[i]; // 8-bit entries packed two per word (padded to even)
   } else {
-    throw new UnsupportedPixelDataError(`The ${what} declares ${entries} entries but holds ${bytes.length} bytes of LUT Data`);
+    throw new UnsupportedPixelDataError(
+      `The ${what} declares ${entries} entries but holds ${bytes.length} bytes of LUT Data`,
+    );
   }
   // The descriptor's first-mapped value is US or SS depending on the pixel data; 16-bit two's complement here.
   return { firstMapped: firstMapped > 32767 && firstMapped < 65536 ? firstMapped - 65536 : firstMapped, bits, data };
 }
 
 /** Validate the Image Pixel module and pick the transforms, per the policy at the top of this file. */
-export function readPixelModule(tags: SimplifiedTags, luts: LutBytes = {}, voiPolicy: VoiPolicy = 'dicom-first'): PixelModule {
+export function readPixelModule(
+  tags: SimplifiedTags,
+  luts: LutBytes = {},
+  voiPolicy: VoiPolicy = 'dicom-first',
+): PixelModule {
   const photometric = str(tags, 'PhotometricInterpretation');
   if (str(tags, 'Rows') === undefined || str(tags, 'Columns') === undefined || photometric === undefined) {
-    throw new NoPixelDataError('The instance has no image (Rows, Columns or Photometric Interpretation missing): it is not a radiograph');
+    throw new NoPixelDataError(
+      'The instance has no image (Rows, Columns or Photometric Interpretation missing): it is not a radiograph',
+    );
   }
   if (photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2') {
-    throw new UnsupportedPixelDataError(`The image is ${photometric} (colour); the chest X-ray model reads greyscale radiographs (MONOCHROME1/2) only`);
+    throw new UnsupportedPixelDataError(
+      `The image is ${photometric} (colour); the chest X-ray model reads greyscale radiographs (MONOCHROME1/2) only`,
+    );
   }
   const samples = int(tags, 'SamplesPerPixel', 1);
-  if (samples !== 1) throw new UnsupportedPixelDataError(`The image has ${samples} samples per pixel; a greyscale radiograph has 1`);
+  if (samples !== 1)
+    throw new UnsupportedPixelDataError(`The image has ${samples} samples per pixel; a greyscale radiograph has 1`);
   const bitsAllocated = int(tags, 'BitsAllocated');
   const bitsStored = int(tags, 'BitsStored', bitsAllocated);
   if (![8, 16, 32].includes(bitsAllocated) || bitsStored < 1 || bitsStored > bitsAllocated) {
-    throw new UnsupportedPixelDataError(`The image has ${bitsStored} bits stored in ${bitsAllocated} allocated; supported are 1-32 bits in 8, 16 or 32`);
+    throw new UnsupportedPixelDataError(
+      `The image has ${bitsStored} bits stored in ${bitsAllocated} allocated; supported are 1-32 bits in 8, 16 or 32`,
+    );
   }
   const rows = int(tags, 'Rows');
   const columns = int(tags, 'Columns');
-  if (rows < 1 || columns < 1) throw new NoPixelDataError(`The image is ${rows}x${columns} pixels: there is nothing to classify`);
+  if (rows < 1 || columns < 1)
+    throw new NoPixelDataError(`The image is ${rows}x${columns} pixels: there is nothing to classify`);
 
   const modalityItem = firstItem(tags, 'ModalityLUTSequence');
-  const modality: ModalityTransform = modalityItem !== undefined
-    ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
-    : { kind: 'rescale', slope: nums(tags, 'RescaleSlope')?.[0] ?? 1, intercept: nums(tags, 'RescaleIntercept')?.[0] ?? 0 };
-  if (modality.kind === 'rescale' && modality.slope === 0) throw new UnsupportedPixelDataError('The image has Rescale Slope 0: every pixel would have the same value');
+  const modality: ModalityTransform =
+    modalityItem !== undefined
+      ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
+      : {
+          kind: 'rescale',
+          slope: nums(tags, 'RescaleSlope')?.[0] ?? 1,
+          intercept: nums(tags, 'RescaleIntercept')?.[0] ?? 0,
+        };
+  if (modality.kind === 'rescale' && modality.slope === 0)
+    throw new UnsupportedPixelDataError('The image has Rescale Slope 0: every pixel would have the same value');
 
   let voi: VoiTransform = { kind: 'none' };
   if (voiPolicy === 'dicom-first') {
@@ -156,14 +179,27 @@ export function readPixelModule(tags: SimplifiedTags, luts: LutBytes = {}, voiPo
       voi = { kind: 'lut', lut: parseLut(voiItem, luts.voi, 'VOI LUT') };
     } else if (center !== undefined && width !== undefined && width > 0) {
       if (fn !== 'LINEAR' && fn !== 'LINEAR_EXACT' && fn !== 'SIGMOID') {
-        throw new UnsupportedPixelDataError(`The image asks for VOI LUT Function ${fn}, which this pipeline does not implement`);
+        throw new UnsupportedPixelDataError(
+          `The image asks for VOI LUT Function ${fn}, which this pipeline does not implement`,
+        );
       }
-      if (fn === 'LINEAR' && width < 1) throw new UnsupportedPixelDataError(`The image has Window Width ${width}; LINEAR needs at least 1`);
+      if (fn === 'LINEAR' && width < 1)
+        throw new UnsupportedPixelDataError(`The image has Window Width ${width}; LINEAR needs at least 1`);
       voi = { kind: 'window', center, width, fn };
     }
   }
   const signed = int(tags, 'PixelRepresentation', 0) === 1;
-  return { rows, columns, photometric, bitsAllocated, bitsStored, signed, numberOfFrames: int(tags, 'NumberOfFrames', 1), modality, voi };
+  return {
+    rows,
+    columns,
+    photometric,
+    bitsAllocated,
+    bitsStored,
+    signed,
+    numberOfFrames: int(tags, 'NumberOfFrames', 1),
+    modality,
+    voi,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- transforms
@@ -192,7 +228,10 @@ export function modalityRange(pm: PixelModule): [number, number] {
 /** Stored values -> presentation intensities in [0, 1], 1 = white (PS3.3 C.11.1, C.11.2.1.2, then MONOCHROME1 inversion). */
 export function toGrey(frame: StoredFrame, pm: PixelModule): GreyImage {
   const n = frame.rows * frame.columns;
-  if (frame.values.length !== n) throw new UnsupportedPixelDataError(`Decoded frame holds ${frame.values.length} values for ${frame.rows}x${frame.columns} pixels`);
+  if (frame.values.length !== n)
+    throw new UnsupportedPixelDataError(
+      `Decoded frame holds ${frame.values.length} values for ${frame.rows}x${frame.columns} pixels`,
+    );
   const grey = greyFunction(pm);
   const out = new Float64Array(n);
   if (frame.packed) {
@@ -266,7 +305,10 @@ export function storedFromRawLE(bytes: Buffer, pm: PixelModule): StoredFrame {
   const size = pm.bitsAllocated / 8;
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    values[i] = storedValue(size === 1 ? bytes[i] : size === 2 ? bytes.readUInt16LE(i * 2) : bytes.readUInt32LE(i * 4), pm);
+    values[i] = storedValue(
+      size === 1 ? bytes[i] : size === 2 ? bytes.readUInt16LE(i * 2) : bytes.readUInt32LE(i * 4),
+      pm,
+    );
   }
   return { rows: pm.rows, columns: pm.columns, values };
 }
@@ -283,7 +325,8 @@ function storedValue(word: number, pm: PixelModule): number {
  * masks and sign-extends them through its table). Only for BitsAllocated 8 or 16.
  */
 export function packedFromRawLE(bytes: Buffer, pm: PixelModule): StoredFrame {
-  if (pm.bitsAllocated !== 8 && pm.bitsAllocated !== 16) throw new UnsupportedPixelDataError(`Packed frames need 8 or 16 bits allocated, not ${pm.bitsAllocated}`);
+  if (pm.bitsAllocated !== 8 && pm.bitsAllocated !== 16)
+    throw new UnsupportedPixelDataError(`Packed frames need 8 or 16 bits allocated, not ${pm.bitsAllocated}`);
   const n = requireFrameBytes(bytes, pm);
   const values = pm.bitsAllocated === 8 ? new Uint8Array(bytes.buffer, bytes.byteOffset, n) : u16View(bytes, n);
   return { rows: pm.rows, columns: pm.columns, values, packed: true };
@@ -299,7 +342,9 @@ function requireFrameBytes(bytes: Buffer, pm: PixelModule): number {
   const n = pm.rows * pm.columns;
   const need = n * (pm.bitsAllocated / 8);
   if (bytes.length < need) {
-    throw new UnsupportedPixelDataError(`The decoded frame has ${bytes.length} bytes; ${pm.rows}x${pm.columns} pixels of ${pm.bitsAllocated} bits need ${need}`);
+    throw new UnsupportedPixelDataError(
+      `The decoded frame has ${bytes.length} bytes; ${pm.rows}x${pm.columns} pixels of ${pm.bitsAllocated} bits need ${need}`,
+    );
   }
   return n;
 }
@@ -326,8 +371,10 @@ const UNCOMPRESSED_LE: ReadonlySet<string> = new Set(['1.2.840.10008.1.2', '1.2.
 async function lutBytes(orthanc: OrthancClient, id: string, tags: SimplifiedTags): Promise<LutBytes> {
   const out: LutBytes = {};
   // 0028-3000 Modality LUT Sequence, 0028-3010 VOI LUT Sequence, 0028-3006 LUT Data
-  if (firstItem(tags, 'ModalityLUTSequence')) out.modality = (await orthanc.getInstanceContent(id, '0028-3000/0/0028-3006')) ?? undefined;
-  if (firstItem(tags, 'VOILUTSequence')) out.voi = (await orthanc.getInstanceContent(id, '0028-3010/0/0028-3006')) ?? undefined;
+  if (firstItem(tags, 'ModalityLUTSequence'))
+    out.modality = (await orthanc.getInstanceContent(id, '0028-3000/0/0028-3006')) ?? undefined;
+  if (firstItem(tags, 'VOILUTSequence'))
+    out.voi = (await orthanc.getInstanceContent(id, '0028-3010/0/0028-3006')) ?? undefined;
   return out;
 }
 
@@ -335,7 +382,11 @@ async function lutBytes(orthanc: OrthancClient, id: string, tags: SimplifiedTags
  * Read the header and decode the first frame of an Orthanc instance. Undecodable or absent pixel data ->
  * UnsupportedPixelDataError / NoPixelDataError (non-retryable); Orthanc unreachable -> OrthancUnavailableError (retryable).
  */
-export async function fetchFirstFrame(orthanc: OrthancClient, id: string, voiPolicy: VoiPolicy = 'dicom-first'): Promise<FetchedFrame> {
+export async function fetchFirstFrame(
+  orthanc: OrthancClient,
+  id: string,
+  voiPolicy: VoiPolicy = 'dicom-first',
+): Promise<FetchedFrame> {
   const tags = await orthanc.getInstanceTags(id);
   const pm = readPixelModule(tags, await lutBytes(orthanc, id, tags), voiPolicy);
   const transferSyntax = await orthanc.getInstanceMetadata(id, 'TransferSyntax');
@@ -343,7 +394,11 @@ export async function fetchFirstFrame(orthanc: OrthancClient, id: string, voiPol
 
   // Uncompressed little endian: take the stored bytes as they are (measured on a 2500x2048 16-bit image:
   // /raw ~10 MB vs /numpy's float32 ~20 MB plus Orthanc's conversion).
-  if (transferSyntax !== null && UNCOMPRESSED_LE.has(transferSyntax) && (pm.bitsAllocated === 8 || pm.bitsAllocated === 16)) {
+  if (
+    transferSyntax !== null &&
+    UNCOMPRESSED_LE.has(transferSyntax) &&
+    (pm.bitsAllocated === 8 || pm.bitsAllocated === 16)
+  ) {
     const raw = await orthanc.tryGetFrameRaw(id, 0);
     if (raw.ok && raw.data.length >= pm.rows * pm.columns * (pm.bitsAllocated / 8)) {
       return { pixelModule: pm, frame: packedFromRawLE(raw.data, pm), route: 'raw', transferSyntax };
@@ -352,9 +407,17 @@ export async function fetchFirstFrame(orthanc: OrthancClient, id: string, voiPol
   // JPEG 2000: decoded here (see jpeg2000.ts: Orthanc 1.10.1 cannot, or crashes trying).
   if (transferSyntax !== null && JPEG2000_SYNTAXES.has(transferSyntax)) {
     const raw = await orthanc.tryGetFrameRaw(id, 0);
-    if (!raw.ok) throw new UnsupportedPixelDataError(`Orthanc cannot read the JPEG 2000 frame (${raw.orthancError}${raw.details ? `: ${raw.details}` : ''})`);
+    if (!raw.ok)
+      throw new UnsupportedPixelDataError(
+        `Orthanc cannot read the JPEG 2000 frame (${raw.orthancError}${raw.details ? `: ${raw.details}` : ''})`,
+      );
     const j2k = await decodeJpeg2000(raw.data);
-    if (j2k.width !== pm.columns || j2k.height !== pm.rows || j2k.componentCount !== 1 || j2k.data.length !== pm.rows * pm.columns * (pm.bitsAllocated / 8)) {
+    if (
+      j2k.width !== pm.columns ||
+      j2k.height !== pm.rows ||
+      j2k.componentCount !== 1 ||
+      j2k.data.length !== pm.rows * pm.columns * (pm.bitsAllocated / 8)
+    ) {
       throw new UnsupportedPixelDataError(
         `The JPEG 2000 stream holds ${j2k.width}x${j2k.height}x${j2k.componentCount} samples of ${j2k.bitsPerSample} bits; the header says ${pm.columns}x${pm.rows}, 1 sample of ${pm.bitsAllocated} bits`,
       );
@@ -366,21 +429,35 @@ export async function fetchFirstFrame(orthanc: OrthancClient, id: string, voiPol
     const arr = parseNpy(numpy.data);
     const [r, c, s = 1] = arr.shape;
     if (arr.shape.length < 2 || arr.shape.length > 3 || s !== 1 || r !== pm.rows || c !== pm.columns) {
-      throw new UnsupportedPixelDataError(`Orthanc decoded a frame of shape (${arr.shape.join(', ')}) for a ${pm.rows}x${pm.columns} greyscale image`);
+      throw new UnsupportedPixelDataError(
+        `Orthanc decoded a frame of shape (${arr.shape.join(', ')}) for a ${pm.rows}x${pm.columns} greyscale image`,
+      );
     }
     return { pixelModule: pm, frame: { rows: r, columns: c, values: arr.values }, route: 'numpy', transferSyntax };
   }
   if (numpy.httpStatus === 400) {
     // Orthanc records where the pixel data starts (since 1.9.1); no offset means there is no Pixel Data element.
     const offset = await orthanc.getInstanceMetadata(id, 'PixelDataOffset');
-    if (offset === null) throw new NoPixelDataError('The instance has image attributes but no Pixel Data: there is nothing to classify');
-    throw new UnsupportedPixelDataError(`Orthanc cannot decode the pixel data (${numpy.orthancError}${numpy.details ? `: ${numpy.details}` : ''}); the file in ${syntax} is probably damaged`);
+    if (offset === null)
+      throw new NoPixelDataError('The instance has image attributes but no Pixel Data: there is nothing to classify');
+    throw new UnsupportedPixelDataError(
+      `Orthanc cannot decode the pixel data (${numpy.orthancError}${numpy.details ? `: ${numpy.details}` : ''}); the file in ${syntax} is probably damaged`,
+    );
   }
   // Orthanc 1.10.1's /numpy route knows only DCMTK's codecs; its transcoder (used by DICOMweb) also has GDCM's.
-  const uids = { study: str(tags, 'StudyInstanceUID'), series: str(tags, 'SeriesInstanceUID'), instance: str(tags, 'SOPInstanceUID') };
+  const uids = {
+    study: str(tags, 'StudyInstanceUID'),
+    series: str(tags, 'SeriesInstanceUID'),
+    instance: str(tags, 'SOPInstanceUID'),
+  };
   if (uids.study !== undefined && uids.series !== undefined && uids.instance !== undefined) {
-    const raw = await orthanc.tryGetFrameUncompressed({ study: uids.study, series: uids.series, instance: uids.instance }, 0);
+    const raw = await orthanc.tryGetFrameUncompressed(
+      { study: uids.study, series: uids.series, instance: uids.instance },
+      0,
+    );
     if (raw.ok) return { pixelModule: pm, frame: frameFromRawLE(raw.data, pm), route: 'dicomweb', transferSyntax };
   }
-  throw new UnsupportedPixelDataError(`Orthanc cannot decode this image's pixel data (${syntax}: ${numpy.details ?? numpy.orthancError}); re-export it uncompressed or as JPEG/JPEG 2000 lossless`);
+  throw new UnsupportedPixelDataError(
+    `Orthanc cannot decode this image's pixel data (${syntax}: ${numpy.details ?? numpy.orthancError}); re-export it uncompressed or as JPEG/JPEG 2000 lossless`,
+  );
 }

@@ -14,8 +14,40 @@ const PREAMBLE_BYTES = 128;
 const MAGIC = Buffer.from('DICM', 'latin1');
 
 const VRS = new Set([
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN',
-  'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FD',
+  'FL',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
 ]);
 /** Explicit VRs with a 2-byte reserved field and a 4-byte length. */
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
@@ -82,7 +114,10 @@ function describeOther(bytes: Buffer): string {
 
 export function sniffDicom(bytes: Buffer): SniffResult {
   if (bytes.length === 0) return { ok: false, reason: 'the file is empty (0 bytes), not DICOM' };
-  if (bytes.length >= PREAMBLE_BYTES + MAGIC.length && bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + 4).equals(MAGIC)) {
+  if (
+    bytes.length >= PREAMBLE_BYTES + MAGIC.length &&
+    bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + 4).equals(MAGIC)
+  ) {
     return { ok: true, hasPreamble: true };
   }
   if (looksLikeBareDataset(bytes, true) || looksLikeBareDataset(bytes, false)) return { ok: true, hasPreamble: false };

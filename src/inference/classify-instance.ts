@@ -30,7 +30,14 @@ export interface Classification {
   findings: Finding[];
   timingsMs: { fetch: number; preprocess: number; infer: number };
   /** Facts about the input worth recording: frames in the object (only the first is classified), decode route. */
-  source: { rows: number; columns: number; numberOfFrames: number; photometric: string; decodedBy: 'raw' | 'openjpeg' | 'numpy' | 'dicomweb'; transferSyntax: string | null };
+  source: {
+    rows: number;
+    columns: number;
+    numberOfFrames: number;
+    photometric: string;
+    decodedBy: 'raw' | 'openjpeg' | 'numpy' | 'dicomweb';
+    transferSyntax: string | null;
+  };
 }
 
 export interface Classifier {
@@ -70,7 +77,11 @@ export function findingsFromOutputs(m: ModelManifest, raw: ArrayLike<number>): F
   });
 }
 
-export async function classifyOrthancInstance(orthanc: OrthancClient, classifier: Classifier, orthancInstanceId: string): Promise<Classification> {
+export async function classifyOrthancInstance(
+  orthanc: OrthancClient,
+  classifier: Classifier,
+  orthancInstanceId: string,
+): Promise<Classification> {
   const m = classifier.manifest;
   const t0 = performance.now();
   const fetched = await fetchFirstFrame(orthanc, orthancInstanceId, m.preprocessing.voi);
@@ -84,6 +95,13 @@ export async function classifyOrthancInstance(orthanc: OrthancClient, classifier
     model: classifier.model,
     findings: findingsFromOutputs(m, raw),
     timingsMs: { fetch: t1 - t0, preprocess: t2 - t1, infer: t3 - t2 },
-    source: { rows: pm.rows, columns: pm.columns, numberOfFrames: pm.numberOfFrames, photometric: pm.photometric, decodedBy: fetched.route, transferSyntax: fetched.transferSyntax },
+    source: {
+      rows: pm.rows,
+      columns: pm.columns,
+      numberOfFrames: pm.numberOfFrames,
+      photometric: pm.photometric,
+      decodedBy: fetched.route,
+      transferSyntax: fetched.transferSyntax,
+    },
   };
 }

@@ -52,7 +52,9 @@ class ManifestReader {
   constructor(private readonly where: string) {}
 
   fail(field: string, want: string, got: Json): never {
-    throw new ModelError(`Model manifest ${this.where}: field "${field}" must be ${want} (found ${JSON.stringify(got) ?? 'nothing'})`);
+    throw new ModelError(
+      `Model manifest ${this.where}: field "${field}" must be ${want} (found ${JSON.stringify(got) ?? 'nothing'})`,
+    );
   }
 
   obj(v: Json, field: string): Record<string, Json> {
@@ -67,12 +69,14 @@ class ManifestReader {
   }
 
   num(v: Json, field: string, lo = -Infinity, hi = Infinity): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) this.fail(field, `a number in [${lo}, ${hi}]`, v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
+      this.fail(field, `a number in [${lo}, ${hi}]`, v);
     return v;
   }
 
   oneOf<T extends string>(v: Json, field: string, allowed: readonly T[]): T {
-    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) this.fail(field, `one of ${allowed.join(', ')}`, v);
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+      this.fail(field, `one of ${allowed.join(', ')}`, v);
     return v as T;
   }
 
@@ -95,7 +99,8 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
 
   const input = r.obj(m.input, 'input');
   const shape = input.shape;
-  if (!Array.isArray(shape) || shape.length !== 4) r.fail('input.shape', 'four dimensions [batch, channels, height, width]', shape);
+  if (!Array.isArray(shape) || shape.length !== 4)
+    r.fail('input.shape', 'four dimensions [batch, channels, height, width]', shape);
   const [batch, ...chw] = shape as Json[];
   if (!(typeof batch === 'string' || batch === 1)) r.fail('input.shape[0]', 'a symbolic name (free batch) or 1', batch);
   chw.forEach((d, i) => r.num(d, `input.shape[${i + 1}]`, 1, 8192));
@@ -103,16 +108,22 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
 
   const output = r.obj(m.output, 'output');
   const pre = r.obj(m.preprocessing, 'preprocessing');
-  if (!Array.isArray(pre.intensityRange) || pre.intensityRange.length !== 2) r.fail('preprocessing.intensityRange', '[low, high]', pre.intensityRange);
+  if (!Array.isArray(pre.intensityRange) || pre.intensityRange.length !== 2)
+    r.fail('preprocessing.intensityRange', '[low, high]', pre.intensityRange);
   const range = pre.intensityRange as Json[];
   const lo = r.num(range[0], 'preprocessing.intensityRange[0]');
   const hi = r.num(range[1], 'preprocessing.intensityRange[1]');
   if (!(hi > lo)) r.fail('preprocessing.intensityRange', 'increasing', range);
   const resize = r.obj(pre.resize, 'preprocessing.resize');
   const size = r.num(resize.size, 'preprocessing.resize.size', 1, 8192);
-  if (size !== chw[1] || size !== chw[2]) r.fail('preprocessing.resize.size', `equal to the input's height and width (${chw[1]}x${chw[2]})`, size);
+  if (size !== chw[1] || size !== chw[2])
+    r.fail('preprocessing.resize.size', `equal to the input's height and width (${chw[1]}x${chw[2]})`, size);
 
-  if (!Array.isArray(m.labels) || m.labels.length === 0 || !m.labels.every((l) => typeof l === 'string' && l.trim() !== '')) {
+  if (
+    !Array.isArray(m.labels) ||
+    m.labels.length === 0 ||
+    !m.labels.every((l) => typeof l === 'string' && l.trim() !== '')
+  ) {
     r.fail('labels', 'a non-empty list of label names', m.labels);
   }
   const labels = m.labels as string[];
@@ -123,7 +134,16 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
     const c = r.obj(m.calibration, 'calibration');
     r.oneOf(c.method, 'calibration.method', ['op_norm'] as const);
     // Operating points strictly inside (0, 1): op_norm divides by t and by 1 - t.
-    calibration = { method: 'op_norm', operatingPoints: r.labelMap(c.operatingPoints, 'calibration.operatingPoints', labels, Number.MIN_VALUE, 1 - Number.EPSILON) };
+    calibration = {
+      method: 'op_norm',
+      operatingPoints: r.labelMap(
+        c.operatingPoints,
+        'calibration.operatingPoints',
+        labels,
+        Number.MIN_VALUE,
+        1 - Number.EPSILON,
+      ),
+    };
   }
   const th = r.obj(m.thresholds, 'thresholds');
   const thresholds: ModelManifest['thresholds'] = { default: r.num(th.default, 'thresholds.default', 0, 1) };
@@ -146,7 +166,10 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
       layout: r.oneOf(input.layout, 'input.layout', ['NCHW'] as const),
       dtype: r.oneOf(input.dtype, 'input.dtype', ['float32'] as const),
     },
-    output: { name: r.str(output, 'name', 'output.'), activation: r.oneOf(output.activation, 'output.activation', ['sigmoid', 'softmax', 'none'] as const) },
+    output: {
+      name: r.str(output, 'name', 'output.'),
+      activation: r.oneOf(output.activation, 'output.activation', ['sigmoid', 'softmax', 'none'] as const),
+    },
     preprocessing: {
       intensityRange: [lo, hi],
       crop: r.oneOf(pre.crop, 'preprocessing.crop', ['center-square', 'none'] as const),
@@ -165,7 +188,10 @@ export function readManifest(modelDir: string): ModelManifest {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ModelError(`No model manifest at ${file}: set CXR_MODEL_DIR to a folder holding manifest.json and the model (run scripts/models/ensure-models for the benchmark model)`, { cause: err });
+    throw new ModelError(
+      `No model manifest at ${file}: set CXR_MODEL_DIR to a folder holding manifest.json and the model (run scripts/models/ensure-models for the benchmark model)`,
+      { cause: err },
+    );
   }
   let raw: Json;
   try {

@@ -20,7 +20,12 @@ export interface AxisWeights {
 
 function pack(rows: { i: number; w: number }[][]): AxisWeights {
   const total = rows.reduce((a, r) => a + r.length, 0);
-  const out: AxisWeights = { start: new Int32Array(rows.length), count: new Int32Array(rows.length), index: new Int32Array(total), weight: new Float64Array(total) };
+  const out: AxisWeights = {
+    start: new Int32Array(rows.length),
+    count: new Int32Array(rows.length),
+    index: new Int32Array(total),
+    weight: new Float64Array(total),
+  };
   let k = 0;
   rows.forEach((r, o) => {
     out.start[o] = k;
@@ -58,7 +63,14 @@ export function bilinearWeights(nIn: number, nOut: number): AxisWeights {
     const x = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), nIn - 1);
     const i0 = Math.floor(x);
     const f = x - i0;
-    rows.push(f > 0 && i0 + 1 < nIn ? [{ i: i0, w: 1 - f }, { i: i0 + 1, w: f }] : [{ i: i0, w: 1 }]);
+    rows.push(
+      f > 0 && i0 + 1 < nIn
+        ? [
+            { i: i0, w: 1 - f },
+            { i: i0 + 1, w: f },
+          ]
+        : [{ i: i0, w: 1 }],
+    );
   }
   return pack(rows);
 }
@@ -81,7 +93,14 @@ export function centerSquare(rows: number, columns: number): Crop {
 }
 
 /** Crop + resample + scale one image into a new Float32Array of outH*outW values (row-major, one channel). */
-export function resample(img: GreyImage, crop: { top: number; left: number; height: number; width: number }, outH: number, outW: number, method: 'area' | 'bilinear', range: [number, number]): Float32Array {
+export function resample(
+  img: GreyImage,
+  crop: { top: number; left: number; height: number; width: number },
+  outH: number,
+  outW: number,
+  method: 'area' | 'bilinear',
+  range: [number, number],
+): Float32Array {
   const wy = resizeWeights(method, crop.height, outH);
   const wx = resizeWeights(method, crop.width, outW);
   // Horizontal pass over the cropped rows, then vertical; float64 throughout, rounded to float32 once at the end.
@@ -90,7 +109,8 @@ export function resample(img: GreyImage, crop: { top: number; left: number; heig
     const rowBase = (crop.top + y) * img.columns + crop.left;
     for (let o = 0; o < outW; o++) {
       let acc = 0;
-      for (let k = wx.start[o], end = k + wx.count[o]; k < end; k++) acc += img.values[rowBase + wx.index[k]] * wx.weight[k];
+      for (let k = wx.start[o], end = k + wx.count[o]; k < end; k++)
+        acc += img.values[rowBase + wx.index[k]] * wx.weight[k];
       tmp[y * outW + o] = acc;
     }
   }
@@ -110,8 +130,9 @@ export function resample(img: GreyImage, crop: { top: number; left: number; heig
 export function preprocess(img: GreyImage, m: ModelManifest): Float32Array {
   const [, , outH, outW] = m.input.shape;
   const p = m.preprocessing;
-  const crop = p.crop === 'center-square'
-    ? (({ top, left, size }) => ({ top, left, height: size, width: size }))(centerSquare(img.rows, img.columns))
-    : { top: 0, left: 0, height: img.rows, width: img.columns };
+  const crop =
+    p.crop === 'center-square'
+      ? (({ top, left, size }) => ({ top, left, height: size, width: size }))(centerSquare(img.rows, img.columns))
+      : { top: 0, left: 0, height: img.rows, width: img.columns };
   return resample(img, crop, outH, outW, p.resize.method, p.intensityRange);
 }

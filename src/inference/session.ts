@@ -35,23 +35,35 @@ function dimsMatch(actual: readonly (number | string)[], expected: readonly (num
   return actual.length === expected.length && expected.every((d, i) => typeof d === 'string' || actual[i] === d);
 }
 
-export function checkSessionAgainstManifest(session: ort.InferenceSession, m: ModelManifest, where: string): { batchFree: boolean } {
+export function checkSessionAgainstManifest(
+  session: ort.InferenceSession,
+  m: ModelManifest,
+  where: string,
+): { batchFree: boolean } {
   const describe = (md: readonly ort.InferenceSession.ValueMetadata[]) =>
     md.map((v) => (v.isTensor ? `${v.name} ${v.type} [${v.shape.join(', ')}]` : `${v.name} (not a tensor)`)).join('; ');
   const input = session.inputMetadata.find((v) => v.name === m.input.name);
   if (session.inputNames.length !== 1 || input === undefined || !input.isTensor) {
-    throw new ModelError(`Model ${where} does not match its manifest: manifest input "${m.input.name}", model inputs ${describe(session.inputMetadata)}`);
+    throw new ModelError(
+      `Model ${where} does not match its manifest: manifest input "${m.input.name}", model inputs ${describe(session.inputMetadata)}`,
+    );
   }
   if (input.type !== 'float32' || !dimsMatch(input.shape, m.input.shape)) {
-    throw new ModelError(`Model ${where} input "${input.name}" is ${input.type} [${input.shape.join(', ')}], manifest says float32 [${m.input.shape.join(', ')}]`);
+    throw new ModelError(
+      `Model ${where} input "${input.name}" is ${input.type} [${input.shape.join(', ')}], manifest says float32 [${m.input.shape.join(', ')}]`,
+    );
   }
   const output = session.outputMetadata.find((v) => v.name === m.output.name);
   if (output === undefined || !output.isTensor) {
-    throw new ModelError(`Model ${where} does not match its manifest: manifest output "${m.output.name}", model outputs ${describe(session.outputMetadata)}`);
+    throw new ModelError(
+      `Model ${where} does not match its manifest: manifest output "${m.output.name}", model outputs ${describe(session.outputMetadata)}`,
+    );
   }
   const outLabels = output.shape[output.shape.length - 1];
   if (output.type !== 'float32' || output.shape.length !== 2 || outLabels !== m.labels.length) {
-    throw new ModelError(`Model ${where} output "${output.name}" is ${output.type} [${output.shape.join(', ')}]; the manifest lists ${m.labels.length} labels, so [batch, ${m.labels.length}] float32 is expected`);
+    throw new ModelError(
+      `Model ${where} output "${output.name}" is ${output.type} [${output.shape.join(', ')}]; the manifest lists ${m.labels.length} labels, so [batch, ${m.labels.length}] float32 is expected`,
+    );
   }
   return { batchFree: typeof input.shape[0] === 'string' || input.shape[0] === -1 };
 }
@@ -76,7 +88,9 @@ class QueuedSession implements ModelSession {
   infer(input: Float32Array): Promise<Float32Array> {
     const [, c, h, w] = this.manifest.input.shape;
     if (input.length !== c * h * w) {
-      return Promise.reject(new ModelError(`Model input has ${input.length} values; ${this.manifest.id} needs ${c}x${h}x${w}`));
+      return Promise.reject(
+        new ModelError(`Model input has ${input.length} values; ${this.manifest.id} needs ${c}x${h}x${w}`),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
@@ -94,7 +108,12 @@ class QueuedSession implements ModelSession {
           const outs = await this.runBatch(batch.map((p) => p.input));
           batch.forEach((p, i) => p.resolve(outs[i]));
         } catch (err) {
-          const e = err instanceof ModelError ? err : new ModelError(`The model ${this.manifest.id} failed to run: ${(err as Error).message}`, { cause: err });
+          const e =
+            err instanceof ModelError
+              ? err
+              : new ModelError(`The model ${this.manifest.id} failed to run: ${(err as Error).message}`, {
+                  cause: err,
+                });
           batch.forEach((p) => p.reject(e));
         }
       }
@@ -113,7 +132,9 @@ class QueuedSession implements ModelSession {
     const out = result[this.manifest.output.name];
     const n = this.manifest.labels.length;
     if (out === undefined || !(out.data instanceof Float32Array) || out.data.length !== n * inputs.length) {
-      throw new ModelError(`The model ${this.manifest.id} returned ${out?.data.length ?? 'no'} values for ${inputs.length} image(s) x ${n} labels`);
+      throw new ModelError(
+        `The model ${this.manifest.id} returned ${out?.data.length ?? 'no'} values for ${inputs.length} image(s) x ${n} labels`,
+      );
     }
     const all = out.data;
     return inputs.map((_, i) => all.slice(i * n, (i + 1) * n));
@@ -124,10 +145,15 @@ class QueuedSession implements ModelSession {
   }
 }
 
-export async function createSession(modelDir: string, manifest: ModelManifest, opts: SessionOptions = {}): Promise<ModelSession> {
+export async function createSession(
+  modelDir: string,
+  manifest: ModelManifest,
+  opts: SessionOptions = {},
+): Promise<ModelSession> {
   const file = path.resolve(modelDir, manifest.file);
   const intraOpThreads = opts.intraOpThreads ?? os.availableParallelism();
-  if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) throw new ModelError(`intraOpThreads must be a positive integer (got ${intraOpThreads})`);
+  if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1)
+    throw new ModelError(`intraOpThreads must be a positive integer (got ${intraOpThreads})`);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, {
@@ -138,7 +164,10 @@ export async function createSession(modelDir: string, manifest: ModelManifest, o
       executionMode: 'sequential',
     });
   } catch (err) {
-    throw new ModelError(`Cannot load the model ${file} (${(err as Error).message}); for the benchmark model run scripts/models/ensure-models`, { cause: err });
+    throw new ModelError(
+      `Cannot load the model ${file} (${(err as Error).message}); for the benchmark model run scripts/models/ensure-models`,
+      { cause: err },
+    );
   }
   const { batchFree } = checkSessionAgainstManifest(session, manifest, file);
   const maxBatch = batchFree ? Math.max(1, opts.maxBatch ?? 1) : 1;

@@ -94,30 +94,59 @@ export class OrthancClient {
     const status = err.response?.status;
     const where = `${this.config.url}`;
     if (status === undefined) {
-      return new OrthancUnavailableError(`Orthanc at ${where} did not answer (${err.code ?? err.message}) while trying to ${what}; will retry`, { cause: err });
+      return new OrthancUnavailableError(
+        `Orthanc at ${where} did not answer (${err.code ?? err.message}) while trying to ${what}; will retry`,
+        { cause: err },
+      );
     }
     if (status === 401 || status === 403) {
-      return new OrthancUnavailableError(`Orthanc at ${where} refused our credentials (HTTP ${status}) while trying to ${what}: check ORTHANC_USERNAME/ORTHANC_PASSWORD and restart the worker; will retry`);
+      return new OrthancUnavailableError(
+        `Orthanc at ${where} refused our credentials (HTTP ${status}) while trying to ${what}: check ORTHANC_USERNAME/ORTHANC_PASSWORD and restart the worker; will retry`,
+      );
     }
     if (status >= 500 || status === 408 || status === 429) {
-      return new OrthancUnavailableError(`Orthanc at ${where} failed with HTTP ${status} while trying to ${what}; will retry`);
+      return new OrthancUnavailableError(
+        `Orthanc at ${where} failed with HTTP ${status} while trying to ${what}; will retry`,
+      );
     }
     const body = err.response?.data;
-    const detail = body && typeof body === 'object' && 'Details' in body ? String((body as { Details: unknown }).Details) : (body instanceof Buffer ? body.toString('utf8', 0, 300) : '');
-    return new OrthancNotFoundOrBadRequest(status, `Orthanc answered HTTP ${status} while trying to ${what}${detail ? `: ${detail}` : ''}`);
+    const detail =
+      body && typeof body === 'object' && 'Details' in body
+        ? String((body as { Details: unknown }).Details)
+        : body instanceof Buffer
+          ? body.toString('utf8', 0, 300)
+          : '';
+    return new OrthancNotFoundOrBadRequest(
+      status,
+      `Orthanc answered HTTP ${status} while trying to ${what}${detail ? `: ${detail}` : ''}`,
+    );
   }
 
   /** Store one DICOM file. Idempotent: the same SOPInstanceUID answers AlreadyStored. */
   async uploadInstance(bytes: Buffer): Promise<UploadResult> {
     try {
-      const res = await this.request<{ ID: string; Status: string; ParentPatient: string; ParentStudy: string; ParentSeries: string }>(
-        'store an instance',
-        { method: 'POST', url: '/instances', data: bytes, headers: { 'Content-Type': 'application/dicom' } },
-      );
+      const res = await this.request<{
+        ID: string;
+        Status: string;
+        ParentPatient: string;
+        ParentStudy: string;
+        ParentSeries: string;
+      }>('store an instance', {
+        method: 'POST',
+        url: '/instances',
+        data: bytes,
+        headers: { 'Content-Type': 'application/dicom' },
+      });
       if (res.Status !== 'Success' && res.Status !== 'AlreadyStored') {
         throw new OrthancRejectedError(`Orthanc did not store the file (status ${res.Status})`);
       }
-      return { id: res.ID, status: res.Status, parentPatient: res.ParentPatient, parentStudy: res.ParentStudy, parentSeries: res.ParentSeries };
+      return {
+        id: res.ID,
+        status: res.Status,
+        parentPatient: res.ParentPatient,
+        parentStudy: res.ParentStudy,
+        parentSeries: res.ParentSeries,
+      };
     } catch (err) {
       if (err instanceof OrthancNotFoundOrBadRequest && (err.status === 400 || err.status === 404)) {
         // 400: DCMTK could not parse the file; 404 'Inexistent tag': a required UID is missing (e.g. DICOMDIR).
@@ -141,14 +170,19 @@ export class OrthancClient {
 
   /** Main DICOM tags plus everything but pixel data, keyword -> value. */
   async getInstanceTags(id: string): Promise<SimplifiedTags> {
-    return this.request(`read the tags of instance ${id}`, { method: 'GET', url: `/instances/${encodeURIComponent(id)}/simplified-tags` });
+    return this.request(`read the tags of instance ${id}`, {
+      method: 'GET',
+      url: `/instances/${encodeURIComponent(id)}/simplified-tags`,
+    });
   }
 
   /** Orthanc metadata, e.g. TransferSyntax, SopClassUid, RemoteAET. */
   async getInstanceMetadata(id: string, name: string): Promise<string | null> {
     try {
       const data = await this.request<Buffer>(`read metadata ${name} of instance ${id}`, {
-        method: 'GET', url: `/instances/${encodeURIComponent(id)}/metadata/${encodeURIComponent(name)}`, responseType: 'arraybuffer',
+        method: 'GET',
+        url: `/instances/${encodeURIComponent(id)}/metadata/${encodeURIComponent(name)}`,
+        responseType: 'arraybuffer',
       });
       return Buffer.from(data).toString('utf8');
     } catch (err) {
@@ -160,7 +194,9 @@ export class OrthancClient {
   /** Write a user metadata value (declared in orthanc.json "UserMetadata"). */
   async setInstanceMetadata(id: string, name: string, value: string): Promise<void> {
     await this.request(`write metadata ${name} of instance ${id}`, {
-      method: 'PUT', url: `/instances/${encodeURIComponent(id)}/metadata/${encodeURIComponent(name)}`, data: value,
+      method: 'PUT',
+      url: `/instances/${encodeURIComponent(id)}/metadata/${encodeURIComponent(name)}`,
+      data: value,
       headers: { 'Content-Type': 'text/plain' },
     });
   }
@@ -168,7 +204,9 @@ export class OrthancClient {
   /** MD5 of the stored DICOM file (Orthanc's attachment checksum). */
   async getStoredFileMd5(id: string): Promise<string> {
     const data = await this.request<ArrayBuffer>(`read the checksum of instance ${id}`, {
-      method: 'GET', url: `/instances/${encodeURIComponent(id)}/attachments/dicom/md5`, responseType: 'arraybuffer',
+      method: 'GET',
+      url: `/instances/${encodeURIComponent(id)}/attachments/dicom/md5`,
+      responseType: 'arraybuffer',
     });
     return Buffer.from(data).toString('utf8').trim();
   }
@@ -176,7 +214,9 @@ export class OrthancClient {
   /** The whole DICOM file as stored. */
   async getInstanceFile(id: string): Promise<Buffer> {
     const data = await this.request<ArrayBuffer>(`download instance ${id}`, {
-      method: 'GET', url: `/instances/${encodeURIComponent(id)}/file`, responseType: 'arraybuffer',
+      method: 'GET',
+      url: `/instances/${encodeURIComponent(id)}/file`,
+      responseType: 'arraybuffer',
     });
     return Buffer.from(data);
   }
@@ -189,7 +229,8 @@ export class OrthancClient {
    */
   async tryGetFrameNumpy(id: string, frame = 0): Promise<FrameFetch> {
     return this.tryGetFrame(`decode the pixels of instance ${id}`, {
-      method: 'GET', url: `/instances/${encodeURIComponent(id)}/frames/${frame}/numpy`,
+      method: 'GET',
+      url: `/instances/${encodeURIComponent(id)}/frames/${frame}/numpy`,
     });
   }
 
@@ -199,7 +240,8 @@ export class OrthancClient {
    */
   async tryGetFrameRaw(id: string, frame = 0): Promise<FrameFetch> {
     return this.tryGetFrame(`read the pixels of instance ${id}`, {
-      method: 'GET', url: `/instances/${encodeURIComponent(id)}/frames/${frame}/raw`,
+      method: 'GET',
+      url: `/instances/${encodeURIComponent(id)}/frames/${frame}/raw`,
     });
   }
 
@@ -208,16 +250,27 @@ export class OrthancClient {
    * little endian, BitsAllocated wide. This route goes through Orthanc's transcoder, which uses the GDCM plugin,
    * so it decodes what /numpy refuses (JPEG 2000). `frame` is 0-based here, like tryGetFrameNumpy.
    */
-  async tryGetFrameUncompressed(uids: { study: string; series: string; instance: string }, frame = 0): Promise<FrameFetch> {
-    const url = `/dicom-web/studies/${encodeURIComponent(uids.study)}/series/${encodeURIComponent(uids.series)}`
-      + `/instances/${encodeURIComponent(uids.instance)}/frames/${frame + 1}`;
+  async tryGetFrameUncompressed(
+    uids: { study: string; series: string; instance: string },
+    frame = 0,
+  ): Promise<FrameFetch> {
+    const url =
+      `/dicom-web/studies/${encodeURIComponent(uids.study)}/series/${encodeURIComponent(uids.series)}` +
+      `/instances/${encodeURIComponent(uids.instance)}/frames/${frame + 1}`;
     const res = await this.tryGetFrame(`decode the pixels of instance ${uids.instance} through DICOMweb`, {
-      method: 'GET', url, headers: { Accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1' },
+      method: 'GET',
+      url,
+      headers: { Accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1' },
     });
     if (!res.ok) return res;
     const part = firstMultipartBody(res.data, res.contentType);
     if (part === null) {
-      return { ok: false, httpStatus: 200, orthancError: 'Malformed multipart answer', details: `content type ${res.contentType}` };
+      return {
+        ok: false,
+        httpStatus: 200,
+        orthancError: 'Malformed multipart answer',
+        details: `content type ${res.contentType}`,
+      };
     }
     return { ok: true, data: part, contentType: 'application/octet-stream' };
   }
@@ -237,7 +290,9 @@ export class OrthancClient {
   async getInstanceContent(id: string, tagPath: string): Promise<Buffer | null> {
     try {
       const data = await this.request<ArrayBuffer>(`read element ${tagPath} of instance ${id}`, {
-        method: 'GET', url: `/instances/${encodeURIComponent(id)}/content/${tagPath}`, responseType: 'arraybuffer',
+        method: 'GET',
+        url: `/instances/${encodeURIComponent(id)}/content/${tagPath}`,
+        responseType: 'arraybuffer',
       });
       return Buffer.from(data);
     } catch (err) {
@@ -249,23 +304,33 @@ export class OrthancClient {
   /** Orthanc IDs of resources at `level` whose DICOM UID equals `uid` (POST /tools/lookup). */
   async lookup(uid: string, level?: ResourceLevel): Promise<string[]> {
     const res = await this.request<{ ID: string; Type: ResourceLevel }[]>(`look up ${uid}`, {
-      method: 'POST', url: '/tools/lookup', data: uid, headers: { 'Content-Type': 'text/plain' },
+      method: 'POST',
+      url: '/tools/lookup',
+      data: uid,
+      headers: { 'Content-Type': 'text/plain' },
     });
     return res.filter((r) => level === undefined || r.Type === level).map((r) => r.ID);
   }
 
-  async getSeries(id: string): Promise<{ ID: string; ParentStudy: string; Instances: string[]; MainDicomTags: Record<string, string> }> {
+  async getSeries(
+    id: string,
+  ): Promise<{ ID: string; ParentStudy: string; Instances: string[]; MainDicomTags: Record<string, string> }> {
     return this.request(`read series ${id}`, { method: 'GET', url: `/series/${encodeURIComponent(id)}` });
   }
 
   async getStudyInstances(id: string): Promise<OrthancInstanceInfo[]> {
-    return this.request(`list the instances of study ${id}`, { method: 'GET', url: `/studies/${encodeURIComponent(id)}/instances` });
+    return this.request(`list the instances of study ${id}`, {
+      method: 'GET',
+      url: `/studies/${encodeURIComponent(id)}/instances`,
+    });
   }
 
   /** Find resources by DICOM tags (POST /tools/find). */
   async find(level: ResourceLevel, query: Record<string, string>, opts: { limit?: number } = {}): Promise<string[]> {
     return this.request(`find ${level} resources`, {
-      method: 'POST', url: '/tools/find', data: { Level: level, Query: query, Expand: false, ...(opts.limit ? { Limit: opts.limit } : {}) },
+      method: 'POST',
+      url: '/tools/find',
+      data: { Level: level, Query: query, Expand: false, ...(opts.limit ? { Limit: opts.limit } : {}) },
     });
   }
 
@@ -290,14 +355,24 @@ function decodeRefusal(err: AxiosError): FrameFetch | null {
   const status = err.response?.status;
   if (status === undefined) return null;
   const raw = err.response?.data;
-  let body: { OrthancStatus?: number; OrthancError?: string; Message?: string; Details?: string } = {};
+  let body: { OrthancStatus?: number; OrthancError?: string; Message?: string; Details?: string };
   try {
-    body = JSON.parse(raw instanceof ArrayBuffer || raw instanceof Buffer ? Buffer.from(raw as ArrayBuffer).toString('utf8') : String(raw));
+    body = JSON.parse(
+      raw instanceof ArrayBuffer || raw instanceof Buffer
+        ? Buffer.from(raw as ArrayBuffer).toString('utf8')
+        : String(raw),
+    );
   } catch {
     return null;
   }
-  if (typeof body.OrthancStatus !== 'number' || !(DECODE_REFUSALS.get(status) ?? []).includes(body.OrthancStatus)) return null;
-  return { ok: false, httpStatus: status, orthancError: body.OrthancError ?? body.Message ?? 'unknown', details: body.Details };
+  if (typeof body.OrthancStatus !== 'number' || !(DECODE_REFUSALS.get(status) ?? []).includes(body.OrthancStatus))
+    return null;
+  return {
+    ok: false,
+    httpStatus: status,
+    orthancError: body.OrthancError ?? body.Message ?? 'unknown',
+    details: body.Details,
+  };
 }
 
 /** The body of the first part of a multipart/related answer (DICOMweb frames). */
@@ -316,7 +391,10 @@ function firstMultipartBody(data: Buffer, contentType: string): Buffer | null {
 
 /** HTTP 4xx other than auth: 400 bad request, 404 not found. Non-retryable. */
 export class OrthancNotFoundOrBadRequest extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'OrthancNotFoundOrBadRequest';
   }

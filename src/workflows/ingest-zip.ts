@@ -24,7 +24,15 @@ import { statusForType } from './outcome-types';
 import { processInstanceWorkflow } from './process-instance';
 import { progressQuery } from './queries';
 import * as SA from './search-attributes';
-import type { Counts, EntryOutcome, IngestInput, IngestProgress, IngestResult, IngestState, ZipEntryRef } from './types';
+import type {
+  Counts,
+  EntryOutcome,
+  IngestInput,
+  IngestProgress,
+  IngestResult,
+  IngestState,
+  ZipEntryRef,
+} from './types';
 
 export const DEFAULT_WINDOW = 16;
 export const DEFAULT_CONTINUE_AS_NEW_EVERY = 500;
@@ -37,7 +45,11 @@ const { inspectZip, listZipEntries } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   scheduleToCloseTimeout: '2 hours',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 });
 
 export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResult> {
@@ -60,8 +72,18 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   let sinceUpsert = 0;
 
   const progress = (): IngestProgress => ({
-    ingestId, zipName: input.zipName, zipSha256: input.zipSha256, state, counts: { ...counts }, inFlight, runs,
-    startedAt, updatedAt, recentProblems, problemsDropped, retryOf: opts.retryOf,
+    ingestId,
+    zipName: input.zipName,
+    zipSha256: input.zipSha256,
+    state,
+    counts: { ...counts },
+    inFlight,
+    runs,
+    startedAt,
+    updatedAt,
+    recentProblems,
+    problemsDropped,
+    retryOf: opts.retryOf,
   });
   setHandler(progressQuery, progress);
 
@@ -94,7 +116,11 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
     fileEntryCount = carry.fileEntryCount;
   } else {
     try {
-      const listing = await inspectZip({ zipPath: input.zipPath, expectedSha256: input.zipSha256, limits: opts.limits });
+      const listing = await inspectZip({
+        zipPath: input.zipPath,
+        expectedSha256: input.zipSha256,
+        limits: opts.limits,
+      });
       fileEntryCount = listing.fileEntryCount;
     } catch (err) {
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
@@ -151,9 +177,18 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
     const limit = Math.min(pageSize, runEnd - offset);
     const indexes = opts.onlyEntries ? opts.onlyEntries.slice(offset, offset + limit) : undefined;
     const page = await listZipEntries({
-      zipPath: input.zipPath, zipSha256: input.zipSha256, limits: opts.limits, offset, limit, indexes,
+      zipPath: input.zipPath,
+      zipSha256: input.zipSha256,
+      limits: opts.limits,
+      offset,
+      limit,
+      indexes,
     });
-    if (page.length === 0) throw ApplicationFailure.nonRetryable(`The zip listed no entries at ${offset}: it changed since the ingest started`, 'ZipRejected');
+    if (page.length === 0)
+      throw ApplicationFailure.nonRetryable(
+        `The zip listed no entries at ${offset}: it changed since the ingest started`,
+        'ZipRejected',
+      );
     for (const entry of page) {
       await condition(() => inFlight < window);
       inFlight++;

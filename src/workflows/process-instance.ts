@@ -90,7 +90,14 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       const status = statusForType(reason.type);
       end(status, `**${status}**: ${reason.message}`);
       if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
-      return { ...base, status, reason, sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId, alreadyStored: up.alreadyStored };
+      return {
+        ...base,
+        status,
+        reason,
+        sopInstanceUid: up.sopInstanceUid,
+        orthancId: up.orthancId,
+        alreadyStored: up.alreadyStored,
+      };
     }
 
     setCurrentDetails(`classifying Orthanc instance ${up.orthancId}`);
@@ -108,7 +115,10 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       .sort((a, b) => b.probability - a.probability)
       .slice(0, 3)
       .map(({ label, probability, positive }) => ({ label, probability, positive }));
-    end('done', `**done**: SR ${report.reportSopInstanceUid}; top: ${topFindings.map((f) => `${f.label} ${f.probability.toFixed(2)}`).join(', ')}`);
+    end(
+      'done',
+      `**done**: SR ${report.reportSopInstanceUid}; top: ${topFindings.map((f) => `${f.label} ${f.probability.toFixed(2)}`).join(', ')}`,
+    );
     return {
       ...base,
       status: 'done',
@@ -135,7 +145,10 @@ function describeFailure(err: unknown): { type: string; message: string } | unde
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
   if (cause instanceof TimeoutFailure) {
     const last = cause.cause instanceof ApplicationFailure ? ` Last error: ${cause.cause.message}` : '';
-    return { type: 'StepTimedOut', message: `Step ${err.activityType} gave up after its retry window (${cause.timeoutType}).${last}` };
+    return {
+      type: 'StepTimedOut',
+      message: `Step ${err.activityType} gave up after its retry window (${cause.timeoutType}).${last}`,
+    };
   }
   return { type: 'Error', message: cause?.message ?? err.message };
 }

@@ -168,7 +168,11 @@ async function readMainHeader(
   const tail = await readAt(handle, tailStart, tailLength);
   let eocd = -1;
   for (let i = tail.length - Zip.ENDHDR; i >= 0; i--) {
-    if (tail[i] === 0x50 && tail.readUInt32LE(i) === Zip.ENDSIG && i + Zip.ENDHDR + tail.readUInt16LE(i + 20) <= tail.length) {
+    if (
+      tail[i] === 0x50 &&
+      tail.readUInt32LE(i) === Zip.ENDSIG &&
+      i + Zip.ENDHDR + tail.readUInt16LE(i + 20) <= tail.length
+    ) {
       eocd = i;
       break;
     }
@@ -190,7 +194,8 @@ async function readMainHeader(
   if (eocd >= ZIP64_LOCATOR_BYTES && tail.readUInt32LE(eocd - ZIP64_LOCATOR_BYTES) === Zip.END64SIG) {
     const locator = tail.subarray(eocd - ZIP64_LOCATOR_BYTES, eocd);
     const zip64Offset = Number(locator.readBigUInt64LE(Zip.END64OFF));
-    const record = zip64Offset + Zip.ZIP64HDR <= size ? await readAt(handle, zip64Offset, Zip.ZIP64HDR) : Buffer.alloc(0);
+    const record =
+      zip64Offset + Zip.ZIP64HDR <= size ? await readAt(handle, zip64Offset, Zip.ZIP64HDR) : Buffer.alloc(0);
     if (record.length !== Zip.ZIP64HDR || record.readUInt32LE(0) !== Zip.ZIP64SIG) {
       throw new ZipRejectedError(`${name} is damaged: its zip64 end record is missing or unreadable; copy it again`);
     }
@@ -228,9 +233,12 @@ export async function openArchive(identity: FileIdentity, limits: ZipLimits): Pr
     await handle.close();
     if (err instanceof ZipRejectedError || err instanceof ZipMissingError) throw err;
     // adm-zip's parsers throw plain Errors ("ADM-ZIP: Invalid CEN header"...): the zip is damaged.
-    throw new ZipRejectedError(`${name} is damaged and cannot be read as a zip (${(err as Error).message}); copy it again`, {
-      cause: err,
-    });
+    throw new ZipRejectedError(
+      `${name} is damaged and cannot be read as a zip (${(err as Error).message}); copy it again`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -247,10 +255,13 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
   // Check the declared count before reading the directory, so a forged count cannot make us allocate.
   if (main.totalEntries > limits.maxEntries) throw tooManyEntries(name, main.totalEntries, limits);
   if (main.size < main.totalEntries * Zip.CENHDR) {
-    throw new ZipRejectedError(`${name} is damaged: its table of contents is shorter than its entry count; copy it again`);
+    throw new ZipRejectedError(
+      `${name} is damaged: its table of contents is shorter than its entry count; copy it again`,
+    );
   }
   const cd = await readAt(handle, main.offset, main.size);
-  if (cd.length !== main.size) throw new ZipRejectedError(`${name} is truncated (table of contents cut short); copy it again`);
+  if (cd.length !== main.size)
+    throw new ZipRejectedError(`${name} is truncated (table of contents cut short); copy it again`);
 
   const parser = newEntryParser();
   const entries: CentralEntry[] = [];
@@ -262,7 +273,9 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
   let p = 0;
   for (let index = 0; index < main.totalEntries; index++) {
     if (p + Zip.CENHDR > cd.length || cd.readUInt32LE(p) !== Zip.CENSIG) {
-      throw new ZipRejectedError(`${name} is damaged: entry ${index} of its table of contents is unreadable; copy it again`);
+      throw new ZipRejectedError(
+        `${name} is damaged: entry ${index} of its table of contents is unreadable; copy it again`,
+      );
     }
     parser.header = cd.subarray(p, p + Zip.CENHDR);
     const h = parser.header;
@@ -311,7 +324,9 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
     );
   }
   if (files.length === 0) {
-    throw new ZipRejectedError(`${name} contains only folders (${directoryCount}) and no files; zip the files themselves`);
+    throw new ZipRejectedError(
+      `${name} contains only folders (${directoryCount}) and no files; zip the files themselves`,
+    );
   }
   const archive: ZipArchive = {
     identity,
@@ -342,7 +357,9 @@ export async function readEntryData(archive: ZipArchive, entry: CentralEntry): P
   const dataStart =
     entry.localHeaderOffset + Zip.LOCHDR + local.readUInt16LE(Zip.LOCNAM) + local.readUInt16LE(Zip.LOCEXT);
   if (dataStart + entry.compressedSize > archive.centralDirectoryOffset) {
-    throw new EntryUnreadableError(`${where} cannot be read: its data runs past the end of the zip's content (damaged)`);
+    throw new EntryUnreadableError(
+      `${where} cannot be read: its data runs past the end of the zip's content (damaged)`,
+    );
   }
   let data: Buffer;
   if (entry.method === Zip.STORED) {
@@ -356,7 +373,9 @@ export async function readEntryData(archive: ZipArchive, entry: CentralEntry): P
   } else if (entry.method === Zip.DEFLATED) {
     data = await inflateBounded(archive.handle, dataStart, entry.compressedSize, entry.size, where);
   } else {
-    throw new EntryUnreadableError(`${where} uses compression method ${entry.method}, which is not supported; re-zip with standard deflate`);
+    throw new EntryUnreadableError(
+      `${where} uses compression method ${entry.method}, which is not supported; re-zip with standard deflate`,
+    );
   }
   if (data.length !== entry.size) {
     throw new EntryUnreadableError(
@@ -379,7 +398,7 @@ async function inflateBounded(
 ): Promise<Buffer> {
   const cap = declaredSize + 1;
   async function* compressed(): AsyncGenerator<Buffer> {
-    for (let done = 0; done < compressedSize; ) {
+    for (let done = 0; done < compressedSize;) {
       const chunk = await readAt(handle, start + done, Math.min(READ_CHUNK_BYTES, compressedSize - done));
       if (chunk.length === 0) return;
       done += chunk.length;
@@ -413,9 +432,12 @@ async function inflateBounded(
           'reading stopped',
       );
     }
-    throw new EntryUnreadableError(`${where} is damaged: its compressed data cannot be inflated (${(err as Error).message})`, {
-      cause: err,
-    });
+    throw new EntryUnreadableError(
+      `${where} is damaged: its compressed data cannot be inflated (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }

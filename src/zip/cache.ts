@@ -58,7 +58,7 @@ export class ArchiveCache {
 
   configure(options: Partial<ArchiveCacheOptions>): void {
     this.options = { ...this.options, ...options };
-    this.evictOverBudget();
+    void this.evictOverBudget();
   }
 
   stats(): ArchiveCacheStats {

@@ -75,7 +75,11 @@ function isSystemFile(name: string): boolean {
  * The first problem of an entry, in order of severity: security (name, size, bomb) before structure before
  * advisory flags. Undefined when the entry should be processed.
  */
-export function entryProblem(entry: CentralEntry, limits: ZipLimits, centralDirectoryOffset: number): EntryProblem | undefined {
+export function entryProblem(
+  entry: CentralEntry,
+  limits: ZipLimits,
+  centralDirectoryOffset: number,
+): EntryProblem | undefined {
   const failed = (type: string, message: string): EntryProblem => ({ type, message, outcome: 'failed' });
   const shown = `"${displayName(entry.name)}"`;
   const unsafe = unsafeNameReason(entry.name);
@@ -111,10 +115,18 @@ export function entryProblem(entry: CentralEntry, limits: ZipLimits, centralDire
     );
   }
   if (isSystemFile(entry.name)) {
-    return { type: SKIP_SYSTEM_FILE, message: `${shown} is operating-system metadata, not an image`, outcome: 'skipped' };
+    return {
+      type: SKIP_SYSTEM_FILE,
+      message: `${shown} is operating-system metadata, not an image`,
+      outcome: 'skipped',
+    };
   }
   if (baseName(entry.name).toUpperCase() === 'DICOMDIR') {
-    return { type: SKIP_DICOMDIR, message: `${shown} is a DICOMDIR (an index of the other files), not an image`, outcome: 'skipped' };
+    return {
+      type: SKIP_DICOMDIR,
+      message: `${shown} is a DICOMDIR (an index of the other files), not an image`,
+      outcome: 'skipped',
+    };
   }
   if (ARCHIVE_EXTENSIONS.test(entry.name)) {
     return failed(

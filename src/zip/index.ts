@@ -1,5 +1,11 @@
 /** Safe, bounded access to the zips the pipeline ingests. */
-export { type ZipLimits, DEFAULT_ZIP_LIMITS, ZIP_LIMIT_ENV, COMPRESSION_RATIO_MIN_BYTES, zipLimitsFromEnv } from './limits';
+export {
+  type ZipLimits,
+  DEFAULT_ZIP_LIMITS,
+  ZIP_LIMIT_ENV,
+  COMPRESSION_RATIO_MIN_BYTES,
+  zipLimitsFromEnv,
+} from './limits';
 export { type ZipInspection, type ZipEntryInfo, inspectZip, listEntries, listEntriesByIndex } from './inspect';
 export { type ExpectedEntry, readEntry } from './read';
 export {
@@ -11,5 +17,11 @@ export {
   unsafeNameReason,
   problemError,
 } from './entry-checks';
-export { type ArchiveCacheOptions, type ArchiveCacheStats, ArchiveCache, archiveCache, archiveCacheOptionsFromEnv } from './cache';
+export {
+  type ArchiveCacheOptions,
+  type ArchiveCacheStats,
+  ArchiveCache,
+  archiveCache,
+  archiveCacheOptionsFromEnv,
+} from './cache';
 export { readerStats, INFLATE_CHUNK_BYTES } from './archive';

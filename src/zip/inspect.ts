@@ -58,20 +58,32 @@ export async function inspectZip(zipPath: string, limits: ZipLimits): Promise<Zi
 }
 
 /** File entries `offset` to `offset + limit - 1` in central-directory order, each with any problem pre-flagged. */
-export async function listEntries(zipPath: string, offset: number, limit: number, limits: ZipLimits): Promise<ZipEntryInfo[]> {
+export async function listEntries(
+  zipPath: string,
+  offset: number,
+  limit: number,
+  limits: ZipLimits,
+): Promise<ZipEntryInfo[]> {
   if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0) {
     throw new RangeError(`listEntries: offset and limit must be non-negative integers (got ${offset}, ${limit})`);
   }
-  return archiveCache.use(zipPath, limits, async (archive) => archive.files.slice(offset, offset + limit).map((e) => describeEntry(archive, e, limits)));
+  return archiveCache.use(zipPath, limits, async (archive) =>
+    archive.files.slice(offset, offset + limit).map((e) => describeEntry(archive, e, limits)),
+  );
 }
 
 /** The file entries with these central-directory indexes (retry of failed entries), in the order given. */
-export async function listEntriesByIndex(zipPath: string, indexes: readonly number[], limits: ZipLimits): Promise<ZipEntryInfo[]> {
+export async function listEntriesByIndex(
+  zipPath: string,
+  indexes: readonly number[],
+  limits: ZipLimits,
+): Promise<ZipEntryInfo[]> {
   return archiveCache.use(zipPath, limits, async (archive) => {
     const byIndex = new Map(archive.files.map((e) => [e.index, e]));
     return indexes.map((i) => {
       const entry = byIndex.get(i);
-      if (!entry) throw new ZipRejectedError(`The zip has no file entry #${i} any more: it changed since the ingest started`);
+      if (!entry)
+        throw new ZipRejectedError(`The zip has no file entry #${i} any more: it changed since the ingest started`);
       return describeEntry(archive, entry, limits);
     });
   });

@@ -23,7 +23,12 @@ export interface ExpectedEntry {
  * EntryUnreadableError when the bytes are damaged. Entries flagged as skipped (DICOMDIR, system files) are
  * returned: reading them is harmless, and the caller decides from the listing.
  */
-export async function readEntry(zipPath: string, index: number, expected: ExpectedEntry, limits: ZipLimits): Promise<Buffer> {
+export async function readEntry(
+  zipPath: string,
+  index: number,
+  expected: ExpectedEntry,
+  limits: ZipLimits,
+): Promise<Buffer> {
   return archiveCache.use(zipPath, limits, async (archive) => {
     const entry = Number.isInteger(index) ? archive.entries[index] : undefined;
     if (

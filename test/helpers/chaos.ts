@@ -65,7 +65,10 @@ export class WorkerProcess {
   unexpectedExits = 0;
   private expectingExit = false;
 
-  constructor(private readonly env: NodeJS.ProcessEnv, private readonly logFile: string) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logFile: string,
+  ) {}
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -81,7 +84,11 @@ export class WorkerProcess {
     const start = ++this.starts;
     const out = fs.openSync(this.logFile, 'a');
     fs.writeSync(out, `\n==== start #${start} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, [WORKER_JS], { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', out, out] });
+    const child = spawn(process.execPath, [WORKER_JS], {
+      cwd: PROJECT_ROOT,
+      env: this.env,
+      stdio: ['ignore', out, out],
+    });
     fs.closeSync(out);
     this.child = child;
     this.expectingExit = false;
@@ -188,7 +195,10 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     await worker.start();
 
     const saved = { ...process.env };
-    Object.assign(process.env, servicesEnv, { CXR_TASK_QUEUE: taskQueue, CXR_INFERENCE_TASK_QUEUE: `${taskQueue}-inference` });
+    Object.assign(process.env, servicesEnv, {
+      CXR_TASK_QUEUE: taskQueue,
+      CXR_INFERENCE_TASK_QUEUE: `${taskQueue}-inference`,
+    });
     const config = loadConfig();
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
@@ -198,7 +208,13 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     const w = worker;
     const conn = connection;
     return {
-      name, dataDir, temporalAddress: config.temporal.address, orthancUrl: config.orthanc.url, taskQueue, config, client,
+      name,
+      dataDir,
+      temporalAddress: config.temporal.address,
+      orthancUrl: config.orthanc.url,
+      taskQueue,
+      config,
+      client,
       orthanc: new OrthancClient(config.orthanc),
       worker: w,
       services,
@@ -261,7 +277,8 @@ export async function waitForIngest(client: Client, ingestId: string, timeoutMs:
     try {
       const d = await client.workflow.getHandle(ingestId).describe();
       if (d.status.name === 'COMPLETED') return (await client.workflow.getHandle(ingestId).result()) as IngestResult;
-      if (d.status.name !== 'RUNNING' && d.status.name !== 'CONTINUED_AS_NEW') throw new Error(`ingest ${ingestId} ended ${d.status.name}`);
+      if (d.status.name !== 'RUNNING' && d.status.name !== 'CONTINUED_AS_NEW')
+        throw new Error(`ingest ${ingestId} ended ${d.status.name}`);
     } catch (err) {
       if (err instanceof Error && /ended /.test(err.message)) throw err;
       // server restarting: try again
@@ -317,13 +334,22 @@ export interface Accounting {
  *    one SR per image (looked up by the deterministic SR UID), each study holds 2x its images, and the
  *    whole Orthanc holds 2n instances: nothing duplicated under another UID, nothing lost.
  */
-export async function checkAccounting(env: ChaosEnv, ingestId: string, z: SyntheticZip, result: IngestResult): Promise<{ figures: Accounting; problems: string[] }> {
+export async function checkAccounting(
+  env: ChaosEnv,
+  ingestId: string,
+  z: SyntheticZip,
+  result: IngestResult,
+): Promise<{ figures: Accounting; problems: string[] }> {
   const problems: string[] = [];
   const { client, orthanc } = env;
   const c = result.counts;
   if (c.total !== z.n) problems.push(`parent total ${c.total} != ${z.n}`);
-  if (c.done + c.failed + c.skipped !== c.total) problems.push(`parent accounted ${c.done + c.failed + c.skipped} != total ${c.total}`);
-  if (c.done !== z.n) problems.push(`parent done ${c.done} != ${z.n} (failed ${c.failed}, skipped ${c.skipped}: ${JSON.stringify(result.recentProblems.slice(0, 3))})`);
+  if (c.done + c.failed + c.skipped !== c.total)
+    problems.push(`parent accounted ${c.done + c.failed + c.skipped} != total ${c.total}`);
+  if (c.done !== z.n)
+    problems.push(
+      `parent done ${c.done} != ${z.n} (failed ${c.failed}, skipped ${c.skipped}: ${JSON.stringify(result.recentProblems.slice(0, 3))})`,
+    );
 
   // Visibility: one execution per child ID.
   const perId = new Map<string, { runs: number; status: string }>();
@@ -370,23 +396,37 @@ export async function checkAccounting(env: ChaosEnv, ingestId: string, z: Synthe
     } catch (err) {
       problems.push(`entry ${i}: child result unreadable (${(err as Error).message})`);
     }
-    if (outcome && (outcome.status !== 'done' || outcome.orthancId !== src[0] || outcome.reportSopInstanceUid !== srUid)) {
-      problems.push(`entry ${i}: child says ${outcome.status} ${outcome.orthancId} ${outcome.reportSopInstanceUid}, Orthanc holds ${src[0]} / SR ${srUid}`);
+    if (
+      outcome &&
+      (outcome.status !== 'done' || outcome.orthancId !== src[0] || outcome.reportSopInstanceUid !== srUid)
+    ) {
+      problems.push(
+        `entry ${i}: child says ${outcome.status} ${outcome.orthancId} ${outcome.reportSopInstanceUid}, Orthanc holds ${src[0]} / SR ${srUid}`,
+      );
     }
   });
   for (const studyUid of z.studyUids) {
     const [study] = await orthanc.lookup(studyUid, 'Study');
     const n = study ? (await orthanc.getStudyInstances(study)).length : 0;
-    const expected = 2 * z.sopUids.filter((_, i) => z.studyUids.indexOf(studyUid) === Math.floor(i / z.perStudy)).length;
+    const expected =
+      2 * z.sopUids.filter((_, i) => z.studyUids.indexOf(studyUid) === Math.floor(i / z.perStudy)).length;
     if (n > expected) duplicates += n - expected;
     if (n !== expected) problems.push(`study ${studyUid}: ${n} instances, expected ${expected}`);
   }
   const stats = await orthanc.getStatistics();
-  if (stats.CountInstances !== 2 * z.n) problems.push(`Orthanc holds ${stats.CountInstances} instances, expected ${2 * z.n}`);
+  if (stats.CountInstances !== 2 * z.n)
+    problems.push(`Orthanc holds ${stats.CountInstances} instances, expected ${2 * z.n}`);
   return {
     figures: {
-      instances: z.n, accounted: c.done + c.failed + c.skipped, done: c.done, lost, duplicates,
-      childExecutions, orthancInstances: stats.CountInstances, srs, retriedSteps,
+      instances: z.n,
+      accounted: c.done + c.failed + c.skipped,
+      done: c.done,
+      lost,
+      duplicates,
+      childExecutions,
+      orthancInstances: stats.CountInstances,
+      srs,
+      retriedSteps,
     },
     problems,
   };
@@ -405,5 +445,10 @@ export function prng(seed: number): () => number {
 }
 
 export function figuresLine(tag: string, f: Record<string, unknown>): string {
-  return `[chaos:${tag}] ` + Object.entries(f).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ');
+  return (
+    `[chaos:${tag}] ` +
+    Object.entries(f)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+      .join(' ')
+  );
 }

@@ -48,7 +48,9 @@ async function tool(cmd: string, args: string[]): Promise<ToolResult> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { code?: number | string; stdout?: string; stderr?: string };
     if (e.code === 'ENOENT') {
-      throw new Error(`${cmd} is not installed: run 'apt-get install -y dicom3tools dcmtk' (or scripts/setup)`);
+      throw new Error(`${cmd} is not installed: run 'apt-get install -y dicom3tools dcmtk' (or scripts/setup)`, {
+        cause: err,
+      });
     }
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }

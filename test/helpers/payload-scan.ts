@@ -22,7 +22,8 @@ export function textsOf(value: unknown, path = ''): Found[] {
     if (typeof v === 'string') out.push({ path: p, text: v });
     else if (v instanceof Uint8Array) out.push({ path: p, text: Buffer.from(v).toString('utf8') });
     else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}[${i}]`));
-    else if (typeof v === 'object') for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, p ? `${p}.${k}` : k);
+    else if (typeof v === 'object')
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, p ? `${p}.${k}` : k);
   };
   walk(value, path);
   return out;
@@ -37,7 +38,11 @@ export function payloadsOf(value: unknown, path = ''): { path: string; encoding:
     const o = v as Record<string, unknown>;
     const meta = o.metadata as Record<string, Uint8Array> | undefined;
     if (meta && typeof meta === 'object' && meta.encoding instanceof Uint8Array) {
-      out.push({ path: p, encoding: Buffer.from(meta.encoding).toString('utf8'), data: Buffer.from((o.data as Uint8Array | undefined) ?? []) });
+      out.push({
+        path: p,
+        encoding: Buffer.from(meta.encoding).toString('utf8'),
+        data: Buffer.from((o.data as Uint8Array | undefined) ?? []),
+      });
       return;
     }
     for (const [k, x] of Object.entries(o)) walk(x, p ? `${p}.${k}` : k);
@@ -57,10 +62,17 @@ export function leaks(found: Found[], needles: string[]): string[] {
 }
 
 /** Histories of every run of the ingest (continue-as-new chain) and of each of its children. */
-export async function ingestHistories(client: Client, ingestId: string, entries: number): Promise<{ id: string; history: History }[]> {
+export async function ingestHistories(
+  client: Client,
+  ingestId: string,
+  entries: number,
+): Promise<{ id: string; history: History }[]> {
   const out: { id: string; history: History }[] = [];
   for await (const w of client.workflow.list({ query: `WorkflowId = '${ingestId}'` })) {
-    out.push({ id: `${w.workflowId}@${w.runId}`, history: await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory() });
+    out.push({
+      id: `${w.workflowId}@${w.runId}`,
+      history: await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory(),
+    });
   }
   for (let i = 0; i < entries; i++) {
     out.push({ id: `${ingestId}/${i}`, history: await client.workflow.getHandle(`${ingestId}/${i}`).fetchHistory() });

@@ -32,9 +32,16 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 }
 
 const quietLogger = {
-  log() {}, trace() {}, debug() {}, info() {},
-  warn(message: string) { console.warn(message); },
-  error(message: string) { console.error(message); },
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn(message: string) {
+    console.warn(message);
+  },
+  error(message: string) {
+    console.error(message);
+  },
 };
 
 export interface TestPipeline {
@@ -56,7 +63,10 @@ export async function startTestPipeline(
   quietRuntime();
   const config = loadConfig({ taskQueue: opts.taskQueue ?? uniqueQueue('test'), modelDir: opts.modelDir });
   config.temporal.inferenceTaskQueue = `${config.temporal.taskQueue}-inference`;
-  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
+  const env = await TestWorkflowEnvironment.createFromExistingServer({
+    address: config.temporal.address,
+    namespace: config.temporal.namespace,
+  });
   const workers = await createPipelineWorkers({
     config,
     connection: env.nativeConnection,

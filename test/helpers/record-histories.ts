@@ -41,28 +41,47 @@ async function main(): Promise<void> {
     fs.mkdirSync(TEST_OUTPUT, { recursive: true });
     const zipPath = path.join(TEST_OUTPUT, `${seed}.zip`);
     zip.writeZip(zipPath);
-    const s = await startOrAttachIngest(p.env.client, p.config, zipPath, { window: 2, continueAsNewEvery: 3, pageSize: 2 });
+    const s = await startOrAttachIngest(p.env.client, p.config, zipPath, {
+      window: 2,
+      continueAsNewEvery: 3,
+      pageSize: 2,
+    });
     const result = await s.handle.result();
     const records: { file: string; rec: RecordedHistory }[] = [];
     const runs = await runsOf(p.env.client, s.ingestId);
     runs.forEach((h, i) => {
       records.push({
         file: `ingest-run${i + 1}.json`,
-        rec: { workflowId: s.ingestId, workflowType: 'ingestZipWorkflow', note: `IngestZipWorkflow run ${i + 1} of ${runs.length}`, history: historyToJson(h) },
+        rec: {
+          workflowId: s.ingestId,
+          workflowType: 'ingestZipWorkflow',
+          note: `IngestZipWorkflow run ${i + 1} of ${runs.length}`,
+          history: historyToJson(h),
+        },
       });
     });
-    const children: [number, string][] = [[0, 'done'], [3, 'skipped (CT)'], [4, 'failed (NotDicom)']];
+    const children: [number, string][] = [
+      [0, 'done'],
+      [3, 'skipped (CT)'],
+      [4, 'failed (NotDicom)'],
+    ];
     for (const [index, what] of children) {
       const id = `${s.ingestId}/${index}`;
       const h = await p.env.client.workflow.getHandle(id).fetchHistory();
       records.push({
         file: `instance-${what.split(' ')[0]}.json`,
-        rec: { workflowId: id, workflowType: 'processInstanceWorkflow', note: `ProcessInstanceWorkflow, entry ${index}: ${what}`, history: historyToJson(h) },
+        rec: {
+          workflowId: id,
+          workflowType: 'processInstanceWorkflow',
+          note: `ProcessInstanceWorkflow, entry ${index}: ${what}`,
+          history: historyToJson(h),
+        },
       });
     }
     fs.mkdirSync(HISTORIES_DIR, { recursive: true });
     for (const f of fs.readdirSync(HISTORIES_DIR)) if (f.endsWith('.json')) fs.rmSync(path.join(HISTORIES_DIR, f));
-    for (const { file, rec } of records) fs.writeFileSync(path.join(HISTORIES_DIR, file), JSON.stringify(rec, null, 1) + '\n');
+    for (const { file, rec } of records)
+      fs.writeFileSync(path.join(HISTORIES_DIR, file), JSON.stringify(rec, null, 1) + '\n');
     fs.rmSync(zipPath, { force: true });
     console.log(`recorded ${records.length} histories (${JSON.stringify(result.counts)}) into ${HISTORIES_DIR}`);
   } finally {

@@ -40,8 +40,11 @@ export function syntheticCr(o: SyntheticOptions): Buffer {
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < cols; x++) {
       // Two bright "lungs" on a darker mediastinum, varied per index so scores differ.
-      const u = x / cols, v = y / rows;
-      const lung = Math.exp(-(((u - 0.3) ** 2) / 0.02 + ((v - 0.5) ** 2) / 0.08)) + Math.exp(-(((u - 0.7) ** 2) / 0.02 + ((v - 0.5) ** 2) / 0.08));
+      const u = x / cols,
+        v = y / rows;
+      const lung =
+        Math.exp(-((u - 0.3) ** 2 / 0.02 + (v - 0.5) ** 2 / 0.08)) +
+        Math.exp(-((u - 0.7) ** 2 / 0.02 + (v - 0.5) ** 2 / 0.08));
       const val = 0.2 + 0.6 * lung + 0.2 * Math.sin(6.28 * (u + phase)) * v;
       pixels[y * cols + x] = Math.max(0, Math.min(max, Math.round(val * max)));
     }

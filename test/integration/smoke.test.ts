@@ -18,7 +18,11 @@ describe('smoke: real services', () => {
     quietRuntime();
     const env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
     const taskQueue = uniqueQueue('smoke');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle() });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+    });
     const answer = await worker.runUntil(
       env.client.workflow.execute(healthCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-ping`, args: ['ping'] }),
     );
@@ -41,7 +45,10 @@ describe('smoke: real services', () => {
   it('Orthanc refuses requests without credentials (401)', async () => {
     const res = await axios.get(`${config.orthanc.url}/system`, { validateStatus: () => true });
     assert.equal(res.status, 401);
-    const wrong = await axios.get(`${config.orthanc.url}/system`, { auth: { username: 'cxr', password: 'wrong' }, validateStatus: () => true });
+    const wrong = await axios.get(`${config.orthanc.url}/system`, {
+      auth: { username: 'cxr', password: 'wrong' },
+      validateStatus: () => true,
+    });
     assert.equal(wrong.status, 401);
   });
 });

@@ -10,13 +10,21 @@ const source = (name: string) => fs.readFileSync(path.join(SOURCES_DIR, name));
 
 describe('sniffDicom', () => {
   it('accepts Part 10 files (preamble + DICM)', () => {
-    for (const name of ['highdicom_dx_image_forpresentation_thorax.dcm', 'txv_siim_CR_chest_jpegbaseline.dcm', 'pydicom_CT_small.dcm', 'pydicom_dicomdirtests_DICOMDIR']) {
+    for (const name of [
+      'highdicom_dx_image_forpresentation_thorax.dcm',
+      'txv_siim_CR_chest_jpegbaseline.dcm',
+      'pydicom_CT_small.dcm',
+      'pydicom_dicomdirtests_DICOMDIR',
+    ]) {
       assert.deepEqual(sniffDicom(source(name)), { ok: true, hasPreamble: true }, name);
     }
   });
 
   it('accepts a bare implicit-LE dataset with no preamble or meta (fodicom CR-MONO1-10-chest_nometa)', () => {
-    assert.deepEqual(sniffDicom(source('fodicom_CR-MONO1-10-chest_nometa.head4096.dcm')), { ok: true, hasPreamble: false });
+    assert.deepEqual(sniffDicom(source('fodicom_CR-MONO1-10-chest_nometa.head4096.dcm')), {
+      ok: true,
+      hasPreamble: false,
+    });
   });
 
   it('accepts a bare explicit-LE dataset (a Part 10 file with its preamble and meta cut off)', () => {
@@ -47,7 +55,10 @@ describe('sniffDicom', () => {
   });
 
   it('does not take a group-8 tag followed by garbage for DICOM', () => {
-    const fake = Buffer.concat([Buffer.from([0x08, 0x00, 0x05, 0x00, 0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(100, 0x41)]);
+    const fake = Buffer.concat([
+      Buffer.from([0x08, 0x00, 0x05, 0x00, 0xff, 0xff, 0xff, 0x7f]),
+      Buffer.alloc(100, 0x41),
+    ]);
     assert.equal(sniffDicom(fake).ok, false);
   });
 });

@@ -21,13 +21,26 @@ async function pollers(client: Client, queue: string, type: temporal.api.enums.v
   const kind = type === temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW ? 'workflow' : 'activity';
   const name = `worker polling ${queue} (${kind} tasks)`;
   try {
-    const res = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue }, taskQueueType: type });
+    const res = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: queue },
+      taskQueueType: type,
+    });
     const fresh = (res.pollers ?? []).filter((p) => {
       const s = p.lastAccessTime?.seconds;
       return s !== undefined && s !== null && Date.now() - Number(s) * 1000 < POLLER_FRESH_MS;
     });
-    if (fresh.length === 0) return { name, ok: false, detail: `no worker has polled in the last 2 minutes: start one (scripts/services start, or npm run worker) with CXR_TASK_QUEUE=${queue.replace(/-inference$/, '')}` };
-    return { name, ok: true, detail: `${fresh.length} poller(s): ${[...new Set(fresh.map((p) => p.identity))].slice(0, 3).join(', ')}` };
+    if (fresh.length === 0)
+      return {
+        name,
+        ok: false,
+        detail: `no worker has polled in the last 2 minutes: start one (scripts/services start, or npm run worker) with CXR_TASK_QUEUE=${queue.replace(/-inference$/, '')}`,
+      };
+    return {
+      name,
+      ok: true,
+      detail: `${fresh.length} poller(s): ${[...new Set(fresh.map((p) => p.identity))].slice(0, 3).join(', ')}`,
+    };
   } catch (err) {
     return { name, ok: false, detail: (err as Error).message };
   }
@@ -44,25 +57,40 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
     const client = new Client({ connection, namespace });
     const sys = await client.workflowService.getSystemInfo({});
     await client.workflowService.describeNamespace({ namespace });
-    checks.push({ name: 'Temporal reachable', ok: true, detail: `${address}, namespace ${namespace}, server ${sys.serverVersion || '?'}` });
+    checks.push({
+      name: 'Temporal reachable',
+      ok: true,
+      detail: `${address}, namespace ${namespace}, server ${sys.serverVersion || '?'}`,
+    });
     try {
       const res = await connection.operatorService.listSearchAttributes({ namespace });
       const have = new Set(Object.keys(res.customAttributes ?? {}));
-      const want = [SA.ZIP_NAME, SA.ZIP_SHA256, SA.STATE, SA.TOTAL, SA.DONE, SA.FAILED, SA.ENTRY_NAME, SA.RETRY_OF].map((k) => k.name);
+      const want = [SA.ZIP_NAME, SA.ZIP_SHA256, SA.STATE, SA.TOTAL, SA.DONE, SA.FAILED, SA.ENTRY_NAME, SA.RETRY_OF].map(
+        (k) => k.name,
+      );
       const missing = want.filter((n) => !have.has(n));
       checks.push({
         name: 'search attributes registered',
         ok: missing.length === 0,
-        detail: missing.length === 0 ? want.join(', ') : `missing ${missing.join(', ')}: scripts/services registers them (temporal operator search-attribute create)`,
+        detail:
+          missing.length === 0
+            ? want.join(', ')
+            : `missing ${missing.join(', ')}: scripts/services registers them (temporal operator search-attribute create)`,
       });
     } catch (err) {
       checks.push({ name: 'search attributes registered', ok: false, detail: (err as Error).message });
     }
     checks.push(await pollers(client, taskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW));
     checks.push(await pollers(client, taskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY));
-    checks.push(await pollers(client, inferenceTaskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY));
+    checks.push(
+      await pollers(client, inferenceTaskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    );
   } catch (err) {
-    checks.push({ name: 'Temporal reachable', ok: false, detail: `${address}: ${(err as Error).message} (set TEMPORAL_ADDRESS, or scripts/services start)` });
+    checks.push({
+      name: 'Temporal reachable',
+      ok: false,
+      detail: `${address}: ${(err as Error).message} (set TEMPORAL_ADDRESS, or scripts/services start)`,
+    });
   } finally {
     await connection?.close();
   }
@@ -97,10 +125,14 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
 
 export function doctorCommand(): Command {
   return new Command('doctor')
-    .description('Check the environment: Temporal, search attributes, workers polling, Orthanc and its credentials, the model')
+    .description(
+      'Check the environment: Temporal, search attributes, workers polling, Orthanc and its credentials, the model',
+    )
     .option('--task-queue <name>', 'check this task queue (default CXR_TASK_QUEUE or cxr-pipeline)')
     .option('--json', 'print the checks as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The model check reads the manifest of the model the CLI's environment names (CXR_MODEL_DIR); the
 worker may run elsewhere with its own.
 
@@ -108,7 +140,8 @@ Examples:
   $ cxr doctor
   $ CXR_TASK_QUEUE=night-batch cxr doctor --json
 
-${EXIT_HELP}`)
+${EXIT_HELP}`,
+    )
     .action(async (opts: { taskQueue?: string; json?: boolean }) => {
       const checks = await runChecks({ taskQueue: opts.taskQueue });
       if (opts.json) console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2));

@@ -14,7 +14,9 @@ export function listCommand(): Command {
     .option('--retries-of <ingest-id>', 'only the retries of this ingest (CxrRetryOf)')
     .option('--query <visibility-query>', 'any extra visibility filter, ANDed (e.g. "CxrFailed > 0")')
     .option('--json', 'print the rows as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Counts come from the search attributes the workflow publishes (CxrTotal, CxrDone, CxrFailed; skipped
 is shown once an ingest completed). Needs no worker.
 
@@ -23,16 +25,26 @@ Examples:
   $ cxr list --zip study.zip --json
   $ cxr list --query "CxrFailed > 0" --limit 50
 
-${EXIT_HELP}`)
-    .action(async (opts: { limit: number; zip?: string; state?: string; retriesOf?: string; query?: string; json?: boolean }) => {
-      const filters: string[] = [];
-      if (opts.zip) filters.push(`CxrZipName = ${q(opts.zip)}`);
-      if (opts.state) filters.push(`CxrState = ${q(opts.state)}`);
-      if (opts.retriesOf) filters.push(`CxrRetryOf = ${q(opts.retriesOf)}`);
-      if (opts.query) filters.push(`(${opts.query})`);
-      await withClient(async (client) => {
-        const rows = await listIngests(client, { limit: opts.limit, filter: filters.join(' AND ') || undefined });
-        console.log(opts.json ? JSON.stringify(rows, null, 2) : ingestListTable(rows));
-      });
-    });
+${EXIT_HELP}`,
+    )
+    .action(
+      async (opts: {
+        limit: number;
+        zip?: string;
+        state?: string;
+        retriesOf?: string;
+        query?: string;
+        json?: boolean;
+      }) => {
+        const filters: string[] = [];
+        if (opts.zip) filters.push(`CxrZipName = ${q(opts.zip)}`);
+        if (opts.state) filters.push(`CxrState = ${q(opts.state)}`);
+        if (opts.retriesOf) filters.push(`CxrRetryOf = ${q(opts.retriesOf)}`);
+        if (opts.query) filters.push(`(${opts.query})`);
+        await withClient(async (client) => {
+          const rows = await listIngests(client, { limit: opts.limit, filter: filters.join(' AND ') || undefined });
+          console.log(opts.json ? JSON.stringify(rows, null, 2) : ingestListTable(rows));
+        });
+      },
+    );
 }

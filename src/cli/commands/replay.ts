@@ -28,12 +28,19 @@ function quietRuntime(): void {
 
 export function replayCommand(): Command {
   return new Command('replay')
-    .description('Replay a workflow\'s history against the current workflow code to catch non-determinism before deploying')
-    .argument('[workflow-id]', 'workflow ID (an ingest or an entry like <ingest>/7); every run of a continue-as-new chain is replayed')
+    .description(
+      "Replay a workflow's history against the current workflow code to catch non-determinism before deploying",
+    )
+    .argument(
+      '[workflow-id]',
+      'workflow ID (an ingest or an entry like <ingest>/7); every run of a continue-as-new chain is replayed',
+    )
     .option('--run-id <id>', 'replay only this run')
     .option('--history-file <file>', 'replay an exported history instead (JSON from `temporal workflow show -o json`)')
     .option('--json', 'print one result per run as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Bundles the workflows from this build (src/workflows) and runs Worker.runReplayHistory over each
 history: a workflow code change that would break running workflows fails here with a
 DeterminismViolationError. Run it in CI against histories of real ingests before upgrading workers.
@@ -43,7 +50,8 @@ Examples:
   $ cxr replay ingest-3f1c...e9/12
   $ temporal workflow show -w ingest-3f1c...e9 -o json > h.json && cxr replay --history-file h.json
 
-${EXIT_HELP}`)
+${EXIT_HELP}`,
+    )
     .action(async (workflowId: string | undefined, opts: { runId?: string; historyFile?: string; json?: boolean }) => {
       const histories: { workflowId: string; runId: string; history: History }[] = [];
       if (opts.historyFile) {
@@ -65,16 +73,26 @@ ${EXIT_HELP}`)
         await withClient(async (client) => {
           const runs: { runId: string; start: number }[] = [];
           if (opts.runId) runs.push({ runId: opts.runId, start: 0 });
-          else for await (const w of client.workflow.list({ query: `WorkflowId = ${q(workflowId)}` })) runs.push({ runId: w.runId, start: w.startTime.getTime() });
+          else
+            for await (const w of client.workflow.list({ query: `WorkflowId = ${q(workflowId)}` }))
+              runs.push({ runId: w.runId, start: w.startTime.getTime() });
           if (runs.length === 0) throw new CliError(`No workflow ${workflowId}`, EXIT.notFound);
           runs.sort((a, b) => a.start - b.start);
-          for (const r of runs) histories.push({ workflowId, runId: r.runId, history: await client.workflow.getHandle(workflowId, r.runId).fetchHistory() });
+          for (const r of runs)
+            histories.push({
+              workflowId,
+              runId: r.runId,
+              history: await client.workflow.getHandle(workflowId, r.runId).fetchHistory(),
+            });
         });
       }
       quietRuntime();
       const results: RunReplay[] = [];
       // One bundle of the current workflow code for every history (bundling takes a few seconds).
-      const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
+      const workflowBundle = await bundleWorkflowCode({
+        workflowsPath: require.resolve('../../workflows'),
+        logger: new DefaultLogger('ERROR'),
+      });
       let i = 0;
       for await (const r of Worker.runReplayHistories(
         { workflowBundle, replayName: 'cxr-replay' },
@@ -83,15 +101,27 @@ ${EXIT_HELP}`)
         const h = histories[i++];
         const base = { workflowId: h.workflowId, runId: h.runId || r.runId, events: h.history.events?.length ?? 0 };
         if (!r.error) results.push({ ...base, ok: true, nondeterminism: false });
-        else results.push({ ...base, ok: false, nondeterminism: r.error.name === 'DeterminismViolationError', error: `${r.error.name}: ${r.error.message}` });
+        else
+          results.push({
+            ...base,
+            ok: false,
+            nondeterminism: r.error.name === 'DeterminismViolationError',
+            error: `${r.error.name}: ${r.error.message}`,
+          });
       }
       if (opts.json) console.log(JSON.stringify(results, null, 2));
       else {
         for (const r of results) {
-          console.log(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.workflowId}  run ${r.runId}  (${r.events} events)${r.ok ? '' : `\n      ${r.nondeterminism ? 'NON-DETERMINISM: ' : ''}${r.error}`}`);
+          console.log(
+            `${r.ok ? 'ok  ' : 'FAIL'}  ${r.workflowId}  run ${r.runId}  (${r.events} events)${r.ok ? '' : `\n      ${r.nondeterminism ? 'NON-DETERMINISM: ' : ''}${r.error}`}`,
+          );
         }
         const bad = results.filter((r) => !r.ok).length;
-        console.log(bad === 0 ? `All ${results.length} run(s) replay deterministically against the current workflow code.` : `${bad} of ${results.length} run(s) failed to replay.`);
+        console.log(
+          bad === 0
+            ? `All ${results.length} run(s) replay deterministically against the current workflow code.`
+            : `${bad} of ${results.length} run(s) failed to replay.`,
+        );
       }
       process.exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed;
     });

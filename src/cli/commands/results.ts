@@ -13,11 +13,15 @@ const STUDY_UID = /^[0-9]+(\.[0-9]+)+$/;
 
 export function resultsCommand(): Command {
   return new Command('results')
-    .description('Show the AI findings stored in Orthanc, read back from the structured reports (of a study, or of an ingest)')
+    .description(
+      'Show the AI findings stored in Orthanc, read back from the structured reports (of a study, or of an ingest)',
+    )
     .argument('<study-or-ingest>', 'a Study Instance UID, or an ingest (ID, zip SHA-256 or zip file)')
     .addOption(new Option('--top <n>', 'only the n most probable findings per image').argParser(positiveInt))
     .option('--json', 'print the reports as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 For a study: every AI result SR of this pipeline in that study. For an ingest: the reports written for
 its done entries (the studies named in the children's outcomes, filtered to those SRs). The findings
 are parsed from the SR documents in Orthanc, not from Temporal: this is what a PACS viewer sees.
@@ -27,7 +31,8 @@ Examples:
   $ cxr results study.zip --top 3
   $ cxr results ingest-3f1c...e9 --json
 
-${EXIT_HELP}`)
+${EXIT_HELP}`,
+    )
     .action(async (ref: string, opts: { top?: number; json?: boolean }) => {
       const config = loadConfig();
       const orthanc = new OrthancClient(config.orthanc);

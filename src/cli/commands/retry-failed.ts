@@ -13,13 +13,15 @@ import { withClient } from '../with-client';
 export function retryFailedCommand(): Command {
   return new Command('retry-failed')
     .description('Re-run only the failed entries of a finished ingest, as a new ingest linked to it')
-    .argument('<ingest>', 'an ingest ID, the zip\'s SHA-256, or the zip file')
+    .argument('<ingest>', "an ingest ID, the zip's SHA-256, or the zip file")
     .option('--include-skipped', 'also re-run the skipped entries')
     .option('--zip <path>', 'the zip moved: read it from here (must be the same content, checked by SHA-256)')
     .option('--no-wait', 'start and return at once (prints the new ingest ID)')
-    .option('--json', 'print the retry\'s accounting as JSON; no progress bar')
+    .option('--json', "print the retry's accounting as JSON; no progress bar")
     .addOption(new Option('--window <n>', 'children in flight at once').argParser(positiveInt))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The retry is an ingest workflow <ingest>-retry-<n> (n = next free number) over the same zip, limited
 to the failed entries' indexes; its CxrRetryOf search attribute and its result's retryOf name the
 original. Entries that were already stored are not stored twice (Orthanc answers AlreadyStored; the
@@ -31,93 +33,124 @@ Examples:
   $ cxr retry-failed ingest-3f1c...e9 --include-skipped --json
   $ cxr list --retries-of ingest-3f1c...e9
 
-${EXIT_HELP}`)
-    .action(async (ref: string, opts: { includeSkipped?: boolean; zip?: string; wait: boolean; json?: boolean; window?: number }) => {
-      const { ingestId } = await resolveIngestRef(ref);
-      await withClient(async (client, config) => {
-        const view = await getIngest(client, ingestId);
-        if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
-        if (view.kind === 'running') throw new CliError(`Ingest ${ingestId} is still running: wait for it (cxr watch ${ingestId})`, EXIT.running);
-        if (view.kind === 'rejected') {
-          throw new CliError(`Ingest ${ingestId} was rejected as a whole ([${view.reason.type}] ${view.reason.message}): fix the zip and ingest it again`, EXIT.rejected);
-        }
-        const { problems } = await listProblems(client, ingestId, { includeSkipped: Boolean(opts.includeSkipped), parentProblems: view.result.recentProblems });
-        if (problems.length === 0) {
-          if (opts.json) console.log(JSON.stringify({ ingestId, retried: 0 }, null, 2));
-          else console.log(`Nothing to retry: ingest ${ingestId} has no failed${opts.includeSkipped ? ' or skipped' : ''} entries.`);
-          return;
-        }
-        const orig = await ingestInput(client, ingestId);
-        let zipPath = orig.zipPath;
-        if (opts.zip) {
-          zipPath = path.resolve(opts.zip);
-          const sha = await sha256File(zipPath).catch(() => {
-            throw new CliError(`Cannot read ${zipPath}`, EXIT.usage);
-          });
-          if (sha !== orig.zipSha256) throw new CliError(`${zipPath} is not the zip of ${ingestId} (SHA-256 ${sha})`, EXIT.usage);
-        }
-        const input: IngestInput = {
-          zipPath,
-          zipSha256: orig.zipSha256,
-          zipName: orig.zipName,
-          options: {
-            limits: orig.options?.limits,
-            pageSize: orig.options?.pageSize,
-            continueAsNewEvery: orig.options?.continueAsNewEvery,
-            window: opts.window ?? orig.options?.window,
-            inferenceTaskQueue: config.temporal.inferenceTaskQueue,
-            onlyEntries: problems.map((p) => p.index),
-            retryOf: ingestId,
-          },
-        };
-        let { root, next } = await nextRetryId(client, ingestId);
-        let retryId = '';
-        for (let attempt = 0; ; attempt++) {
-          retryId = `${root}-retry-${next}`;
-          try {
-            await client.workflow.start(ingestZipWorkflow, {
-              taskQueue: config.temporal.taskQueue,
-              workflowId: retryId,
-              args: [input],
-              workflowIdConflictPolicy: 'FAIL',
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              staticSummary: `Retry ${next} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
-              staticDetails:
-                `Retry of [${ingestId}](${webUiUrl(config.temporal.namespace, ingestId)}) ` +
-                `(entries ${summariseIndexes(problems.map((p) => p.index))}).\n\n` +
-                `zip: \`${zipPath}\`\n\nsha256: \`${orig.zipSha256}\`\n\n` +
-                `CLI: \`cxr status ${retryId}\` · \`cxr failures ${retryId}\``,
-            });
-            break;
-          } catch (err) {
-            // Visibility lags a little behind starts: take the next number.
-            if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < 20) {
-              next++;
-              continue;
-            }
-            throw err;
+${EXIT_HELP}`,
+    )
+    .action(
+      async (
+        ref: string,
+        opts: { includeSkipped?: boolean; zip?: string; wait: boolean; json?: boolean; window?: number },
+      ) => {
+        const { ingestId } = await resolveIngestRef(ref);
+        await withClient(async (client, config) => {
+          const view = await getIngest(client, ingestId);
+          if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
+          if (view.kind === 'running')
+            throw new CliError(
+              `Ingest ${ingestId} is still running: wait for it (cxr watch ${ingestId})`,
+              EXIT.running,
+            );
+          if (view.kind === 'rejected') {
+            throw new CliError(
+              `Ingest ${ingestId} was rejected as a whole ([${view.reason.type}] ${view.reason.message}): fix the zip and ingest it again`,
+              EXIT.rejected,
+            );
           }
-        }
-        if (!opts.json) {
-          console.error(`started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, retryId)}`);
-        }
-        if (!opts.wait) {
-          if (opts.json) console.log(JSON.stringify({ ingestId: retryId, retryOf: ingestId, entries: problems.map((p) => p.index) }, null, 2));
-          else console.log(retryId);
-          return;
-        }
-        const { report, exit } = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
-        if (opts.json) console.log(JSON.stringify(report, null, 2));
-        process.exitCode = exit;
-      });
-    });
+          const { problems } = await listProblems(client, ingestId, {
+            includeSkipped: Boolean(opts.includeSkipped),
+            parentProblems: view.result.recentProblems,
+          });
+          if (problems.length === 0) {
+            if (opts.json) console.log(JSON.stringify({ ingestId, retried: 0 }, null, 2));
+            else
+              console.log(
+                `Nothing to retry: ingest ${ingestId} has no failed${opts.includeSkipped ? ' or skipped' : ''} entries.`,
+              );
+            return;
+          }
+          const orig = await ingestInput(client, ingestId);
+          let zipPath = orig.zipPath;
+          if (opts.zip) {
+            zipPath = path.resolve(opts.zip);
+            const sha = await sha256File(zipPath).catch(() => {
+              throw new CliError(`Cannot read ${zipPath}`, EXIT.usage);
+            });
+            if (sha !== orig.zipSha256)
+              throw new CliError(`${zipPath} is not the zip of ${ingestId} (SHA-256 ${sha})`, EXIT.usage);
+          }
+          const input: IngestInput = {
+            zipPath,
+            zipSha256: orig.zipSha256,
+            zipName: orig.zipName,
+            options: {
+              limits: orig.options?.limits,
+              pageSize: orig.options?.pageSize,
+              continueAsNewEvery: orig.options?.continueAsNewEvery,
+              window: opts.window ?? orig.options?.window,
+              inferenceTaskQueue: config.temporal.inferenceTaskQueue,
+              onlyEntries: problems.map((p) => p.index),
+              retryOf: ingestId,
+            },
+          };
+          const { root, next: firstNext } = await nextRetryId(client, ingestId);
+          let next = firstNext;
+          const idFor = (n: number): string => `${root}-retry-${n}`;
+          for (let attempt = 0; ; attempt++) {
+            const retryId = idFor(next);
+            try {
+              await client.workflow.start(ingestZipWorkflow, {
+                taskQueue: config.temporal.taskQueue,
+                workflowId: retryId,
+                args: [input],
+                workflowIdConflictPolicy: 'FAIL',
+                workflowIdReusePolicy: 'REJECT_DUPLICATE',
+                staticSummary: `Retry ${next} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
+                staticDetails:
+                  `Retry of [${ingestId}](${webUiUrl(config.temporal.namespace, ingestId)}) ` +
+                  `(entries ${summariseIndexes(problems.map((p) => p.index))}).\n\n` +
+                  `zip: \`${zipPath}\`\n\nsha256: \`${orig.zipSha256}\`\n\n` +
+                  `CLI: \`cxr status ${retryId}\` · \`cxr failures ${retryId}\``,
+              });
+              break;
+            } catch (err) {
+              // Visibility lags a little behind starts: take the next number.
+              if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < 20) {
+                next++;
+                continue;
+              }
+              throw err;
+            }
+          }
+          const retryId = idFor(next);
+          if (!opts.json) {
+            console.error(
+              `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, retryId)}`,
+            );
+          }
+          if (!opts.wait) {
+            if (opts.json)
+              console.log(
+                JSON.stringify(
+                  { ingestId: retryId, retryOf: ingestId, entries: problems.map((p) => p.index) },
+                  null,
+                  2,
+                ),
+              );
+            else console.log(retryId);
+            return;
+          }
+          const { report, exit } = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
+          if (opts.json) console.log(JSON.stringify(report, null, 2));
+          process.exitCode = exit;
+        });
+      },
+    );
 }
 
 /** "1-4, 9, 12" */
 export function summariseIndexes(indexes: number[]): string {
   const s = [...indexes].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     let j = i;
     while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
     parts.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);

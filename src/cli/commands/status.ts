@@ -6,7 +6,7 @@ import { getIngest, type IngestView } from '../ingests';
 import { resultTable } from '../render';
 import { withClient } from '../with-client';
 
-const REF_HELP = 'an ingest ID (ingest-<sha256>[-retry-<n>]), the zip\'s SHA-256, or the zip file itself';
+const REF_HELP = "an ingest ID (ingest-<sha256>[-retry-<n>]), the zip's SHA-256, or the zip file itself";
 
 export function exitFor(view: IngestView): number {
   switch (view.kind) {
@@ -26,9 +26,10 @@ export function describeView(view: IngestView, webUi: string): string {
     case 'not-found':
       return `No ingest ${view.ingestId}.`;
     case 'running': {
-      const note = view.source === 'search-attributes'
-        ? '\n  (no worker answered the progress query: counts are the last ones the workflow published; is a worker running? `cxr doctor`)'
-        : `\n  ${view.progress.inFlight} entries in flight, run ${view.progress.runs}`;
+      const note =
+        view.source === 'search-attributes'
+          ? '\n  (no worker answered the progress query: counts are the last ones the workflow published; is a worker running? `cxr doctor`)'
+          : `\n  ${view.progress.inFlight} entries in flight, run ${view.progress.runs}`;
       return `${resultTable(view.progress)}${note}\n  Web UI: ${webUi}`;
     }
     case 'completed':
@@ -40,10 +41,14 @@ export function describeView(view: IngestView, webUi: string): string {
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('Show where an ingest stands: state, counts, latest problems (live while running, from the result once done)')
+    .description(
+      'Show where an ingest stands: state, counts, latest problems (live while running, from the result once done)',
+    )
     .argument('<ingest>', REF_HELP)
     .option('--json', 'print the state as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Works whenever: while the ingest runs (answered by the workflow's progress query, or from its search
 attributes when no worker is up) and after it finished (from the workflow result), from any shell.
 
@@ -51,7 +56,8 @@ Examples:
   $ cxr status study.zip
   $ cxr status ingest-3f1c...e9 --json | jq .counts
 
-${EXIT_HELP}`)
+${EXIT_HELP}`,
+    )
     .action(async (ref: string, opts: { json?: boolean }) => {
       const { ingestId } = await resolveIngestRef(ref);
       await withClient(async (client, config) => {
@@ -70,7 +76,9 @@ export function watchCommand(): Command {
     .description('Follow a running ingest with a live progress bar until it finishes, then print the table')
     .argument('<ingest>', REF_HELP)
     .option('--json', 'no progress; print the final accounting as JSON when it finishes')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Attaches to an ingest started by any process (e.g. \`cxr ingest --no-wait\`, or a CLI that was
 stopped): the workflow, not the CLI, holds the progress. A finished ingest prints its table at once.
 
@@ -78,13 +86,15 @@ Examples:
   $ cxr watch big.zip
   $ cxr watch ingest-3f1c...e9-retry-1 --json
 
-${EXIT_HELP}`)
+${EXIT_HELP}`,
+    )
     .action(async (ref: string, opts: { json?: boolean }) => {
       const { ingestId } = await resolveIngestRef(ref);
       await withClient(async (client, config) => {
         const view = await getIngest(client, ingestId);
         if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
-        if (!opts.json) console.error(`watching ingest ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, ingestId)}`);
+        if (!opts.json)
+          console.error(`watching ingest ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, ingestId)}`);
         const { report, exit } = await followIngest(client, ingestId, { json: opts.json });
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         process.exitCode = exit;

@@ -42,7 +42,11 @@ export function measurementReport(input: MeasurementReportInput): ContentItem {
       codeValue('HAS CONCEPT MOD', PROCEDURE_REPORTED, PLAIN_CHEST_XRAY),
       imageLibrary([input.source]),
       container('CONTAINS', IMAGING_MEASUREMENTS, input.groups),
-      container('CONTAINS', QUALITATIVE_EVALUATIONS, input.statements.map((s) => text('CONTAINS', COMMENT, s))),
+      container(
+        'CONTAINS',
+        QUALITATIVE_EVALUATIONS,
+        input.statements.map((s) => text('CONTAINS', COMMENT, s)),
+      ),
     ],
     '1500',
   );

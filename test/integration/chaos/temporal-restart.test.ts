@@ -8,7 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOrAttachIngest } from '../../../src/cli/start-ingest';
-import { type ChaosEnv, checkAccounting, closedChildren, figuresLine, sleep, startChaosEnv, syntheticZip, waitForIngest } from '../../helpers/chaos';
+import {
+  type ChaosEnv,
+  checkAccounting,
+  closedChildren,
+  figuresLine,
+  sleep,
+  startChaosEnv,
+  syntheticZip,
+  waitForIngest,
+} from '../../helpers/chaos';
 
 const N = Number(process.env.CXR_CHAOS_INSTANCES ?? 200);
 const DOWN_S = Number(process.env.CXR_CHAOS_TEMPORAL_DOWN_S ?? 10);
@@ -53,8 +62,14 @@ describe('chaos: Temporal server restarted mid-ingest', () => {
     const { figures, problems } = await checkAccounting(env, s.ingestId, z, result);
     console.log(
       figuresLine('temporal-restart', {
-        ...figures, outage_s: outage.toFixed(1), closedAtStop: `${closedAtStop}/${N}`, workerSurvivedRestart: workerAlive,
-        workerRestartsNeeded: workerRestarts, unexpectedWorkerExits: env.worker.unexpectedExits, runs: result.runs, kills: 0,
+        ...figures,
+        outage_s: outage.toFixed(1),
+        closedAtStop: `${closedAtStop}/${N}`,
+        workerSurvivedRestart: workerAlive,
+        workerRestartsNeeded: workerRestarts,
+        unexpectedWorkerExits: env.worker.unexpectedExits,
+        runs: result.runs,
+        kills: 0,
         wall_s: wall.toFixed(1),
       }),
     );

@@ -8,7 +8,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOrAttachIngest } from '../../../src/cli/start-ingest';
-import { type ChaosEnv, checkAccounting, closedChildren, figuresLine, prng, sleep, startChaosEnv, syntheticZip, waitForIngest } from '../../helpers/chaos';
+import {
+  type ChaosEnv,
+  checkAccounting,
+  closedChildren,
+  figuresLine,
+  prng,
+  sleep,
+  startChaosEnv,
+  syntheticZip,
+  waitForIngest,
+} from '../../helpers/chaos';
 
 const N = Number(process.env.CXR_CHAOS_INSTANCES ?? 240);
 const KILLS = Number(process.env.CXR_CHAOS_KILLS ?? 3);
@@ -21,39 +31,49 @@ describe('chaos: worker SIGKILLed mid-ingest', () => {
   });
   after(async () => env?.teardown({ keepData: !ok }));
 
-  it(`completes an ingest of ${N} instances with ${KILLS} worker kills, nothing lost or duplicated`, { timeout: 6 * 60_000 }, async () => {
-    const seed = Number(process.env.CXR_CHAOS_SEED ?? Date.now() % 100_000);
-    const rnd = prng(seed);
-    const z = syntheticZip(env.dataDir, `chaos-kill-${seed}`, N);
-    const t0 = Date.now();
-    const s = await startOrAttachIngest(env.client, env.config, z.zipPath, { continueAsNewEvery: 100, pageSize: 50 });
-    const kills: string[] = [];
-    for (let k = 0; k < KILLS; k++) {
-      // Kill k lands at a random point of the k-th slice of 5%..85% progress, so kills hit early work,
-      // later runs (after continue-as-new) and everything between; plus a random sub-second offset.
-      const target = Math.floor(N * (0.05 + (0.8 * (k + rnd())) / KILLS));
-      while (((await closedChildren(env.client)) ?? 0) < target) await sleep(200);
-      await sleep(rnd() * 1000);
-      const closed = await closedChildren(env.client);
-      if ((await env.client.workflow.getHandle(s.ingestId).describe()).status.name !== 'RUNNING') break;
-      await env.worker.kill('SIGKILL');
-      kills.push(`${((Date.now() - t0) / 1000).toFixed(1)}s@${closed ?? '?'}/${N}`);
-      await sleep(rnd() * 3000);
-      await env.worker.start();
-    }
-    const result = await waitForIngest(env.client, s.ingestId, 5 * 60_000);
-    const wall = (Date.now() - t0) / 1000;
-    const { figures, problems } = await checkAccounting(env, s.ingestId, z, result);
-    console.log(
-      figuresLine('worker-kill', {
-        seed, ...figures, kills: kills.length, killedAt: kills, runs: result.runs, unexpectedWorkerExits: env.worker.unexpectedExits,
-        outage_s: 0, wall_s: wall.toFixed(1),
-      }),
-    );
-    assert.deepEqual(problems, []);
-    assert.equal(kills.length, KILLS, 'every kill landed while the ingest was running');
-    assert.equal(figures.duplicates, 0);
-    assert.equal(figures.lost, 0);
-    ok = true;
-  });
+  it(
+    `completes an ingest of ${N} instances with ${KILLS} worker kills, nothing lost or duplicated`,
+    { timeout: 6 * 60_000 },
+    async () => {
+      const seed = Number(process.env.CXR_CHAOS_SEED ?? Date.now() % 100_000);
+      const rnd = prng(seed);
+      const z = syntheticZip(env.dataDir, `chaos-kill-${seed}`, N);
+      const t0 = Date.now();
+      const s = await startOrAttachIngest(env.client, env.config, z.zipPath, { continueAsNewEvery: 100, pageSize: 50 });
+      const kills: string[] = [];
+      for (let k = 0; k < KILLS; k++) {
+        // Kill k lands at a random point of the k-th slice of 5%..85% progress, so kills hit early work,
+        // later runs (after continue-as-new) and everything between; plus a random sub-second offset.
+        const target = Math.floor(N * (0.05 + (0.8 * (k + rnd())) / KILLS));
+        while (((await closedChildren(env.client)) ?? 0) < target) await sleep(200);
+        await sleep(rnd() * 1000);
+        const closed = await closedChildren(env.client);
+        if ((await env.client.workflow.getHandle(s.ingestId).describe()).status.name !== 'RUNNING') break;
+        await env.worker.kill('SIGKILL');
+        kills.push(`${((Date.now() - t0) / 1000).toFixed(1)}s@${closed ?? '?'}/${N}`);
+        await sleep(rnd() * 3000);
+        await env.worker.start();
+      }
+      const result = await waitForIngest(env.client, s.ingestId, 5 * 60_000);
+      const wall = (Date.now() - t0) / 1000;
+      const { figures, problems } = await checkAccounting(env, s.ingestId, z, result);
+      console.log(
+        figuresLine('worker-kill', {
+          seed,
+          ...figures,
+          kills: kills.length,
+          killedAt: kills,
+          runs: result.runs,
+          unexpectedWorkerExits: env.worker.unexpectedExits,
+          outage_s: 0,
+          wall_s: wall.toFixed(1),
+        }),
+      );
+      assert.deepEqual(problems, []);
+      assert.equal(kills.length, KILLS, 'every kill landed while the ingest was running');
+      assert.equal(figures.duplicates, 0);
+      assert.equal(figures.lost, 0);
+      ok = true;
+    },
+  );
 });

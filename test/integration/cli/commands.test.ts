@@ -53,7 +53,12 @@ describe('cxr failures / retry-failed / results / replay / doctor', () => {
   it('failures lists every failed and skipped entry with its reason', async () => {
     const run = await runCli(['failures', zip, '--json'], env);
     assert.equal(run.code, 0, run.stderr);
-    const out = JSON.parse(run.stdout) as { ingestId: string; failed: number; skipped: number; problems: EntryOutcome[] };
+    const out = JSON.parse(run.stdout) as {
+      ingestId: string;
+      failed: number;
+      skipped: number;
+      problems: EntryOutcome[];
+    };
     assert.equal(out.ingestId, ingest.ingestId);
     assert.equal(out.failed, 2);
     assert.equal(out.skipped, 1);
@@ -83,8 +88,13 @@ describe('cxr failures / retry-failed / results / replay / doctor', () => {
     const info = await p.env.client.workflow.getHandle(retry.ingestId).describe();
     assert.equal(info.typedSearchAttributes.get(SA.RETRY_OF), ingest.ingestId);
 
-    const listed = JSON.parse((await runCli(['list', '--retries-of', ingest.ingestId, '--json'], env)).stdout) as { ingestId: string }[];
-    assert.deepEqual(listed.map((r) => r.ingestId), [retry.ingestId]);
+    const listed = JSON.parse((await runCli(['list', '--retries-of', ingest.ingestId, '--json'], env)).stdout) as {
+      ingestId: string;
+    }[];
+    assert.deepEqual(
+      listed.map((r) => r.ingestId),
+      [retry.ingestId],
+    );
 
     // With the skipped entry too, as the next free retry number.
     const withSkipped = await runCli(['retry-failed', ingest.ingestId, '--include-skipped', '--json'], env);
@@ -100,7 +110,9 @@ describe('cxr failures / retry-failed / results / replay / doctor', () => {
     assert.equal(reports.length, N_GOOD);
     // What the pipeline computed: the done children's outcomes.
     const outcomes: EntryOutcome[] = [];
-    for await (const w of p.env.client.workflow.list({ query: `WorkflowId STARTS_WITH '${ingest.ingestId}/' AND ExecutionStatus = 'Completed'` })) {
+    for await (const w of p.env.client.workflow.list({
+      query: `WorkflowId STARTS_WITH '${ingest.ingestId}/' AND ExecutionStatus = 'Completed'`,
+    })) {
       const o = (await p.env.client.workflow.getHandle(w.workflowId, w.runId).result()) as EntryOutcome;
       if (o.status === 'done') outcomes.push(o);
     }
@@ -118,7 +130,10 @@ describe('cxr failures / retry-failed / results / replay / doctor', () => {
     }
     // By Study Instance UID: the same reports (this seed's study holds only them).
     const byStudy = await runCli(['results', uidFrom(`${seed}/study/A`), '--json'], env);
-    assert.deepEqual((JSON.parse(byStudy.stdout) as ReportSummary[]).map((r) => r.sopInstanceUid).sort(), reports.map((r) => r.sopInstanceUid).sort());
+    assert.deepEqual(
+      (JSON.parse(byStudy.stdout) as ReportSummary[]).map((r) => r.sopInstanceUid).sort(),
+      reports.map((r) => r.sopInstanceUid).sort(),
+    );
     const text = await runCli(['results', ingest.ingestId, '--top', '2'], env);
     assert.match(text.stdout, new RegExp(`${N_GOOD} report\\(s\\) for ingest`));
     assert.match(text.stdout, /NOT DIAGNOSTIC/);
@@ -133,10 +148,25 @@ describe('cxr failures / retry-failed / results / replay / doctor', () => {
     assert.equal(child.code, 0, child.stdout + child.stderr);
 
     // The same history with its first activity renamed: what a changed workflow would meet.
-    const exported = await execFileP(path.join(PROJECT_ROOT, '.tools', 'temporal'), [
-      'workflow', 'show', '--address', p.config.temporal.address, '--namespace', p.config.temporal.namespace, '-w', ingest.ingestId, '-o', 'json',
-    ], { maxBuffer: 64 << 20 });
-    const json = JSON.parse(exported.stdout) as { events: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[] };
+    const exported = await execFileP(
+      path.join(PROJECT_ROOT, '.tools', 'temporal'),
+      [
+        'workflow',
+        'show',
+        '--address',
+        p.config.temporal.address,
+        '--namespace',
+        p.config.temporal.namespace,
+        '-w',
+        ingest.ingestId,
+        '-o',
+        'json',
+      ],
+      { maxBuffer: 64 << 20 },
+    );
+    const json = JSON.parse(exported.stdout) as {
+      events: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[];
+    };
     const scheduled = json.events.find((e) => e.activityTaskScheduledEventAttributes)!;
     scheduled.activityTaskScheduledEventAttributes!.activityType!.name = 'someOtherActivity';
     const file = path.join(TEST_OUTPUT, `${seed}-tampered-history.json`);

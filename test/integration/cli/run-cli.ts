@@ -23,12 +23,20 @@ export function assertBuilt(): void {
 }
 
 /** `node dist/src/client.js <args>` with CXR_TASK_QUEUE set to the test's queue; stdout/stderr are pipes (not a TTY). */
-export function runCli(args: string[], env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { timeoutMs?: number } = {},
+): Promise<CliRun> {
   return runProcess(process.execPath, [CLI, ...args], env, opts.timeoutMs);
 }
 
 /** The same under a pseudo-terminal (util-linux `script`): stdout and stderr both go to the pty, captured as stdout. */
-export function runCliTty(args: string[], env: Record<string, string>, opts: { timeoutMs?: number; columns?: number } = {}): Promise<CliRun> {
+export function runCliTty(
+  args: string[],
+  env: Record<string, string>,
+  opts: { timeoutMs?: number; columns?: number } = {},
+): Promise<CliRun> {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const inner = `stty cols ${opts.columns ?? 120} rows 40 2>/dev/null; exec ${[process.execPath, CLI, ...args].map(quote).join(' ')}`;
   return runProcess('script', ['-qfec', `sh -c ${quote(inner)}`, '/dev/null'], env, opts.timeoutMs);
@@ -36,7 +44,11 @@ export function runCliTty(args: string[], env: Record<string, string>, opts: { t
 
 function runProcess(cmd: string, args: string[], env: Record<string, string>, timeoutMs = 240_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -54,7 +66,8 @@ function runProcess(cmd: string, args: string[], env: Record<string, string>, ti
 export function writeZip(name: string, seed: string, n: number, extra: { name: string; data: Buffer }[] = []): string {
   fs.mkdirSync(TEST_OUTPUT, { recursive: true });
   const zip = new AdmZip();
-  for (let i = 0; i < n; i++) zip.addFile(`study/img${String(i).padStart(3, '0')}.dcm`, syntheticCr({ seed, index: i, studyKey: 'A' }));
+  for (let i = 0; i < n; i++)
+    zip.addFile(`study/img${String(i).padStart(3, '0')}.dcm`, syntheticCr({ seed, index: i, studyKey: 'A' }));
   for (const e of extra) zip.addFile(e.name, e.data);
   const file = path.join(TEST_OUTPUT, name);
   zip.writeZip(file);

@@ -31,6 +31,7 @@ describe('cxr CLI on a terminal and through pipes', () => {
     const out = run.stdout;
     assert.match(out, /[█░]{10,}/, 'bar characters');
     assert.match(out, /ETA /, 'ETA shown');
+    // eslint-disable-next-line no-control-regex -- the ANSI escape is what is tested
     assert.match(out, /\r\x1b\[2K/, 'the bar is redrawn in place');
     // Final table last: the header line, then the counts.
     const tail = out.slice(out.lastIndexOf('Ingest ingest-'));
@@ -44,7 +45,11 @@ describe('cxr CLI on a terminal and through pipes', () => {
     const run = await runCli(['ingest', zip, '--window', '2'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /^started ingest ingest-[0-9a-f]{64} for /m);
-    assert.match(run.stderr, /^\[\d{4}-\d\d-\d\dT[^\]]+\] ingest-[0-9a-f]{64} (listing|running|completed): \d+\/\d+ \(done \d+, failed \d+, skipped \d+, in flight \d+\)/m);
+    assert.match(
+      run.stderr,
+      /^\[\d{4}-\d\d-\d\dT[^\]]+\] ingest-[0-9a-f]{64} (listing|running|completed): \d+\/\d+ \(done \d+, failed \d+, skipped \d+, in flight \d+\)/m,
+    );
+    // eslint-disable-next-line no-control-regex -- no ANSI escapes off a TTY
     assert.doesNotMatch(run.stderr + run.stdout, /\x1b|\r|█/);
     assert.match(run.stdout, /state: completed/);
   });

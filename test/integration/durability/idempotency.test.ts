@@ -27,7 +27,8 @@ import { syntheticCr, uidFrom } from '../../helpers/synthetic-dicom';
 
 const mockEnv = new MockActivityEnvironment();
 const env = {
-  run: <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...a: A): Promise<R> => mockEnv.run(fn, ...a) as Promise<R>,
+  run: <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...a: A): Promise<R> =>
+    mockEnv.run(fn, ...a) as Promise<R>,
 };
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t = process.hrtime.bigint();
@@ -44,7 +45,12 @@ describe('activities are idempotent (real Orthanc, real model)', () => {
   const seed = `idem-${Date.now()}`;
   const cases = [
     { label: 'small 64x64 12-bit', index: 0, name: 'a/1-small.dcm', opts: {} },
-    { label: 'full 2500x2048 16-bit', index: 1, name: 'a/2-full.dcm', opts: { rows: 2500, columns: 2048, bitsStored: 16 as const } },
+    {
+      label: 'full 2500x2048 16-bit',
+      index: 1,
+      name: 'a/2-full.dcm',
+      opts: { rows: 2500, columns: 2048, bitsStored: 16 as const },
+    },
   ];
   const timings: string[] = [];
 
@@ -53,7 +59,8 @@ describe('activities are idempotent (real Orthanc, real model)', () => {
     acts = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
     fs.mkdirSync(TEST_OUTPUT, { recursive: true });
     const zip = new AdmZip();
-    for (const c of cases) zip.addFile(c.name, syntheticCr({ seed, index: c.index, studyKey: `${seed}-${c.index}`, ...c.opts }));
+    for (const c of cases)
+      zip.addFile(c.name, syntheticCr({ seed, index: c.index, studyKey: `${seed}-${c.index}`, ...c.opts }));
     zipPath = path.join(TEST_OUTPUT, `${seed}.zip`);
     zip.writeZip(zipPath); // the zip writer orders entries by name: keep names in index order
     zipSha256 = await sha256File(zipPath);
@@ -70,7 +77,10 @@ describe('activities are idempotent (real Orthanc, real model)', () => {
     const l1 = await env.run(acts.listZipEntries, { zipPath, zipSha256, offset: 0, limit: 10 });
     const l2 = await env.run(acts.listZipEntries, { zipPath, zipSha256, offset: 0, limit: 10 });
     assert.deepEqual(l1, l2);
-    assert.deepEqual(l1.map((e) => e.name), cases.map((c) => c.name));
+    assert.deepEqual(
+      l1.map((e) => e.name),
+      cases.map((c) => c.name),
+    );
   });
 
   for (const c of cases) {
@@ -92,7 +102,12 @@ describe('activities are idempotent (real Orthanc, real model)', () => {
       assert.deepEqual(cl2.value.findings, cl1.value.findings, 'same scores');
       assert.deepEqual(cl2.value.model, cl1.value.model);
 
-      const input = { orthancId: up1.value.orthancId, sourceSopInstanceUid: sop, classification: cl1.value, reportedAt: new Date().toISOString() };
+      const input = {
+        orthancId: up1.value.orthancId,
+        sourceSopInstanceUid: sop,
+        classification: cl1.value,
+        reportedAt: new Date().toISOString(),
+      };
       const st1 = await timed(() => env.run(acts.storeReport, input));
       const st2 = await timed(() => env.run(acts.storeReport, input));
       const srUid = deriveReportUids(sop, cl1.value.model.id, cl1.value.model.version).sopInstanceUid;
@@ -121,7 +136,12 @@ describe('activities are idempotent (real Orthanc, real model)', () => {
     z.writeZip(crashZip);
     try {
       const stored = await orthanc.uploadInstance(bytes);
-      const [entry] = await env.run(acts.listZipEntries, { zipPath: crashZip, zipSha256: await sha256File(crashZip), offset: 0, limit: 1 });
+      const [entry] = await env.run(acts.listZipEntries, {
+        zipPath: crashZip,
+        zipSha256: await sha256File(crashZip),
+        offset: 0,
+        limit: 1,
+      });
       const up = await env.run(acts.uploadInstance, { entry });
       assert.equal(up.orthancId, stored.id);
       assert.equal(up.alreadyStored, true);

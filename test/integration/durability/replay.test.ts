@@ -19,9 +19,18 @@ import { HISTORIES_DIR, type RecordedHistory } from '../../helpers/record-histor
 
 function loadFixtures() {
   // Recursive: older fixtures kept in subfolders (for executions started by older code) are replayed too.
-  const files = (fs.readdirSync(HISTORIES_DIR, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).sort();
-  const recs = files.map((f) => ({ file: f, rec: JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, f), 'utf8')) as RecordedHistory }));
-  return { files, recs, histories: recs.map(({ rec }) => ({ workflowId: rec.workflowId, history: historyFromJson(rec.history) })) };
+  const files = (fs.readdirSync(HISTORIES_DIR, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  const recs = files.map((f) => ({
+    file: f,
+    rec: JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, f), 'utf8')) as RecordedHistory,
+  }));
+  return {
+    files,
+    recs,
+    histories: recs.map(({ rec }) => ({ workflowId: rec.workflowId, history: historyFromJson(rec.history) })),
+  };
 }
 
 describe('recorded histories replay against the current workflow code', () => {
@@ -39,7 +48,9 @@ describe('recorded histories replay against the current workflow code', () => {
       if (r.error) failures.push(`${r.workflowId}: ${r.error.name}: ${r.error.message}`);
     }
     for (const h of histories) events += h.history.events?.length ?? 0;
-    console.log(`[replay] ${replayed} histories (${events} events) from ${files.join(', ')}: ${failures.length} failures`);
+    console.log(
+      `[replay] ${replayed} histories (${events} events) from ${files.join(', ')}: ${failures.length} failures`,
+    );
     assert.equal(replayed, histories.length);
     assert.deepEqual(failures, []);
   });
@@ -50,7 +61,10 @@ describe('recorded histories replay against the current workflow code', () => {
     // node_modules from the repository, since the copy lives under test-output/).
     const dir = path.join(PROJECT_ROOT, 'test-output', `replay-negative-${process.pid}`);
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.cpSync(path.join(PROJECT_ROOT, 'src'), path.join(dir, 'src'), { recursive: true, filter: (f) => !f.endsWith('.js') });
+    fs.cpSync(path.join(PROJECT_ROOT, 'src'), path.join(dir, 'src'), {
+      recursive: true,
+      filter: (f) => !f.endsWith('.js'),
+    });
     try {
       const file = path.join(dir, 'src', 'workflows', 'process-instance.ts');
       const anchor = /export async function processInstanceWorkflow\([^)]*\)[^{]*\{/;
@@ -58,7 +72,11 @@ describe('recorded histories replay against the current workflow code', () => {
       assert.match(code, anchor);
       fs.writeFileSync(
         file,
-        code.replace(anchor, (m) => `${m}\n  await proxyActivities<PipelineActivities>({ startToCloseTimeout: '1 minute' }).classifyInstance({ orthancId: 'x' });`),
+        code.replace(
+          anchor,
+          (m) =>
+            `${m}\n  await proxyActivities<PipelineActivities>({ startToCloseTimeout: '1 minute' }).classifyInstance({ orthancId: 'x' });`,
+        ),
       );
       const bundle = await bundleWorkflowCode({
         workflowsPath: path.join(dir, 'src', 'workflows', 'index.ts'),
@@ -67,8 +85,11 @@ describe('recorded histories replay against the current workflow code', () => {
       const { histories } = loadFixtures();
       const children = histories.filter((h) => /\/\d+$/.test(h.workflowId));
       const errors: string[] = [];
-      for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, children)) if (r.error) errors.push(r.error.name);
-      console.log(`[replay] mutated workflow: ${errors.length}/${children.length} child histories rejected (${[...new Set(errors)].join(', ')})`);
+      for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, children))
+        if (r.error) errors.push(r.error.name);
+      console.log(
+        `[replay] mutated workflow: ${errors.length}/${children.length} child histories rejected (${[...new Set(errors)].join(', ')})`,
+      );
       assert.equal(errors.length, children.length);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,9 @@ const PATIENT_NAME = `QUIZBLORT^ZEPHANIAH${tag.toUpperCase()}`;
 const PATIENT_ID = `PIDX-${tag}-7731`;
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) => (d.isDirectory() ? filesUnder(path.join(dir, d.name)) : [path.join(dir, d.name)]));
 }
 
 describe('no secrets or demographics in workflow history', () => {
@@ -57,15 +59,23 @@ describe('no secrets or demographics in workflow history', () => {
     const result = await s.handle.result();
     assert.deepEqual(result.counts, { total: 3, done: 1, failed: 1, skipped: 1 });
     // The image really carries the planted identity (so its absence from history means something).
-    const [orthancId] = await p.orthanc.lookup((await p.env.client.workflow.getHandle(`${s.ingestId}/0`).result()).sopInstanceUid, 'Instance');
+    const [orthancId] = await p.orthanc.lookup(
+      (await p.env.client.workflow.getHandle(`${s.ingestId}/0`).result()).sopInstanceUid,
+      'Instance',
+    );
     assert.equal((await p.orthanc.getInstanceTags(orthancId)).PatientID, PATIENT_ID);
 
     const histories = await ingestHistories(p.env.client, s.ingestId, 3);
     assert.ok(histories.length >= 4 + 1, 'two parent runs and three children');
     const found = histories.flatMap((h) => textsOf(h.history, h.id));
-    assert.ok(found.some((f) => f.text.includes('a/1.dcm')), 'the scan does see payload text');
+    assert.ok(
+      found.some((f) => f.text.includes('a/1.dcm')),
+      'the scan does see payload text',
+    );
     const hits = leaks(found, [password, PATIENT_NAME, PATIENT_NAME.split('^')[0], PATIENT_ID]);
-    console.log(`[security] scanned ${histories.length} histories, ${found.length} strings/payloads: ${hits.length} leaks`);
+    console.log(
+      `[security] scanned ${histories.length} histories, ${found.length} strings/payloads: ${hits.length} leaks`,
+    );
     assert.deepEqual(hits, []);
   });
 
@@ -78,7 +88,9 @@ describe('no secrets or demographics in workflow history', () => {
     const right = Buffer.from(`${p.config.orthanc.username}:${p.config.orthanc.password}`).toString('base64');
     assert.equal((await fetch(url, { headers: { Authorization: `Basic ${right}` } })).status, 200);
     const password = p.config.orthanc.password ?? '';
-    const inCode = filesUnder(path.join(PROJECT_ROOT, 'src')).filter((f) => fs.readFileSync(f, 'utf8').includes(password));
+    const inCode = filesUnder(path.join(PROJECT_ROOT, 'src')).filter((f) =>
+      fs.readFileSync(f, 'utf8').includes(password),
+    );
     assert.deepEqual(inCode, [], 'the password lives in configuration only');
   });
 });
@@ -102,7 +114,11 @@ describe('payload encryption codec on the real server', () => {
   });
 
   it('stores only ciphertext, completes, and is unreadable without the key', async () => {
-    const keyed = new Client({ connection: p.env.client.connection, namespace: p.config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
+    const keyed = new Client({
+      connection: p.env.client.connection,
+      namespace: p.config.temporal.namespace,
+      dataConverter: { payloadCodecs: [codec] },
+    });
     const s = await startOrAttachIngest(keyed, p.config, zipPath);
     const result = (await keyed.workflow.getHandle(s.ingestId).result()) as IngestResult;
     assert.deepEqual(result.counts, { total: 2, done: 2, failed: 0, skipped: 0 });
@@ -113,7 +129,9 @@ describe('payload encryption codec on the real server', () => {
     const payloads = histories.flatMap((h) => payloadsOf(h.history, h.id));
     const outsideSearchAttributes = payloads.filter((x) => !/searchAttributes/i.test(x.path));
     assert.ok(outsideSearchAttributes.length >= 10, `payloads found: ${outsideSearchAttributes.length}`);
-    const plain = outsideSearchAttributes.filter((x) => x.encoding !== ENCRYPTED_ENCODING).map((x) => `${x.path} (${x.encoding})`);
+    const plain = outsideSearchAttributes
+      .filter((x) => x.encoding !== ENCRYPTED_ENCODING)
+      .map((x) => `${x.path} (${x.encoding})`);
     assert.deepEqual(plain, [], 'every payload outside search attributes is encrypted');
     const found = histories.flatMap((h) => textsOf(h.history, h.id));
     const visible = leaks(found, [zipName, 'b/1.dcm', PATIENT_NAME, PATIENT_ID]);
@@ -127,7 +145,8 @@ describe('payload encryption codec on the real server', () => {
     const keyless = p.env.client.workflow.getHandle(s.ingestId);
     await assert.rejects(keyless.result(), 'a client without the key cannot decode the result');
     const otherKey = new Client({
-      connection: p.env.client.connection, namespace: p.config.temporal.namespace,
+      connection: p.env.client.connection,
+      namespace: p.config.temporal.namespace,
       dataConverter: { payloadCodecs: [new AesGcmPayloadCodec(payloadKey(crypto.randomBytes(32).toString('base64')))] },
     });
     await assert.rejects(otherKey.workflow.getHandle(s.ingestId).result(), /does not hold/);

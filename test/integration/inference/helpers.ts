@@ -30,14 +30,23 @@ export interface ReferenceTensor {
 /** Run scripts/reference/preprocess.py on files; one result per file, in order. */
 export function referenceTensors(manifestPath: string, files: string[]): ReferenceTensor[] {
   const out = execFileSync(PYTHON, [path.join(ROOT, 'scripts', 'reference', 'preprocess.py'), manifestPath, ...files], {
-    encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
-  return out.trim().split('\n').map((line) => {
-    const r = JSON.parse(line) as { file: string; shape?: number[]; tensor?: string; error?: string };
-    if (r.tensor === undefined) return { file: r.file, error: r.error };
-    const b = Buffer.from(r.tensor, 'base64');
-    return { file: r.file, shape: r.shape, tensor: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)) };
-  });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const r = JSON.parse(line) as { file: string; shape?: number[]; tensor?: string; error?: string };
+      if (r.tensor === undefined) return { file: r.file, error: r.error };
+      const b = Buffer.from(r.tensor, 'base64');
+      return {
+        file: r.file,
+        shape: r.shape,
+        tensor: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)),
+      };
+    });
 }
 
 /** Upload a fixture (idempotent) and return its Orthanc ID. */

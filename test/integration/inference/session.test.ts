@@ -18,11 +18,24 @@ function copyDemoWith(edit: (m: Record<string, unknown>) => void): string {
 }
 
 test('a manifest that disagrees with the model is refused at load with ModelError', async () => {
-  const wrongInput = copyDemoWith((m) => { (m.input as { name: string }).name = 'image'; });
-  await assert.rejects(loadClassifier(wrongInput), (e: unknown) => e instanceof ModelError && /manifest input "image"/.test(e.message));
-  const wrongLabels = copyDemoWith((m) => { m.labels = (m.labels as string[]).slice(0, 14); });
-  await assert.rejects(loadClassifier(wrongLabels), (e: unknown) => e instanceof ModelError && /14 labels/.test(e.message));
-  const wrongSize = copyDemoWith((m) => { (m.input as { shape: unknown[] }).shape = ['batch', 1, 256, 256]; (m.preprocessing as { resize: { size: number } }).resize.size = 256; });
+  const wrongInput = copyDemoWith((m) => {
+    (m.input as { name: string }).name = 'image';
+  });
+  await assert.rejects(
+    loadClassifier(wrongInput),
+    (e: unknown) => e instanceof ModelError && /manifest input "image"/.test(e.message),
+  );
+  const wrongLabels = copyDemoWith((m) => {
+    m.labels = (m.labels as string[]).slice(0, 14);
+  });
+  await assert.rejects(
+    loadClassifier(wrongLabels),
+    (e: unknown) => e instanceof ModelError && /14 labels/.test(e.message),
+  );
+  const wrongSize = copyDemoWith((m) => {
+    (m.input as { shape: unknown[] }).shape = ['batch', 1, 256, 256];
+    (m.preprocessing as { resize: { size: number } }).resize.size = 256;
+  });
   await assert.rejects(loadClassifier(wrongSize), (e: unknown) => e instanceof ModelError && /256/.test(e.message));
 });
 
@@ -35,7 +48,9 @@ test('loadClassifier shares one session per model folder', async () => {
 
 test('concurrent and micro-batched inferences give the same outputs as one at a time', async () => {
   const manifest = readManifest(DEMO_MODEL);
-  const inputs = Array.from({ length: 6 }, (_, k) => Float32Array.from({ length: 224 * 224 }, (_, i) => ((i * (k + 3)) % 2049) - 1024));
+  const inputs = Array.from({ length: 6 }, (_, k) =>
+    Float32Array.from({ length: 224 * 224 }, (_, i) => ((i * (k + 3)) % 2049) - 1024),
+  );
   const serial = await createSession(DEMO_MODEL, manifest, { intraOpThreads: 1 });
   const one: Float32Array[] = [];
   for (const x of inputs) one.push(await serial.infer(x));

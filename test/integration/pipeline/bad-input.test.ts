@@ -42,7 +42,9 @@ describe('bad-input corpus through the real pipeline', () => {
   });
   after(async () => {
     clearInterval(sampler);
-    console.log(`bad-input corpus: ${manifest.length} zips, worker process RSS growth peak ${peakRssGrowthMb.toFixed(0)} MiB`);
+    console.log(
+      `bad-input corpus: ${manifest.length} zips, worker process RSS growth peak ${peakRssGrowthMb.toFixed(0)} MiB`,
+    );
     await p?.stop();
   });
 
@@ -54,7 +56,8 @@ describe('bad-input corpus through the real pipeline', () => {
           assert.ok(err instanceof WorkflowFailedError);
           assert.ok(err.cause instanceof ApplicationFailure);
           assert.equal(err.cause.type, z.type);
-          if (z.messageIncludes) assert.match(err.cause.message, new RegExp(z.messageIncludes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i'));
+          if (z.messageIncludes)
+            assert.match(err.cause.message, new RegExp(z.messageIncludes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i'));
           return true;
         });
         return;
@@ -63,10 +66,14 @@ describe('bad-input corpus through the real pipeline', () => {
       assert.equal(result.counts.done + result.counts.failed + result.counts.skipped, result.counts.total);
       const got: EntryOutcome[] = [];
       for (const e of z.entries) got.push(await outcomeOf(p, s.ingestId, e.index, result.recentProblems));
-      for (const o of got) if (o.status !== 'done') assert.ok((o.reason?.message.length ?? 0) > 15, 'a readable reason');
+      for (const o of got)
+        if (o.status !== 'done') assert.ok((o.reason?.message.length ?? 0) > 15, 'a readable reason');
       if (z.anyOrder) {
         const key = (status: string, type?: string): string => `${status}:${type ?? ''}`;
-        assert.deepEqual(got.map((o) => key(o.status, o.status === 'done' ? undefined : o.reason?.type)).sort(), z.entries.map((e) => key(e.expect, e.type)).sort());
+        assert.deepEqual(
+          got.map((o) => key(o.status, o.status === 'done' ? undefined : o.reason?.type)).sort(),
+          z.entries.map((e) => key(e.expect, e.type)).sort(),
+        );
       } else {
         z.entries.forEach((e, i) => {
           const o = got[i];
@@ -83,7 +90,12 @@ describe('bad-input corpus through the real pipeline', () => {
   });
 });
 
-async function outcomeOf(p: TestPipeline, ingestId: string, index: number, problems: EntryOutcome[]): Promise<EntryOutcome> {
+async function outcomeOf(
+  p: TestPipeline,
+  ingestId: string,
+  index: number,
+  problems: EntryOutcome[],
+): Promise<EntryOutcome> {
   try {
     return await p.env.client.workflow.getHandle(`${ingestId}/${index}`).result();
   } catch (err) {

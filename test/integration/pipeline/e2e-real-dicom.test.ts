@@ -54,7 +54,10 @@ describe('end to end on real DICOM files', () => {
     fs.mkdirSync(TEST_OUTPUT, { recursive: true });
     const zip = new AdmZip();
     for (const dir of ['cxr', 'e2e']) {
-      for (const f of fs.readdirSync(path.join(FIXTURES, dir)).filter((f) => f.endsWith('.dcm')).sort()) {
+      for (const f of fs
+        .readdirSync(path.join(FIXTURES, dir))
+        .filter((f) => f.endsWith('.dcm'))
+        .sort()) {
         zip.addFile(`${dir === 'e2e' ? 'other' : 'cxr'}/${f}`, fs.readFileSync(path.join(FIXTURES, dir, f)));
       }
     }
@@ -123,7 +126,11 @@ describe('end to end on real DICOM files', () => {
       const srcSeries = await p.orthanc.lookup(srcInfo.MainDicomTags.SOPInstanceUID ?? '', 'Instance');
       assert.equal(srcSeries.length, 1);
       assert.equal(srSeries.length, 1);
-      assert.equal(await studyOf(p, srInfo.ParentSeries), await studyOf(p, srcInfo.ParentSeries), `${o.name}: SR filed in the source study`);
+      assert.equal(
+        await studyOf(p, srInfo.ParentSeries),
+        await studyOf(p, srcInfo.ParentSeries),
+        `${o.name}: SR filed in the source study`,
+      );
       for (const f of o.topFindings ?? []) {
         const back = summary.findings.find((x) => x.label === f.label);
         assert.ok(back, `finding ${f.label} in SR`);
@@ -135,7 +142,8 @@ describe('end to end on real DICOM files', () => {
   it('re-submitting the zip creates nothing new in Orthanc', async () => {
     // Scoped to the studies this zip touches (other tests may share the server).
     const studies = new Set<string>();
-    for (const o of outcomes.values()) if (o.orthancId) studies.add(await studyOf(p, (await p.orthanc.getInstance(o.orthancId)).ParentSeries));
+    for (const o of outcomes.values())
+      if (o.orthancId) studies.add(await studyOf(p, (await p.orthanc.getInstance(o.orthancId)).ParentSeries));
     const count = async (): Promise<number> => {
       let n = 0;
       for (const s of studies) n += (await p.orthanc.getStudyInstances(s)).length;

@@ -28,7 +28,8 @@ describe('IngestZipWorkflow on the real dev server', () => {
     p = await startTestPipeline();
     fs.mkdirSync(TEST_OUTPUT, { recursive: true });
     const zip = new AdmZip();
-    for (let i = 0; i < N_CXR; i++) zip.addFile(`study/img${String(i).padStart(3, '0')}.dcm`, syntheticCr({ seed, index: i, studyKey: 'A' }));
+    for (let i = 0; i < N_CXR; i++)
+      zip.addFile(`study/img${String(i).padStart(3, '0')}.dcm`, syntheticCr({ seed, index: i, studyKey: 'A' }));
     zip.addFile('study/ct.dcm', syntheticCr({ seed, index: 1000, modality: 'CT' }));
     zip.addFile('study/knee.dcm', syntheticCr({ seed, index: 1001, bodyPart: 'KNEE' }));
     zip.addFile('study/header-only.dcm', syntheticCr({ seed, index: 1002, noPixelData: true }));
@@ -42,7 +43,11 @@ describe('IngestZipWorkflow on the real dev server', () => {
   let ingestId: string;
 
   it('accounts for every entry exactly once, with typed reasons', async () => {
-    const s = await startOrAttachIngest(p.env.client, p.config, zipPath, { window: WINDOW, continueAsNewEvery: PER_RUN, pageSize: 5 });
+    const s = await startOrAttachIngest(p.env.client, p.config, zipPath, {
+      window: WINDOW,
+      continueAsNewEvery: PER_RUN,
+      pageSize: 5,
+    });
     assert.equal(s.started, true);
     ingestId = s.ingestId;
     result = await s.handle.result();
@@ -72,7 +77,10 @@ describe('IngestZipWorkflow on the real dev server', () => {
     const events = runs.reduce((n, h) => n + (h.events?.length ?? 0), 0);
     const perEntry = events / (N_CXR + 4);
     console.log(`ingest history: ${runs.length} runs, ${events} parent events, ${perEntry.toFixed(1)} per entry`);
-    assert.ok(perEntry * DEFAULT_CONTINUE_AS_NEW_EVERY < 10_000 / 2, `${perEntry} events per entry is too many for runs of ${DEFAULT_CONTINUE_AS_NEW_EVERY}`);
+    assert.ok(
+      perEntry * DEFAULT_CONTINUE_AS_NEW_EVERY < 10_000 / 2,
+      `${perEntry} events per entry is too many for runs of ${DEFAULT_CONTINUE_AS_NEW_EVERY}`,
+    );
     const peaks = runs.map(maxConcurrentChildren);
     assert.equal(Math.max(...peaks), WINDOW, 'the window is actually used');
   });
@@ -85,7 +93,9 @@ describe('IngestZipWorkflow on the real dev server', () => {
     const study = await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study');
     assert.equal(study.length, 1);
     const instances = await p.orthanc.getStudyInstances(study[0]);
-    const srs = instances.filter((i) => i.MainDicomTags.SOPInstanceUID && !uidSet(seed).has(i.MainDicomTags.SOPInstanceUID));
+    const srs = instances.filter(
+      (i) => i.MainDicomTags.SOPInstanceUID && !uidSet(seed).has(i.MainDicomTags.SOPInstanceUID),
+    );
     assert.equal(instances.length, 2 * N_CXR, 'N images + N reports in the study');
     assert.equal(srs.length, N_CXR);
   });

@@ -33,7 +33,10 @@ function sourcesDir(): string {
   }
   throw new Error('test/fixtures/sr/sources not found');
 }
-const SOURCES = fs.readdirSync(sourcesDir()).filter((f) => f.endsWith('.dcm')).sort();
+const SOURCES = fs
+  .readdirSync(sourcesDir())
+  .filter((f) => f.endsWith('.dcm'))
+  .sort();
 
 /** A model id used by nothing but this test, so the SR UIDs derived from it are this test's alone. */
 const ALGORITHM: ReportAlgorithm = {

@@ -8,14 +8,24 @@ import type { IngestProgress } from '../../../src/workflows/types';
 
 const SHA = 'a'.repeat(64);
 const progress = (over: Partial<IngestProgress> = {}): IngestProgress => ({
-  ingestId: `ingest-${SHA}`, zipName: 'x.zip', zipSha256: SHA, state: 'running', counts: { total: 10, done: 4, failed: 1, skipped: 0 },
-  inFlight: 2, runs: 1, startedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:05Z', recentProblems: [], problemsDropped: 0, ...over,
+  ingestId: `ingest-${SHA}`,
+  zipName: 'x.zip',
+  zipSha256: SHA,
+  state: 'running',
+  counts: { total: 10, done: 4, failed: 1, skipped: 0 },
+  inFlight: 2,
+  runs: 1,
+  startedAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:05Z',
+  recentProblems: [],
+  problemsDropped: 0,
+  ...over,
 });
 
 describe('cli rendering and references', () => {
   it('draws a bar with counts and ETA, and a listing notice before the count is known', () => {
     const bar = progressBar(progress(), 2, 2.5, 10);
-    assert.match(bar, /^█████░░░░░ 5\/10  50% \| done 4 failed 1 skipped 0 \| 2\.0\/s ETA 3s$/);
+    assert.match(bar, /^█████░░░░░ 5\/10 {2}50% \| done 4 failed 1 skipped 0 \| 2\.0\/s ETA 3s$/);
     assert.match(progressBar(progress({ state: 'listing' }), 0, NaN), /listing and checking x\.zip/);
   });
 

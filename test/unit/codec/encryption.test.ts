@@ -10,7 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, payloadCodecFromEnv, payloadKey, PayloadKeyError } from '../../../src/codec';
+import {
+  AesGcmPayloadCodec,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  payloadCodecFromEnv,
+  payloadKey,
+  PayloadKeyError,
+} from '../../../src/codec';
 
 const newKey = () => crypto.randomBytes(32).toString('base64');
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');

@@ -24,8 +24,19 @@ describe('codec server', () => {
   it('decodes what the workers encrypted, and encodes back', async () => {
     const value = { zipName: 'ward-7.zip' };
     const [enc] = await codec.encode([defaultPayloadConverter.toPayload(value)]);
-    const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(enc.metadata!).map(([k, v]) => [k, b64(v)])), data: b64(enc.data) }] };
-    const res = await fetch(`${base}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default' }, body: JSON.stringify(body) });
+    const body = {
+      payloads: [
+        {
+          metadata: Object.fromEntries(Object.entries(enc.metadata!).map(([k, v]) => [k, b64(v)])),
+          data: b64(enc.data),
+        },
+      ],
+    };
+    const res = await fetch(`${base}/decode`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8233');
     const out = (await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };

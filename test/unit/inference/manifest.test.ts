@@ -6,8 +6,17 @@ import { ModelError } from '../../../src/errors';
 import { parseManifest, scoresFromOutputs, thresholdFor } from '../../../src/inference/manifest';
 import { findingsFromOutputs } from '../../../src/inference/classify-instance';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..', fs.existsSync(path.resolve(__dirname, '../../../models')) ? '' : '..');
-const demo = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'demo-cxr', 'manifest.json'), 'utf8')) as Record<string, unknown>;
+const ROOT = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  fs.existsSync(path.resolve(__dirname, '../../../models')) ? '' : '..',
+);
+const demo = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'demo-cxr', 'manifest.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 test('the committed demo manifest is valid, non-diagnostic, with the 18 torchxrayvision labels', () => {
   const m = parseManifest(demo);
@@ -25,11 +34,19 @@ test('errors name the offending field', () => {
     [{ ...demo, thresholds: { default: 0.5, perLabel: { Pneumonitis: 0.3 } } }, /"thresholds.perLabel.Pneumonitis"/],
     [{ ...demo, manufacturer: '' }, /"manufacturer"/],
   ];
-  for (const [raw, re] of cases) assert.throws(() => parseManifest(raw), (e: unknown) => e instanceof ModelError && re.test(e.message));
+  for (const [raw, re] of cases)
+    assert.throws(
+      () => parseManifest(raw),
+      (e: unknown) => e instanceof ModelError && re.test(e.message),
+    );
 });
 
 test('op_norm calibration maps each operating point to 0.5 and keeps order', () => {
-  const m = parseManifest({ ...demo, output: { name: 'logits', activation: 'none' }, calibration: { method: 'op_norm', operatingPoints: { Atelectasis: 0.2, Consolidation: 0.9 } } });
+  const m = parseManifest({
+    ...demo,
+    output: { name: 'logits', activation: 'none' },
+    calibration: { method: 'op_norm', operatingPoints: { Atelectasis: 0.2, Consolidation: 0.9 } },
+  });
   const raw = new Array(18).fill(0.2);
   raw[1] = 0.9;
   const p = scoresFromOutputs(m, raw);

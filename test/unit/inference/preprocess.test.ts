@@ -7,7 +7,12 @@ function sums(w: ReturnType<typeof areaWeights>): number[] {
 }
 
 test('area and bilinear weights sum to 1 for every output sample', () => {
-  for (const [nIn, nOut] of [[1024, 224], [440, 224], [1760, 224], [225, 224]]) {
+  for (const [nIn, nOut] of [
+    [1024, 224],
+    [440, 224],
+    [1760, 224],
+    [225, 224],
+  ]) {
     for (const s of sums(areaWeights(nIn, nOut))) assert.ok(Math.abs(s - 1) < 1e-12);
   }
   for (const s of sums(bilinearWeights(169, 224))) assert.ok(Math.abs(s - 1) < 1e-12);
@@ -23,11 +28,21 @@ test('halving with area averaging is the mean of each 2x2 block, not a pick (nev
 test('fractional area weights cover 3 -> 2 exactly', () => {
   const w = areaWeights(3, 2);
   assert.deepEqual(Array.from(w.index.subarray(0, w.count[0])), [0, 1]);
-  assert.deepEqual(Array.from(w.weight.subarray(0, w.count[0])).map((x) => +x.toFixed(12)), [0.666666666667, 0.333333333333]);
+  assert.deepEqual(
+    Array.from(w.weight.subarray(0, w.count[0])).map((x) => +x.toFixed(12)),
+    [0.666666666667, 0.333333333333],
+  );
 });
 
 test('intensities map [0, 1] onto the manifest range', () => {
-  const out = resample({ rows: 1, columns: 2, values: Float64Array.from([0, 1]) }, { top: 0, left: 0, height: 1, width: 2 }, 1, 2, 'area', [-1024, 1024]);
+  const out = resample(
+    { rows: 1, columns: 2, values: Float64Array.from([0, 1]) },
+    { top: 0, left: 0, height: 1, width: 2 },
+    1,
+    2,
+    'area',
+    [-1024, 1024],
+  );
   assert.deepEqual(Array.from(out), [-1024, 1024]);
 });
 

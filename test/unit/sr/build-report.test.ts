@@ -27,7 +27,8 @@ for (const [name, make] of CASES) {
     const v = await validateSr(bytes);
     assert.deepEqual(v.errors, []);
     const unexpected = v.warnings.filter(
-      (w) => w !== LOCAL_SCHEME_WARNING &&
+      (w) =>
+        w !== LOCAL_SCHEME_WARNING &&
         // dcmtk's VR checker cannot check UTF-8 strings; it says so and renders them correctly.
         !w.includes('VR checker does not support this Specific Character Set: ISO_IR 192') &&
         // The source had no Study ID; we must copy it as it is (empty), not invent one.
@@ -126,31 +127,52 @@ test('the same input gives the same bytes (a retried activity stores nothing new
 function refuses(mutate: (i: BuildReportInput) => void, message: RegExp): void {
   const input = demoAllLabels();
   mutate(input);
-  assert.throws(() => buildReport(input), (err: unknown) => {
-    assert.ok(err instanceof ReportBuildError, `ReportBuildError, got ${String(err)}`);
-    assert.equal(err.retryable, false);
-    assert.match(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => buildReport(input),
+    (err: unknown) => {
+      assert.ok(err instanceof ReportBuildError, `ReportBuildError, got ${String(err)}`);
+      assert.equal(err.retryable, false);
+      assert.match(err.message, message);
+      return true;
+    },
+  );
 }
 
 test('builders refuse invalid input with a message naming the template row', () => {
-  refuses(
-    (i) => { i.findings[0].probability = 1.2; },
-    /TID 1501 row 10 \(Measurement\): the probability for label 'Atelectasis' must be a number from 0 to 1, got 1.2/,
-  );
-  refuses((i) => { i.findings[1].probability = Number.NaN; }, /TID 1501 row 10.*got NaN/);
-  refuses((i) => { i.findings[2].threshold = -0.1; }, /TID 1501 row 10.*decision threshold/);
-  refuses((i) => { i.findings[3].positive = !i.findings[3].positive; }, /TID 1501 row 11 \(Qualitative Evaluation\)/);
-  refuses(
-    (i) => { i.findings.push({ ...i.findings[0] }); },
-    /TID 1501 row 2 \(Tracking Identifier\): label 'Atelectasis' is reported twice/,
-  );
-  refuses((i) => { i.findings = []; }, /TID 1500 row 8 \(Imaging Measurements\)/);
-  refuses((i) => { i.findings[0].label = 'A label that is far too long for a code'; }, /TID 1501 row 5 \(Finding\)/);
-  refuses((i) => { i.algorithm.version = ''; }, /TID 4019 row 2 \(Algorithm Version\): the model manifest's version/);
-  refuses((i) => { i.algorithm.manufacturer = ' '; }, /TID 1004 row 3 \(Device Observer Manufacturer\)/);
-  refuses((i) => { i.algorithm.intendedUse = ''; }, /TID 1500 row 12/);
-  refuses((i) => { i.createdAt = new Date('nope'); }, /Content Date\/Time/);
-  refuses((i) => { i.source.instance.sopInstanceUid = '1.2.x'; }, /not a valid DICOM UID/);
+  refuses((i) => {
+    i.findings[0].probability = 1.2;
+  }, /TID 1501 row 10 \(Measurement\): the probability for label 'Atelectasis' must be a number from 0 to 1, got 1.2/);
+  refuses((i) => {
+    i.findings[1].probability = Number.NaN;
+  }, /TID 1501 row 10.*got NaN/);
+  refuses((i) => {
+    i.findings[2].threshold = -0.1;
+  }, /TID 1501 row 10.*decision threshold/);
+  refuses((i) => {
+    i.findings[3].positive = !i.findings[3].positive;
+  }, /TID 1501 row 11 \(Qualitative Evaluation\)/);
+  refuses((i) => {
+    i.findings.push({ ...i.findings[0] });
+  }, /TID 1501 row 2 \(Tracking Identifier\): label 'Atelectasis' is reported twice/);
+  refuses((i) => {
+    i.findings = [];
+  }, /TID 1500 row 8 \(Imaging Measurements\)/);
+  refuses((i) => {
+    i.findings[0].label = 'A label that is far too long for a code';
+  }, /TID 1501 row 5 \(Finding\)/);
+  refuses((i) => {
+    i.algorithm.version = '';
+  }, /TID 4019 row 2 \(Algorithm Version\): the model manifest's version/);
+  refuses((i) => {
+    i.algorithm.manufacturer = ' ';
+  }, /TID 1004 row 3 \(Device Observer Manufacturer\)/);
+  refuses((i) => {
+    i.algorithm.intendedUse = '';
+  }, /TID 1500 row 12/);
+  refuses((i) => {
+    i.createdAt = new Date('nope');
+  }, /Content Date\/Time/);
+  refuses((i) => {
+    i.source.instance.sopInstanceUid = '1.2.x';
+  }, /not a valid DICOM UID/);
 });

@@ -4,17 +4,32 @@ import { ReportBuildError } from '../../../src/errors';
 import { sourceImageFromTags } from '../../../src/dicom/sr';
 
 const TAGS = {
-  PatientName: 'Doe^Jane', PatientID: 'P1', PatientBirthDate: '19700101', PatientSex: 'F',
-  StudyInstanceUID: '1.2.3', StudyDate: '20200101', StudyTime: '101010.25', StudyID: 'S1', AccessionNumber: 'A1',
-  ReferringPhysicianName: 'Ref^Doc', SeriesInstanceUID: '1.2.3.4', Modality: 'CR',
-  SOPClassUID: '1.2.840.10008.5.1.4.1.1.1', SOPInstanceUID: '1.2.3.4.5', ReferencedImageSequence: [],
+  PatientName: 'Doe^Jane',
+  PatientID: 'P1',
+  PatientBirthDate: '19700101',
+  PatientSex: 'F',
+  StudyInstanceUID: '1.2.3',
+  StudyDate: '20200101',
+  StudyTime: '101010.25',
+  StudyID: 'S1',
+  AccessionNumber: 'A1',
+  ReferringPhysicianName: 'Ref^Doc',
+  SeriesInstanceUID: '1.2.3.4',
+  Modality: 'CR',
+  SOPClassUID: '1.2.840.10008.5.1.4.1.1.1',
+  SOPInstanceUID: '1.2.3.4.5',
+  ReferencedImageSequence: [],
 };
 
 test('sourceImageFromTags reads the attributes the SR repeats', () => {
   assert.deepEqual(sourceImageFromTags(TAGS), {
     patient: { name: 'Doe^Jane', id: 'P1', birthDate: '19700101', sex: 'F' },
     study: {
-      instanceUid: '1.2.3', date: '20200101', time: '101010.25', id: 'S1', accessionNumber: 'A1',
+      instanceUid: '1.2.3',
+      date: '20200101',
+      time: '101010.25',
+      id: 'S1',
+      accessionNumber: 'A1',
       referringPhysicianName: 'Ref^Doc',
     },
     series: { instanceUid: '1.2.3.4', modality: 'CR' },

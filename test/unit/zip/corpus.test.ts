@@ -11,7 +11,16 @@ import { DEFAULT_ZIP_LIMITS, archiveCache, inspectZip, listEntries, readEntry } 
 import { BAD_DIR, loadManifest } from './helpers';
 
 /** Outcomes the zip reader itself decides; the rest (DICOM content, modality) belong to later stages. */
-const ZIP_LEVEL = new Set(['UnsafeEntryName', 'EntryTooLarge', 'EntryUnreadable', 'DuplicateEntryName', 'NestedArchive', 'ZeroByteEntry', 'DicomDir', 'SystemFile']);
+const ZIP_LEVEL = new Set([
+  'UnsafeEntryName',
+  'EntryTooLarge',
+  'EntryUnreadable',
+  'DuplicateEntryName',
+  'NestedArchive',
+  'ZeroByteEntry',
+  'DicomDir',
+  'SystemFile',
+]);
 const limits = DEFAULT_ZIP_LIMITS;
 
 describe('bad-input corpus', () => {
@@ -37,7 +46,10 @@ describe('bad-input corpus', () => {
       assert.equal(inspection.fileEntryCount, item.entries.length);
       assert.match(inspection.sha256, /^[0-9a-f]{64}$/);
       const listed = await listEntries(zipPath, 0, 1000, limits);
-      assert.deepEqual(listed.map((e) => e.index), item.entries.map((e) => e.index));
+      assert.deepEqual(
+        listed.map((e) => e.index),
+        item.entries.map((e) => e.index),
+      );
       for (const [i, expected] of item.entries.entries()) {
         const entry = listed[i]!;
         const what: string = `${item.zip} entry ${entry.index} (${entry.name})`;

@@ -1,13 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_ZIP_LIMITS, MAX_DISPLAY_NAME_CHARS, displayName, unsafeNameReason, zipLimitsFromEnv } from '../../../src/zip';
+import {
+  DEFAULT_ZIP_LIMITS,
+  MAX_DISPLAY_NAME_CHARS,
+  displayName,
+  unsafeNameReason,
+  zipLimitsFromEnv,
+} from '../../../src/zip';
 
 describe('entry names', () => {
   it('flags zip-slip, absolute, drive-letter and control-character names', () => {
-    for (const name of ['../x.dcm', 'a/../../x.dcm', '..\\x.dcm', '/etc/x.dcm', '\\\\server\\x.dcm', 'C:\\x.dcm', 'c:x.dcm', 'a\u0000b.dcm', 'a\u001fb', '']) {
+    for (const name of [
+      '../x.dcm',
+      'a/../../x.dcm',
+      '..\\x.dcm',
+      '/etc/x.dcm',
+      '\\\\server\\x.dcm',
+      'C:\\x.dcm',
+      'c:x.dcm',
+      'a\u0000b.dcm',
+      'a\u001fb',
+      '',
+    ]) {
       assert.ok(unsafeNameReason(name), `${JSON.stringify(name)} should be unsafe`);
     }
-    for (const name of ['x.dcm', 'study/series/IM0001', 'a..b.dcm', '..hidden/x.dcm', 'Ünïcödé 胸部.dcm', ' spaced .dcm']) {
+    for (const name of [
+      'x.dcm',
+      'study/series/IM0001',
+      'a..b.dcm',
+      '..hidden/x.dcm',
+      'Ünïcödé 胸部.dcm',
+      ' spaced .dcm',
+    ]) {
       assert.equal(unsafeNameReason(name), undefined, `${JSON.stringify(name)} should be safe`);
     }
   });
@@ -29,7 +53,11 @@ describe('zip limits from the environment', () => {
     assert.deepEqual(zipLimitsFromEnv({}), { ...DEFAULT_ZIP_LIMITS });
   });
   it('reads plain numbers and binary suffixes', () => {
-    const limits = zipLimitsFromEnv({ CXR_ZIP_MAX_ENTRIES: '500', CXR_ZIP_MAX_ENTRY_BYTES: '64MiB', CXR_ZIP_MAX_ZIP_BYTES: '2G' });
+    const limits = zipLimitsFromEnv({
+      CXR_ZIP_MAX_ENTRIES: '500',
+      CXR_ZIP_MAX_ENTRY_BYTES: '64MiB',
+      CXR_ZIP_MAX_ZIP_BYTES: '2G',
+    });
     assert.equal(limits.maxEntries, 500);
     assert.equal(limits.maxEntryBytes, 64 * 1024 * 1024);
     assert.equal(limits.maxZipBytes, 2 * 1024 ** 3);

@@ -26,7 +26,8 @@ function radiographLike(bytes: number, seed: number): Buffer {
 
 async function thousandEntries(): Promise<void> {
   const zip = new AdmZip();
-  for (let i = 0; i < 1000; i++) zip.addFile(`study/series/IM${String(i).padStart(5, '0')}.dcm`, radiographLike(4096, i));
+  for (let i = 0; i < 1000; i++)
+    zip.addFile(`study/series/IM${String(i).padStart(5, '0')}.dcm`, radiographLike(4096, i));
   const file = path.join(dir, 'thousand.zip');
   zip.writeZip(file);
   await archiveCache.clear();
@@ -35,8 +36,10 @@ async function thousandEntries(): Promise<void> {
   const t1 = performance.now();
   const entries = await listEntries(file, 0, 1000, limits);
   const t2 = performance.now();
-  console.log(`1000 entries (${mb(fs.statSync(file).size)} MB zip): inspect ${(t1 - t0).toFixed(1)} ms, list ${(t2 - t1).toFixed(1)} ms, ` +
-    `listing JSON ${JSON.stringify(entries).length} bytes`);
+  console.log(
+    `1000 entries (${mb(fs.statSync(file).size)} MB zip): inspect ${(t1 - t0).toFixed(1)} ms, list ${(t2 - t1).toFixed(1)} ms, ` +
+      `listing JSON ${JSON.stringify(entries).length} bytes`,
+  );
 }
 
 async function tenMegabyteEntry(): Promise<void> {
@@ -53,7 +56,9 @@ async function tenMegabyteEntry(): Promise<void> {
   const t1 = performance.now();
   for (let i = 0; i < 5; i++) new AdmZip(file).readFile('big.dcm');
   const adm = (performance.now() - t1) / 5;
-  console.log(`10 MB entry (${mb(e!.compressedSize)} MB deflated): readEntry ${per.toFixed(1)} ms; new AdmZip(path).readFile ${adm.toFixed(1)} ms`);
+  console.log(
+    `10 MB entry (${mb(e!.compressedSize)} MB deflated): readEntry ${per.toFixed(1)} ms; new AdmZip(path).readFile ${adm.toFixed(1)} ms`,
+  );
 }
 
 async function largeZipRss(): Promise<void> {
@@ -75,13 +80,17 @@ async function largeZipRss(): Promise<void> {
   const t2 = performance.now();
   clearInterval(sample);
   peak = Math.max(peak, process.memoryUsage().rss);
-  console.log(`${mb(inspection.sizeBytes)} MB zip, ${entries.length} x 10 MB entries: inspect (sha256) ${(t1 - t0).toFixed(0)} ms, ` +
-    `read all ${(t2 - t1).toFixed(0)} ms; RSS before ${mb(rss0)} MB, peak ${mb(peak)} MB (+${mb(peak - rss0)} MB)`);
+  console.log(
+    `${mb(inspection.sizeBytes)} MB zip, ${entries.length} x 10 MB entries: inspect (sha256) ${(t1 - t0).toFixed(0)} ms, ` +
+      `read all ${(t2 - t1).toFixed(0)} ms; RSS before ${mb(rss0)} MB, peak ${mb(peak)} MB (+${mb(peak - rss0)} MB)`,
+  );
   const a0 = process.memoryUsage().rss;
   const t3 = performance.now();
   const adm = new AdmZip(file);
   adm.getEntries();
-  console.log(`for contrast, new AdmZip(path): ${(performance.now() - t3).toFixed(0)} ms, RSS +${mb(process.memoryUsage().rss - a0)} MB`);
+  console.log(
+    `for contrast, new AdmZip(path): ${(performance.now() - t3).toFixed(0)} ms, RSS +${mb(process.memoryUsage().rss - a0)} MB`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -60,7 +60,11 @@ describe('readEntry and the archive cache', () => {
 
   it('pages the listing in central-directory order', async () => {
     const all = await listEntries(small, 0, 100, limits);
-    const pages = [...(await listEntries(small, 0, 7, limits)), ...(await listEntries(small, 7, 7, limits)), ...(await listEntries(small, 14, 7, limits))];
+    const pages = [
+      ...(await listEntries(small, 0, 7, limits)),
+      ...(await listEntries(small, 7, 7, limits)),
+      ...(await listEntries(small, 14, 7, limits)),
+    ];
     assert.deepEqual(pages, all);
     assert.deepEqual(await listEntries(small, 20, 5, limits), []);
   });
@@ -109,7 +113,10 @@ describe('readEntry and the archive cache', () => {
   it('refuses an entry that no longer matches what was listed', async () => {
     const entries = await listEntries(small, 0, 2, limits);
     const e = entries[0]!;
-    await assert.rejects(readEntry(small, e.index, { ...e, name: 'other.dcm' }, limits), /changed since the ingest started/);
+    await assert.rejects(
+      readEntry(small, e.index, { ...e, name: 'other.dcm' }, limits),
+      /changed since the ingest started/,
+    );
     await assert.rejects(readEntry(small, e.index, { ...e, crc32: e.crc32 ^ 1 }, limits), ZipRejectedError);
     await assert.rejects(readEntry(small, 9999, e, limits), ZipRejectedError);
   });
@@ -122,7 +129,10 @@ describe('readEntry and the archive cache', () => {
     replacement.writeZip(zipPath);
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(zipPath, later, later);
-    await assert.rejects(readEntry(zipPath, entries[0]!.index, entries[0]!, limits), /zip changed since the ingest started/);
+    await assert.rejects(
+      readEntry(zipPath, entries[0]!.index, entries[0]!, limits),
+      /zip changed since the ingest started/,
+    );
   });
 
   it('reports a missing zip as retryable ZipMissing, a folder as ZipRejected', async () => {
@@ -176,7 +186,10 @@ describe('zip bombs', () => {
       return true;
     });
     assert.ok(readerStats.peakInflatedBytes > 1000, 'the cap was reached');
-    assert.ok(readerStats.peakInflatedBytes <= 1001 + INFLATE_CHUNK_BYTES, `held ${readerStats.peakInflatedBytes} bytes`);
+    assert.ok(
+      readerStats.peakInflatedBytes <= 1001 + INFLATE_CHUNK_BYTES,
+      `held ${readerStats.peakInflatedBytes} bytes`,
+    );
     // 50 MiB of zeros were never materialised (loose bound: other tests share the process).
     assert.ok(process.memoryUsage().rss - rssBefore < 40 * 1024 * 1024);
   });
