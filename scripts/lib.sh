@@ -13,6 +13,9 @@ export ORTHANC_URL="${ORTHANC_URL:-http://127.0.0.1:$ORTHANC_HTTP_PORT}"
 # Demo credentials (documented in the README); override both for anything real.
 export ORTHANC_USERNAME="${ORTHANC_USERNAME:-cxr}"
 export ORTHANC_PASSWORD="${ORTHANC_PASSWORD:-cxr-demo-password}"
+# The viewer (OHIF + DICOMweb proxy): loopback only by default; it serves every study to whoever reaches it.
+export CXR_VIEWER_HOST="${CXR_VIEWER_HOST:-127.0.0.1}"
+export CXR_VIEWER_PORT="${CXR_VIEWER_PORT:-8044}"
 export CXR_VENV="${CXR_VENV:-$ROOT/.tools/venv}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 

@@ -24,6 +24,14 @@ export interface TemporalConfig {
   inferenceTaskQueue: string;
 }
 
+export interface ViewerConfig {
+  /** Interface and port the viewer (OHIF + DICOMweb proxy, src/viewer) listens on. */
+  host: string;
+  port: number;
+  /** OHIF's static build (index.html, bundles): .tools/ohif/dist, put there by scripts/setup. */
+  distDir: string;
+}
+
 export interface PipelineConfig {
   temporal: TemporalConfig;
   orthanc: OrthancConfig;
@@ -31,6 +39,7 @@ export interface PipelineConfig {
   modelDir: string;
   /** Project data folder (services' storage, logs, credentials file). */
   dataDir: string;
+  viewer: ViewerConfig;
 }
 
 /** The repository root: the nearest folder above this file holding package.json (works from src/ and dist/src/). */
@@ -83,5 +92,10 @@ export function loadConfig(
     },
     modelDir: path.resolve(overrides.modelDir ?? env('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
     dataDir,
+    viewer: {
+      host: env('CXR_VIEWER_HOST', '127.0.0.1'),
+      port: Number(env('CXR_VIEWER_PORT', '8044')),
+      distDir: path.resolve(env('CXR_VIEWER_DIST', path.join(PROJECT_ROOT, '.tools', 'ohif', 'dist'))),
+    },
   };
 }
