@@ -35,6 +35,8 @@ export function makeClassifyActivities(deps: ActivityDeps) {
               positive,
             })),
             timingsMs: { ...c.timingsMs },
+            inputArea: c.inputArea,
+            ...(c.activationMaps ? { activationMaps: c.activationMaps } : {}),
           };
         }),
       );

@@ -137,12 +137,20 @@ export interface FindingScore {
 
 /** The model that produced a classification (type-only import: nothing of the inference code enters the sandbox). */
 import type { ModelIdentity } from '../inference/classify-instance';
+import type { ActivationMap, InputArea } from '../inference/cam';
 export type { ModelIdentity };
 
 export interface ClassifyOutput {
   model: ModelIdentity;
   findings: FindingScore[];
   timingsMs: Record<string, number>;
+  /** The part of the source image the model saw (its input crop), in source pixels. Absent in old histories. */
+  inputArea?: InputArea;
+  /**
+   * Per positive finding, its class activation map (a coarse grid of h*w numbers in [0, 1], e.g. 14x14), only for
+   * models whose manifest declares classActivationMaps. Derived numbers, no pixels: small enough for a payload.
+   */
+  activationMaps?: Record<string, ActivationMap>;
 }
 
 export interface StoreReportInput {

@@ -3,5 +3,5 @@ export { buildReport, buildReportDataset, reportStatements, seriesDescription, R
 export type { BuildReportInput, ReportAlgorithm } from './document';
 export { sourceImageFromTags } from './source-image';
 export type { SourceImage } from './source-image';
-export type { LabelFinding } from './tid1501-measurement-group';
+export type { ImageOutline, LabelFinding } from './tid1501-measurement-group';
 export { deriveReportUids } from '../uids';
