@@ -1,4 +1,5 @@
 import { makeClassifyActivities } from './classify';
+import { makeHeatmapActivities } from './heatmap';
 import type { ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
 import { makeUploadActivities } from './upload';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeUploadActivities(deps),
     ...makeClassifyActivities(deps),
     ...makeReportActivities(deps),
+    ...makeHeatmapActivities(deps),
   };
 }
 

@@ -62,6 +62,7 @@ function steps(entryName: string, inferenceTaskQueue: string | undefined) {
       summary: `classify ${entryName}`,
     }).classifyInstance,
     storeReport: io(`store SR for ${entryName}`).storeReport,
+    storeHeatmaps: io(`store heatmaps for ${entryName}`).storeHeatmaps,
   };
 }
 
@@ -81,7 +82,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     return { ...base, status, reason: entry.problem };
   }
 
-  const { uploadInstance, classifyInstance, storeReport } = steps(entry.name, input.inferenceTaskQueue);
+  const { uploadInstance, classifyInstance, storeReport, storeHeatmaps } = steps(entry.name, input.inferenceTaskQueue);
   try {
     setCurrentDetails(`uploading \`${entry.name}\` to Orthanc`);
     const up = await uploadInstance({ entry, limits: input.limits });
@@ -104,12 +105,18 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     const classification = await classifyInstance({ orthancId: up.orthancId });
 
     setCurrentDetails(`storing the structured report for ${up.sopInstanceUid}`);
-    const report = await storeReport({
+    const reportInput = {
       orthancId: up.orthancId,
       sourceSopInstanceUid: up.sopInstanceUid,
       classification,
       reportedAt: new Date(Date.now()).toISOString(), // workflow time: deterministic on replay
-    });
+    };
+    const report = await storeReport(reportInput);
+    // Heatmaps only for models with class activation maps and positive findings (none in older histories).
+    if (Object.keys(classification.activationMaps ?? {}).length > 0) {
+      setCurrentDetails(`storing the heatmaps for ${up.sopInstanceUid}`);
+      await storeHeatmaps(reportInput);
+    }
 
     const topFindings = [...classification.findings]
       .sort((a, b) => b.probability - a.probability)

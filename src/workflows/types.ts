@@ -161,6 +161,14 @@ export interface StoreReportInput {
   reportedAt: string;
 }
 
+/** Same claim check as the SR: the Orthanc ID, the UID to check it against, and the workflow's time. */
+export type StoreHeatmapsInput = StoreReportInput;
+
+export interface StoreHeatmapsOutput {
+  /** One heatmap SEG per positive finding with a class activation map, in finding order. */
+  heatmapSopInstanceUids: string[];
+}
+
 export interface StoreReportOutput {
   reportSopInstanceUid: string;
   reportOrthancId: string;
