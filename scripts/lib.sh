@@ -14,6 +14,7 @@ export ORTHANC_URL="${ORTHANC_URL:-http://127.0.0.1:$ORTHANC_HTTP_PORT}"
 export ORTHANC_USERNAME="${ORTHANC_USERNAME:-cxr}"
 export ORTHANC_PASSWORD="${ORTHANC_PASSWORD:-cxr-demo-password}"
 export CXR_VENV="${CXR_VENV:-$ROOT/.tools/venv}"
+export CXR_VENV_MODELS="${CXR_VENV_MODELS:-$ROOT/.tools/venv-models}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 # Search attributes the pipeline writes (name=type), registered on the dev server at start.

@@ -7,7 +7,8 @@
  *  - Frame: the first frame only (index 0). Radiographs are single-frame; a multi-frame object is classified on its
  *    first frame and the frame count is reported so the caller can note it.
  *  - Modality transform: Modality LUT Sequence when present (it supersedes Rescale Slope/Intercept, PS3.3 C.11.1),
- *    else Rescale Slope/Intercept (defaults 1/0).
+ *    else Rescale Slope/Intercept (defaults 1/0). A manifest may say 'ignore' (ModalityPolicy) to reproduce
+ *    torchxrayvision's reader, which feeds stored values to its models.
  *  - VOI ('dicom-first', the default): the first item of the VOI LUT Sequence when present (pydicom's default
  *    `prefer_lut=True`), else the first Window Center/Width pair with VOI LUT Function LINEAR / LINEAR_EXACT / SIGMOID.
  *    The first pair is the one the modality marks as default; later pairs are alternatives (e.g. "bone"). Training
@@ -26,6 +27,12 @@ import { parseNpy } from './npy';
 import { decodeJpeg2000, JPEG2000_SYNTAXES } from './jpeg2000';
 
 export type VoiPolicy = 'dicom-first' | 'full-range';
+/**
+ * 'apply' (the default): the modality transform of the header (Modality LUT Sequence, else Rescale Slope/Intercept).
+ * 'ignore': stored values as they are, as torchxrayvision's `read_xray_dcm` reads them (it never applies Rescale
+ * Slope/Intercept nor a Modality LUT); the full range is then the stored range of Bits Stored.
+ */
+export type ModalityPolicy = 'apply' | 'ignore';
 
 export interface Lut {
   /** First stored (or modality) value mapped by entry 0; smaller inputs use entry 0, larger ones the last entry. */
@@ -130,6 +137,7 @@ export function readPixelModule(
   tags: SimplifiedTags,
   luts: LutBytes = {},
   voiPolicy: VoiPolicy = 'dicom-first',
+  modalityPolicy: ModalityPolicy = 'apply',
 ): PixelModule {
   const photometric = str(tags, 'PhotometricInterpretation');
   if (str(tags, 'Rows') === undefined || str(tags, 'Columns') === undefined || photometric === undefined) {
@@ -159,13 +167,15 @@ export function readPixelModule(
 
   const modalityItem = firstItem(tags, 'ModalityLUTSequence');
   const modality: ModalityTransform =
-    modalityItem !== undefined
-      ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
-      : {
-          kind: 'rescale',
-          slope: nums(tags, 'RescaleSlope')?.[0] ?? 1,
-          intercept: nums(tags, 'RescaleIntercept')?.[0] ?? 0,
-        };
+    modalityPolicy === 'ignore'
+      ? { kind: 'rescale', slope: 1, intercept: 0 }
+      : modalityItem !== undefined
+        ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
+        : {
+            kind: 'rescale',
+            slope: nums(tags, 'RescaleSlope')?.[0] ?? 1,
+            intercept: nums(tags, 'RescaleIntercept')?.[0] ?? 0,
+          };
   if (modality.kind === 'rescale' && modality.slope === 0)
     throw new UnsupportedPixelDataError('The image has Rescale Slope 0: every pixel would have the same value');
 
@@ -368,10 +378,15 @@ export interface FetchedFrame {
 /** Implicit and Explicit VR Little Endian: the frame's stored bytes are the pixel values. */
 const UNCOMPRESSED_LE: ReadonlySet<string> = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
 
-async function lutBytes(orthanc: OrthancClient, id: string, tags: SimplifiedTags): Promise<LutBytes> {
+async function lutBytes(
+  orthanc: OrthancClient,
+  id: string,
+  tags: SimplifiedTags,
+  modalityPolicy: ModalityPolicy,
+): Promise<LutBytes> {
   const out: LutBytes = {};
   // 0028-3000 Modality LUT Sequence, 0028-3010 VOI LUT Sequence, 0028-3006 LUT Data
-  if (firstItem(tags, 'ModalityLUTSequence'))
+  if (modalityPolicy === 'apply' && firstItem(tags, 'ModalityLUTSequence'))
     out.modality = (await orthanc.getInstanceContent(id, '0028-3000/0/0028-3006')) ?? undefined;
   if (firstItem(tags, 'VOILUTSequence'))
     out.voi = (await orthanc.getInstanceContent(id, '0028-3010/0/0028-3006')) ?? undefined;
@@ -386,9 +401,10 @@ export async function fetchFirstFrame(
   orthanc: OrthancClient,
   id: string,
   voiPolicy: VoiPolicy = 'dicom-first',
+  modalityPolicy: ModalityPolicy = 'apply',
 ): Promise<FetchedFrame> {
   const tags = await orthanc.getInstanceTags(id);
-  const pm = readPixelModule(tags, await lutBytes(orthanc, id, tags), voiPolicy);
+  const pm = readPixelModule(tags, await lutBytes(orthanc, id, tags, modalityPolicy), voiPolicy, modalityPolicy);
   const transferSyntax = await orthanc.getInstanceMetadata(id, 'TransferSyntax');
   const syntax = transferSyntax ?? 'an unknown transfer syntax';
 
