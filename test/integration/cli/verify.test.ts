@@ -16,6 +16,7 @@ import { readManifest } from '../../../src/inference/manifest';
 import { deriveReportUids } from '../../../src/dicom/uids';
 import { SOURCE_SHA_METADATA } from '../../../src/orthanc/client';
 import type { VerifyOutput } from '../../../src/cli/commands/verify';
+import { formatRetention } from '../../../src/cli/commands/doctor';
 import * as SA from '../../../src/workflows/search-attributes';
 import type { EntryOutcome, IngestResult } from '../../../src/workflows/types';
 import { startTestPipeline, type TestPipeline, uniqueQueue } from '../../helpers/pipeline';
@@ -159,6 +160,16 @@ describe('cxr verify / verify --repair / ingest --again', { timeout: 8 * 60_000 
   });
 
   it('after the retention removed the history, the same zip starts a fresh ingest that stores nothing new', async () => {
+    // doctor shows the retention in force (scripts/services sets it from CXR_NAMESPACE_RETENTION).
+    const ns = await p.env.client.workflowService.describeNamespace({ namespace: p.config.temporal.namespace });
+    const seconds = Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
+    const doctor = JSON.parse((await runCli(['doctor', '--json'], env)).stdout) as {
+      checks: { name: string; ok: boolean; detail: string }[];
+    };
+    const check = doctor.checks.find((c) => c.name === 'namespace retention');
+    assert.ok(check?.ok, JSON.stringify(check));
+    assert.ok(check.detail.startsWith(`${formatRetention(seconds)} `), check.detail);
+
     // What the namespace retention does to a closed execution: delete it (parent and children).
     const ids = [ingest.ingestId, ...outcomes.map((o) => `${ingest.ingestId}/${o.index}`)];
     for (const workflowId of ids)
