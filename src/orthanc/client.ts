@@ -209,7 +209,7 @@ export class OrthancClient {
         url: `/instances/${encodeURIComponent(id)}/metadata?expand`,
       });
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 404) return null;
+      if (err instanceof OrthancNotFoundError) return null;
       throw err;
     }
   }
