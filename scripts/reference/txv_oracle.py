@@ -14,14 +14,39 @@ Run with the model environment: .tools/venv-models/bin/python (scripts/setup-mod
 """
 import argparse
 import base64
+import contextlib
+import io
 import json
 import math
 import os
 import sys
+import tempfile
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models'))
 from export_torchxrayvision import canonical, txv_input  # noqa: E402
+
+
+@contextlib.contextmanager
+def with_file_meta(path):
+    """read_xray_dcm cannot decode a file without file meta (no Transfer Syntax UID). Such a file is Implicit VR
+    Little Endian (PS3.10 allows nothing else without meta; Orthanc reads it so): hand torchxrayvision a copy with that
+    meta added, pixels and every other element untouched."""
+    import pydicom
+    from pydicom.uid import ImplicitVRLittleEndian
+    ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)
+    if 'TransferSyntaxUID' in getattr(ds, 'file_meta', {}):
+        yield path
+        return
+    ds = pydicom.dcmread(path, force=True)
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    with tempfile.TemporaryDirectory() as d:
+        copy = os.path.join(d, os.path.basename(path))
+        ds.save_as(copy, enforce_file_format=True)
+        yield copy
 
 
 def main():
@@ -62,8 +87,10 @@ def main():
 
     for path in args.files:
         try:
-            x = txv_input(path, resolution, voi_lut=args.voi_lut)
-            with torch.no_grad():
+            said = io.StringIO()  # torchxrayvision prints its warnings to stdout, which carries our JSON lines
+            with contextlib.redirect_stdout(said), with_file_meta(path) as readable:
+                x = txv_input(readable, resolution, voi_lut=args.voi_lut)
+            with contextlib.redirect_stdout(said), torch.no_grad():
                 out = model(torch.from_numpy(x))[0].numpy().astype(np.float64)
                 if any(pinned):
                     # op_norm pins labels without an operating point to 0.5: report their sigmoid instead.
@@ -74,7 +101,8 @@ def main():
                     out = np.where(np.isnan(model.op_threshs.numpy()), sig, out) if saved is not None else sig
             probs = [float(out[i]) for i in index]
             print(json.dumps({
-                'file': path, 'labels': labels, 'probabilities': probs,
+                'file': path, 'labels': labels, 'probabilities': probs, 'said': said.getvalue().strip(),
+                'addedFileMeta': readable != path,
                 'pinnedByOpNorm': [l for l, p in zip(labels, pinned) if p],
                 'shape': list(x.shape), 'tensor': base64.b64encode(x.astype('<f4').tobytes()).decode(),
             }), flush=True)

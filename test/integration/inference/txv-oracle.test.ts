@@ -27,9 +27,16 @@ import { OrthancClient } from '../../../src/orthanc/client';
 import { fetchFirstFrame, toGrey } from '../../../src/dicom/pixels';
 import { buildReport, sourceImageFromTags } from '../../../src/dicom/sr';
 import { parseReport } from '../../../src/report';
-import { classifyOrthancInstance, loadClassifier, preprocess, readManifest } from '../../../src/inference';
+import {
+  classifyOrthancInstance,
+  loadClassifier,
+  preprocess,
+  readManifest,
+  scoresFromOutputs,
+} from '../../../src/inference';
 import type { ModelManifest } from '../../../src/inference';
 import { validateSr } from '../../helpers/dicom-validate';
+import { ReportBuildError } from '../../../src/errors';
 import { FIXTURES, ROOT, maxAbsDiff } from './helpers';
 
 const MODEL_PYTHON = path.join(ROOT, '.tools', 'venv-models', 'bin', 'python');
@@ -110,9 +117,17 @@ interface OracleResult {
   labels: string[];
   probabilities: number[];
   tensor: Float32Array;
+  /** Set when torchxrayvision itself refuses the file (only allowed where the caller says so). */
+  error?: string;
 }
 
-function oracle(weights: string, modelDir: string, files: string[], voiLut: boolean): OracleResult[] {
+function oracle(
+  weights: string,
+  modelDir: string,
+  files: string[],
+  voiLut: boolean,
+  mayRefuse: (file: string) => boolean = () => false,
+): OracleResult[] {
   const args = [ORACLE, '--weights', weights, '--weights-dir', path.join(exportDir, 'weights')];
   args.push('--manifest', path.join(modelDir, 'manifest.json'), ...(voiLut ? ['--voi-lut'] : []), ...files);
   const out = execFileSync(MODEL_PYTHON, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
@@ -121,6 +136,7 @@ function oracle(weights: string, modelDir: string, files: string[], voiLut: bool
     .split('\n')
     .map((line) => {
       const r = JSON.parse(line) as { file: string; labels: string[]; probabilities: number[]; tensor?: string };
+      if (r.tensor === undefined && mayRefuse(r.file)) return { ...r, tensor: new Float32Array(0), error: line };
       assert.ok(r.tensor !== undefined, `torchxrayvision could not read ${r.file}: ${line}`);
       const b = Buffer.from(r.tensor, 'base64');
       return { ...r, tensor: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)) };
@@ -158,13 +174,22 @@ async function pipeline(modelDir: string, file: string): Promise<PipelineResult>
   const f = await fetchFirstFrame(orthanc, id, m.preprocessing.voi, m.preprocessing.modalityTransform);
   const tensor = preprocess(toGrey(f.frame, f.pixelModule), m);
   const c = await classifyOrthancInstance(orthanc, classifier, id);
-  const srBytes = buildReport({
-    source: sourceImageFromTags(await orthanc.getInstanceTags(id)),
-    algorithm: { ...c.model, modelId: c.model.id },
-    findings: c.findings,
-    createdAt: new Date('2026-11-27T12:00:00Z'),
-    expectedLabels: m.labels,
-  });
+  let srBytes: Buffer;
+  try {
+    srBytes = buildReport({
+      source: sourceImageFromTags(await orthanc.getInstanceTags(id)),
+      algorithm: { ...c.model, modelId: c.model.id },
+      findings: c.findings,
+      createdAt: new Date('2026-11-27T12:00:00Z'),
+      expectedLabels: m.labels,
+    });
+  } catch (err) {
+    // The dental Modality LUT fixture has an invalid SOP Instance UID: the pipeline fails it (InvalidUid) before any
+    // report, so there is no SR to read; its classification is still compared.
+    if (!(err instanceof ReportBuildError) || !/no valid SOPInstanceUID/.test(err.message)) throw err;
+    console.log(`${path.basename(file)}: no SR possible (${err.message}); comparing the classification`);
+    return { tensor, sr: new Map(c.findings.map((x) => [x.label, x.probability])), srBytes: Buffer.alloc(0) };
+  }
   const sr = new Map(parseReport(srBytes).findings.map((x) => [x.label, x.probability]));
   return { tensor, sr, srBytes };
 }
@@ -257,7 +282,6 @@ describe('torchxrayvision as the oracle', { skip: SKIP, timeout: 30 * 60_000 }, 
     const x = preprocess(toGrey(f.frame, f.pixelModule), c.manifest);
     const base = await c.session.infer(x);
     const changed = await c.session.infer(x.map((v) => v * 0.9));
-    const { scoresFromOutputs } = await import('../../../src/inference');
     const dp = maxAbsDiff(scoresFromOutputs(c.manifest, base), scoresFromOutputs(c.manifest, changed));
     console.log(`sensitivity: 10 % less contrast moves a probability by ${dp.toFixed(3)}`);
     assert.ok(dp > 10 * TOLERANCE, `contrast change moved probabilities by only ${dp}`);
@@ -270,9 +294,14 @@ describe('torchxrayvision as the oracle', { skip: SKIP, timeout: 30 * 60_000 }, 
     // The rescaled copy is left out: with voi_lut=True torchxrayvision windows stored values with a window given in
     // rescaled units (the next test covers that file).
     const files = FILES.filter((f) => f !== RESCALED);
-    const ref = oracle('all', dir, files, true);
+    // torchxrayvision's reader refuses a VOI LUT whose output is wider than Bits Stored (normalize raises).
+    const ref = oracle('all', dir, files, true, (f) => f.includes('VOILUTseq'));
     const def = oracle('all', path.join(exportDir, 'densenet121-all'), files, false);
     for (const [i, file] of files.entries()) {
+      if (ref[i].error !== undefined) {
+        console.log(`${path.basename(file)}: torchxrayvision cannot read it with voi_lut=True (${ref[i].error})`);
+        continue;
+      }
       const got = await pipeline(dir, file);
       const { dp, label } = maxDp(got.sr, ref[i]);
       const policy = maxAbsDiff(ref[i].probabilities, def[i].probabilities);
