@@ -187,7 +187,7 @@ test('every value from the manifest or the source image is checked against its V
   }, /ManufacturerModelName \(LO\)/);
   refuses((i) => {
     i.algorithm.version = '1.0\\2';
-  }, /SoftwareVersions \(LO\): .*backslash/);
+  }, /\(LO\): .*a backslash separates values/);
   refuses((i) => {
     i.source.study.accessionNumber = 'A'.repeat(17);
   }, /General Study module AccessionNumber \(SH\)/);
