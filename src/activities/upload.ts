@@ -18,19 +18,15 @@ import { chestXrayEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
+import { hasTag, tagString as tag } from '../dicom/tags';
+import type { OrthancClient } from '../orthanc/client';
 import { readEntry } from '../zip';
-import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
+import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
 export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
-
-function tag(tags: SimplifiedTags, keyword: string): string | undefined {
-  const v = tags[keyword];
-  return typeof v === 'string' ? v : undefined;
-}
 
 /** How long to wait for a concurrent upload of the same UID to record its fingerprint (no-meta files only). */
 const CLAIM_SETTLE_MS = 2000;
@@ -135,7 +131,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             });
           }
           // simplified-tags lists PixelData (with a null value) exactly when the element is present.
-          const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
+          const hasPixelData = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'].some((k) => hasTag(tags, k));
           return output(
             chestXrayEligibility({
               modality: tag(tags, 'Modality'),

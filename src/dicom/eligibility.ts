@@ -6,7 +6,7 @@
  * CID 4031 and common vendors use for chest films). Anything else is skipped with the reason.
  * A radiograph without pixel data cannot be classified: that is a failure, not a skip.
  */
-import type { Eligibility } from '../workflows/types';
+import type { Eligibility } from '../contracts';
 
 export const CHEST_MODALITIES: ReadonlySet<string> = new Set(['CR', 'DX']);
 export const CHEST_BODY_PARTS: ReadonlySet<string> = new Set(['', 'CHEST', 'THORAX']);
