@@ -56,6 +56,8 @@ export interface UploadOutput {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   modality: string;
+  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
+  sourceSha256: string;
   eligibility: Eligibility;
 }
 

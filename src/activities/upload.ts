@@ -19,14 +19,14 @@ import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
 import { hasTag, tagString as tag } from '../dicom/tags';
-import type { OrthancClient } from '../orthanc/client';
+import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
-export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
+export { SOURCE_SHA_METADATA };
 
 /** How long to wait for a concurrent upload of the same UID to record its fingerprint (no-meta files only). */
 const CLAIM_SETTLE_MS = 2000;
@@ -108,6 +108,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             studyInstanceUid: studyInstanceUid ?? '',
             seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
             modality: tag(tags, 'Modality') ?? '',
+            sourceSha256: sha256,
             eligibility,
           });
           if (duplicate) {

@@ -54,6 +54,8 @@ export interface EntryOutcome {
   studyInstanceUid?: string;
   orthancId?: string;
   reportSopInstanceUid?: string;
+  /** SHA-256 of the source file's bytes as uploaded (also Orthanc metadata CxrSourceSha256): `cxr verify` compares them. */
+  sourceSha256?: string;
   topFindings?: { label: string; probability: number; positive: boolean }[];
   alreadyStored?: boolean;
 }
