@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
+import { audited } from '../../audit';
 import type { IngestOptions } from '../../workflows/types';
 import { EXIT, EXIT_HELP } from '../exit-codes';
 import { followIngest, type IngestReport } from '../follow';
@@ -41,9 +43,46 @@ ${EXIT_HELP}`,
           const reports: (IngestReport | { ingestId: string; zipPath: string; started: boolean; webUi: string })[] = [];
           let exit: number = EXIT.ok;
           for (const zip of zips) {
-            let started;
             try {
-              started = await startOrAttachIngest(client, config, zip, options);
+              exit = Math.max(
+                exit,
+                await audited(config, 'ingest', { zipPath: path.resolve(zip) }, async (a) => {
+                  const started = await startOrAttachIngest(client, config, zip, options);
+                  Object.assign(a.what, {
+                    ingestId: started.ingestId,
+                    zipSha256: started.zipSha256,
+                    started: started.started,
+                  });
+                  a.outcome = 'success';
+                  const verb = started.started ? 'started' : 'attached to existing';
+                  const webUi = webUiUrl(config.temporal.namespace, started.ingestId);
+                  if (!opts.json)
+                    console.error(`${verb} ingest ${started.ingestId} for ${started.zipPath}\n  Web UI: ${webUi}`);
+                  if (!opts.wait) {
+                    if (opts.json)
+                      reports.push({
+                        ingestId: started.ingestId,
+                        zipPath: started.zipPath,
+                        started: started.started,
+                        webUi,
+                      });
+                    else console.log(started.ingestId);
+                    return EXIT.ok;
+                  }
+                  const { report, exit: e } = await followIngest(client, started.ingestId, {
+                    json: opts.json,
+                    zipName: zip,
+                  });
+                  reports.push(report);
+                  if ('counts' in report) a.what.counts = { ...report.counts };
+                  if (e === EXIT.failures) a.outcome = 'minor-failure';
+                  if ('reason' in report) {
+                    a.outcome = 'serious-failure';
+                    a.message = `rejected: [${report.reason.type}] ${report.reason.message}`;
+                  }
+                  return e;
+                }),
+              );
             } catch (err) {
               if (err instanceof InputFileError) {
                 console.error(`cxr: ${err.message}`);
@@ -52,19 +91,6 @@ ${EXIT_HELP}`,
               }
               throw err;
             }
-            const verb = started.started ? 'started' : 'attached to existing';
-            const webUi = webUiUrl(config.temporal.namespace, started.ingestId);
-            if (!opts.json)
-              console.error(`${verb} ingest ${started.ingestId} for ${started.zipPath}\n  Web UI: ${webUi}`);
-            if (!opts.wait) {
-              if (opts.json)
-                reports.push({ ingestId: started.ingestId, zipPath: started.zipPath, started: started.started, webUi });
-              else console.log(started.ingestId);
-              continue;
-            }
-            const { report, exit: e } = await followIngest(client, started.ingestId, { json: opts.json, zipName: zip });
-            reports.push(report);
-            exit = Math.max(exit, e);
           }
           if (opts.json) console.log(JSON.stringify(reports, null, 2));
           process.exitCode = exit;
