@@ -126,6 +126,24 @@ export interface AuditEntry {
   message?: string;
 }
 
+/**
+ * Fill an entry from a followed ingest-like run ({ report, exit } of src/cli/follow): counts, and the outcome
+ * (exit 2, some entries failed: minor-failure; rejected: serious-failure with the reason).
+ */
+export function auditReport(
+  entry: AuditEntry,
+  followed: { report: object; exit: number },
+  extraCounts: Record<string, number> = {},
+): void {
+  const r = followed.report as { counts?: Record<string, number>; reason?: { type: string; message: string } };
+  if (r.counts) entry.what.counts = { ...extraCounts, ...r.counts };
+  if (followed.exit === 2) entry.outcome = 'minor-failure';
+  if (r.reason) {
+    entry.outcome = 'serious-failure';
+    entry.message = `rejected: [${r.reason.type}] ${r.reason.message}`;
+  }
+}
+
 /** Run an operator action and record it (see the module comment). */
 export async function audited<T>(
   config: PipelineConfig | AuditConfig,

@@ -1,13 +1,10 @@
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { audited } from '../../audit';
-import { ingestZipWorkflow } from '../../workflows';
-import type { IngestInput } from '../../workflows/types';
+import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { followIngest } from '../follow';
-import { resolveIngestRef, sha256File, webUiUrl } from '../ingest-id';
-import { getIngest, ingestInput, listProblems, nextRetryId } from '../ingests';
+import { resolveIngestRef, webUiUrl } from '../ingest-id';
+import { getIngest, listProblems } from '../ingests';
+import { startLinkedIngest, zipOfIngest } from '../linked-ingest';
 import { positiveInt } from '../options';
 import { withClient } from '../with-client';
 
@@ -70,60 +67,18 @@ ${EXIT_HELP}`,
                 );
               return;
             }
-            const orig = await ingestInput(client, ingestId);
-            let zipPath = orig.zipPath;
-            if (opts.zip) {
-              zipPath = path.resolve(opts.zip);
-              const sha = await sha256File(zipPath).catch(() => {
-                throw new CliError(`Cannot read ${zipPath}`, EXIT.usage);
-              });
-              if (sha !== orig.zipSha256)
-                throw new CliError(`${zipPath} is not the zip of ${ingestId} (SHA-256 ${sha})`, EXIT.usage);
-            }
-            const input: IngestInput = {
+            const { orig, zipPath } = await zipOfIngest(client, ingestId, opts.zip);
+            const indexes = problems.map((p) => p.index);
+            const retryId = await startLinkedIngest(client, config, {
+              kind: 'retry',
+              of: ingestId,
+              orig,
               zipPath,
-              zipSha256: orig.zipSha256,
-              zipName: orig.zipName,
-              options: {
-                limits: orig.options?.limits,
-                pageSize: orig.options?.pageSize,
-                continueAsNewEvery: orig.options?.continueAsNewEvery,
-                window: opts.window ?? orig.options?.window,
-                inferenceTaskQueue: config.temporal.inferenceTaskQueue,
-                onlyEntries: problems.map((p) => p.index),
-                retryOf: ingestId,
-              },
-            };
-            const { root, next: firstNext } = await nextRetryId(client, ingestId);
-            let next = firstNext;
-            const idFor = (n: number): string => `${root}-retry-${n}`;
-            for (let attempt = 0; ; attempt++) {
-              const retryId = idFor(next);
-              try {
-                await client.workflow.start(ingestZipWorkflow, {
-                  taskQueue: config.temporal.taskQueue,
-                  workflowId: retryId,
-                  args: [input],
-                  workflowIdConflictPolicy: 'FAIL',
-                  workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                  staticSummary: `Retry ${next} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
-                  staticDetails:
-                    `Retry of [${ingestId}](${webUiUrl(config.temporal.namespace, ingestId)}) ` +
-                    `(entries ${summariseIndexes(problems.map((p) => p.index))}).\n\n` +
-                    `zip: \`${zipPath}\`\n\nsha256: \`${orig.zipSha256}\`\n\n` +
-                    `CLI: \`cxr status ${retryId}\` · \`cxr failures ${retryId}\``,
-                });
-                break;
-              } catch (err) {
-                // Visibility lags a little behind starts: take the next number.
-                if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < 20) {
-                  next++;
-                  continue;
-                }
-                throw err;
-              }
-            }
-            const retryId = idFor(next);
+              options: { window: opts.window ?? orig.options?.window, onlyEntries: indexes },
+              summary: (n) =>
+                `Retry ${n} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
+              details: `Entries ${summariseIndexes(indexes)}.`,
+            });
             Object.assign(a.what, {
               ingestId: retryId,
               zipSha256: orig.zipSha256,
@@ -146,15 +101,10 @@ ${EXIT_HELP}`,
               else console.log(retryId);
               return;
             }
-            const { report, exit } = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
-            if ('counts' in report) a.what.counts = { retried: problems.length, ...report.counts };
-            if (exit === EXIT.failures) a.outcome = 'minor-failure';
-            if ('reason' in report) {
-              a.outcome = 'serious-failure';
-              a.message = `rejected: [${report.reason.type}] ${report.reason.message}`;
-            }
-            if (opts.json) console.log(JSON.stringify(report, null, 2));
-            process.exitCode = exit;
+            const followed = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
+            auditReport(a, followed, { retried: problems.length });
+            if (opts.json) console.log(JSON.stringify(followed.report, null, 2));
+            process.exitCode = followed.exit;
           }),
         );
       },
