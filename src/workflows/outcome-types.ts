@@ -8,6 +8,12 @@ export const SKIP_TYPES: ReadonlySet<string> = new Set([
   'DicomDir',
   'DuplicateSopInstanceUid',
   'SystemFile',
+  // Outside the model's intended input (src/dicom/eligibility.ts)
+  'ForProcessingImage',
+  'PhotometricNotAccepted',
+  'NotFrontalView',
+  'ImageTooSmall',
+  'OutsideAgeRange',
 ]);
 
 export function statusForType(type: string): 'failed' | 'skipped' {

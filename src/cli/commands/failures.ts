@@ -20,7 +20,8 @@ The ingest's own result keeps only the latest 200 problems; this reads the child
 (WorkflowId STARTS_WITH '<ingest>/' with CxrState failed/skipped) and each child's failure, so
 nothing is left out. Reason types: NotDicom, CorruptDicom, NoPixelData, UnsupportedPixelData,
 UnsafeEntryName, EntryTooLarge, OrthancRejected, StepTimedOut, ... (failed); NotChestXray,
-DicomDir, DuplicateSopInstanceUid, NestedArchive (skipped).
+ForProcessingImage, PhotometricNotAccepted, NotFrontalView, ImageTooSmall, OutsideAgeRange (outside
+the model's intended input), DicomDir, DuplicateSopInstanceUid, SystemFile (skipped).
 
 Examples:
   $ cxr failures study.zip
