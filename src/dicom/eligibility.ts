@@ -26,6 +26,7 @@
  * Skip messages carry no patient data (Temporal histories must not): an age rule says "younger than 18 years",
  * never the age itself; the operator finds the value in Orthanc.
  */
+import type { ReasonType } from '../reasons';
 import type { Admission, Eligibility } from '../workflows/types';
 
 /** A coded concept as DICOM writes it in a Code Sequence item. */
@@ -60,7 +61,7 @@ export interface AcceptedInput {
 /** Orthanc's simplified tags (keyword -> string, sequences as arrays of items). Structural, so any reader fits. */
 export type Tags = { [keyword: string]: string | Tags[] | null };
 
-/** The skip (and failure) reasons this module decides; declared with the others in the vocabulary of reasons. */
+/** The skip (and failure) reasons this module decides; declared with the others in src/reasons.ts. */
 export const ELIGIBILITY_REASONS = {
   notChestXray: 'NotChestXray',
   noPixelData: 'NoPixelData',
@@ -69,7 +70,7 @@ export const ELIGIBILITY_REASONS = {
   notFrontal: 'NotFrontalView',
   tooSmall: 'ImageTooSmall',
   age: 'OutsideAgeRange',
-} as const;
+} as const satisfies Record<string, ReasonType>;
 
 /**
  * Well-known View Code Sequence concepts (CID 4010 "DX View", SNOMED CT, plus the legacy SNOMED-RT codes older
@@ -189,7 +190,7 @@ function codeText(c: { value: string; scheme: string; meaning: string }): string
   return `(${c.value}, ${c.scheme}, "${c.meaning}")`;
 }
 
-const skip = (type: string, message: string): Eligibility => ({ classify: false, type, message });
+const skip = (type: ReasonType, message: string): Eligibility => ({ classify: false, type, message });
 const NOT_CLASSIFIED = 'Stored in Orthanc, not classified.';
 
 /** The view rule alone: what the header says, and whether the model accepts it. */

@@ -16,7 +16,7 @@ import {
 } from '../../../src/dicom/eligibility';
 import { parseAccepts } from '../../../src/inference/accepts';
 import { readManifest } from '../../../src/inference/manifest';
-import { statusForType } from '../../../src/workflows/outcome-types';
+import { outcomeOf } from '../../../src/reasons';
 
 const TXV: AcceptedInput = parseAccepts(
   JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'scripts', 'models', 'txv-accepts.json'), 'utf8')),
@@ -134,7 +134,7 @@ describe('decideEligibility against the torchxrayvision defaults', { timeout: 30
       if (message) assert.match(e.message, message);
       // Every skip names the rule's attribute and never leaks the patient's age.
       assert.doesNotMatch(e.message, /\b0?0?5Y\b|\b45\b/);
-      assert.equal(statusForType(e.type), e.type === 'NoPixelData' ? 'failed' : 'skipped');
+      assert.equal(outcomeOf(e.type), e.type === 'NoPixelData' ? 'failed' : 'skipped');
     });
   }
 });
