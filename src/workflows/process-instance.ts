@@ -125,6 +125,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       studyInstanceUid: up.studyInstanceUid,
       orthancId: up.orthancId,
       reportSopInstanceUid: report.reportSopInstanceUid,
+      sourceSha256: up.sourceSha256,
       topFindings,
       alreadyStored: up.alreadyStored,
     };

@@ -63,6 +63,8 @@ export interface EntryOutcome {
   studyInstanceUid?: string;
   orthancId?: string;
   reportSopInstanceUid?: string;
+  /** SHA-256 of the source file's bytes as uploaded (also Orthanc metadata CxrSourceSha256): `cxr verify` compares them. */
+  sourceSha256?: string;
   topFindings?: { label: string; probability: number; positive: boolean }[];
   alreadyStored?: boolean;
 }
@@ -139,6 +141,8 @@ export interface UploadOutput {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   modality: string;
+  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
+  sourceSha256: string;
   eligibility: Eligibility;
 }
 
