@@ -38,6 +38,8 @@ export interface ReportSummary {
   algorithm: { name: string; version: string };
   diagnostic: boolean;
   findings: ReportFinding[];
+  /** The report's statement of which rules of the model's intended input admitted the image (absent in older SRs). */
+  eligibility?: string;
 }
 
 /** The object is not an SR of the kind this pipeline writes (another maker's SR, or not an SR at all). */
@@ -147,6 +149,7 @@ export function parseReport(bytes: Buffer): ReportSummary {
   const statements = children(child(root, QUALITATIVE_EVALUATIONS))
     .filter((c) => named(c, COMMENT))
     .map((c) => c.TextValue ?? '');
+  const eligibility = statements.find((s) => s.startsWith('Eligibility:'));
   return {
     sopInstanceUid: str(ds.SOPInstanceUID),
     seriesInstanceUid: str(ds.SeriesInstanceUID),
@@ -155,5 +158,6 @@ export function parseReport(bytes: Buffer): ReportSummary {
     algorithm: parsed[0].algorithm,
     diagnostic: !statements.some((s) => s.startsWith('NOT DIAGNOSTIC')),
     findings: parsed.map((p) => p.finding),
+    ...(eligibility !== undefined ? { eligibility } : {}),
   };
 }
