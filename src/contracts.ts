@@ -46,7 +46,20 @@ export interface ZipLimitOverrides {
   maxZipBytes?: number;
 }
 
-export type Eligibility = { classify: true } | ({ classify: false } & Reason);
+/**
+ * Why an image was classified: what each rule of the model's intended input (manifest `accepts`) found, in words a
+ * reader of the report can check against the image header. No patient demographics (an age rule says "within the
+ * range", never the age). Decided by src/dicom/eligibility.ts.
+ */
+export interface Admission {
+  /** The view the image was classified as, and the attribute it was read from (`missing`: none recorded). */
+  view: { value: string; from: 'ViewPosition' | 'ViewCodeSequence' } | { value: null; from: 'missing' };
+  /** One line per rule, in rule order. */
+  rules: string[];
+}
+
+/** `admission` is absent only in histories recorded before eligibility came from the manifest. */
+export type Eligibility = { classify: true; admission?: Admission } | ({ classify: false } & Reason);
 
 export interface UploadOutput {
   orthancId: string;
@@ -73,6 +86,8 @@ export interface StoreReportInput {
   classification: ClassifyOutput;
   /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
   reportedAt: string;
+  /** Which rules admitted the image (from uploadInstance); the SR states it. */
+  admission?: Admission;
 }
 
 export interface StoreReportOutput {

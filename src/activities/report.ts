@@ -36,6 +36,7 @@ export function makeReportActivities(deps: ActivityDeps) {
             algorithm: model,
             findings,
             createdAt: new Date(input.reportedAt),
+            admission: input.admission,
           });
           heartbeat('built');
           const stored = await orthanc.uploadInstance(bytes);

@@ -14,15 +14,15 @@
  */
 import crypto from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
-import { chestXrayEligibility } from '../dicom/eligibility';
+import { decideEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import { hasTag, tagString as tag } from '../dicom/tags';
+import { tagString as tag } from '../dicom/tags';
 import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
-import type { ActivityDeps } from './deps';
+import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
@@ -64,6 +64,7 @@ async function isSameFile(
 
 export function makeUploadActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
+  const accepts = acceptsOf(deps);
   return {
     async uploadInstance(input: { entry: ZipEntryRef; limits?: ZipLimitOverrides }): Promise<UploadOutput> {
       return keepAlive(() =>
@@ -131,15 +132,8 @@ export function makeUploadActivities(deps: ActivityDeps) {
               message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
             });
           }
-          // simplified-tags lists PixelData (with a null value) exactly when the element is present.
-          const hasPixelData = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'].some((k) => hasTag(tags, k));
-          return output(
-            chestXrayEligibility({
-              modality: tag(tags, 'Modality'),
-              bodyPartExamined: tag(tags, 'BodyPartExamined'),
-              hasPixelData,
-            }),
-          );
+          // What the model was made for (its manifest's accepts) decides; see src/dicom/eligibility.ts.
+          return output(decideEligibility(accepts, tags));
         }),
       );
     },

@@ -6,6 +6,7 @@ import type { ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { Reason } from '../reasons';
 
 export type {
+  Admission,
   ClassifyOutput,
   Eligibility,
   Finding,

@@ -21,8 +21,9 @@ import {
   TRANSFER_SYNTAX_EXPLICIT_VR_LITTLE_ENDIAN,
 } from '../uids';
 import { TemplateViolation, type ContentItem } from './content';
+
 import type { SourceImage } from './source-image';
-import type { Finding, ModelIdentity } from '../../contracts';
+import type { Admission, Finding, ModelIdentity } from '../../contracts';
 import { measurementGroup } from './tid1501-measurement-group';
 import { measurementReport } from './tid1500-measurement-report';
 
@@ -37,6 +38,8 @@ export interface BuildReportInput {
    * document says CompletionFlag PARTIAL; otherwise COMPLETE.
    */
   expectedLabels?: readonly string[];
+  /** Which rules of the model's intended input admitted the image (src/dicom/eligibility.ts); stated in the report. */
+  admission?: Admission;
 }
 
 /** SR series number: fixed and high so AI series sort after acquired ones in viewers. */
@@ -51,8 +54,17 @@ export function seriesDescription(algorithm: Pick<ModelIdentity, 'name' | 'versi
   return body.slice(0, SERIES_DESCRIPTION_MAX - suffix.length).trimEnd() + suffix;
 }
 
+/** The statement saying why the image was classified, so a reader can check it against the image header. */
+export function admissionStatement(a: Admission): string {
+  const view =
+    a.view.from === 'missing'
+      ? 'an image without a recorded view (the model accepts unrecorded views)'
+      : `a ${a.view.value} view (from ${a.view.from === 'ViewPosition' ? 'View Position' : 'View Code Sequence'})`;
+  return `Eligibility: classified as ${view}; the image meets the model's intended input: ${a.rules.join('; ')}.`;
+}
+
 /** The report's TEXT statements (TID 1500 Qualitative Evaluations). */
-export function reportStatements(algorithm: ModelIdentity): string[] {
+export function reportStatements(algorithm: ModelIdentity, admission?: Admission): string[] {
   const out = [
     `Machine-generated result of the algorithm ${algorithm.name} version ${algorithm.version} ` +
       `(${algorithm.manufacturer}, model id ${algorithm.id}). It has not been reviewed by a person.`,
@@ -63,6 +75,7 @@ export function reportStatements(algorithm: ModelIdentity): string[] {
     );
   }
   out.push(`Intended use: ${algorithm.intendedUse}`);
+  if (admission !== undefined) out.push(admissionStatement(admission));
   return out;
 }
 
@@ -135,7 +148,7 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
     },
     source: sourceRef,
     groups,
-    statements: reportStatements(algorithm),
+    statements: reportStatements(algorithm, input.admission),
   });
   const reported = new Set(findings.map((f) => f.label));
   const complete = (input.expectedLabels ?? []).every((l) => reported.has(l));

@@ -32,6 +32,8 @@ export interface ReportSummary {
   algorithm: Pick<ModelIdentity, 'name' | 'version'>;
   diagnostic: boolean;
   findings: Finding[];
+  /** The report's statement of which rules of the model's intended input admitted the image (absent in older SRs). */
+  eligibility?: string;
 }
 
 /** The object is not an SR of the kind this pipeline writes (another maker's SR, or not an SR at all). */
@@ -141,6 +143,7 @@ export function parseReport(bytes: Buffer): ReportSummary {
   const statements = children(child(root, QUALITATIVE_EVALUATIONS))
     .filter((c) => named(c, COMMENT))
     .map((c) => c.TextValue ?? '');
+  const eligibility = statements.find((s) => s.startsWith('Eligibility:'));
   return {
     sopInstanceUid: str(ds.SOPInstanceUID),
     seriesInstanceUid: str(ds.SeriesInstanceUID),
@@ -149,5 +152,6 @@ export function parseReport(bytes: Buffer): ReportSummary {
     algorithm: parsed[0].algorithm,
     diagnostic: !statements.some((s) => s.startsWith('NOT DIAGNOSTIC')),
     findings: parsed.map((p) => p.finding),
+    ...(eligibility !== undefined ? { eligibility } : {}),
   };
 }
