@@ -5,6 +5,7 @@
  * defaults that match scripts/services. Exit codes: src/cli/exit-codes.ts (and docs/operator-guide.md).
  */
 import { Command, CommanderError } from 'commander';
+import { AuditLogError } from './audit';
 import { doctorCommand } from './cli/commands/doctor';
 import { failuresCommand } from './cli/commands/failures';
 import { ingestCommand } from './cli/commands/ingest';
@@ -83,6 +84,11 @@ async function main(): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse error is a usage error (message already printed).
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof AuditLogError) {
+      console.error(`cxr: ${err.message}`);
+      process.exitCode = EXIT.error;
       return;
     }
     if (err instanceof CliError) {

@@ -36,7 +36,8 @@ import {
   VIEW_POSTERO_ANTERIOR,
   VIEW_RIGHT_LATERAL,
 } from './codes';
-import type { Admission, Eligibility } from '../workflows/types';
+import { hasTag, type SimplifiedTags, tagItem, tagString as str } from './tags';
+import type { Admission, Eligibility } from '../contracts';
 
 /** A coded concept as DICOM writes it in a Code Sequence item. */
 export interface CodedView {
@@ -67,8 +68,8 @@ export interface AcceptedInput {
   basis?: string;
 }
 
-/** Orthanc's simplified tags (keyword -> string, sequences as arrays of items). Structural, so any reader fits. */
-export type Tags = { [keyword: string]: string | Tags[] | null };
+/** Orthanc's simplified tags: the one declaration is src/dicom/tags.ts. */
+export type Tags = SimplifiedTags;
 
 /** The skip (and failure) reasons this module decides; declared with the others in src/reasons.ts. */
 export const ELIGIBILITY_REASONS = {
@@ -104,18 +105,8 @@ function canonicalCode(c: CodedView): CodedView {
   return row ? { ...row.code } : { value: c.value, scheme, meaning: c.meaning };
 }
 
-function str(tags: Tags, key: string): string | undefined {
-  const v = tags[key];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
-
 function upper(tags: Tags, key: string): string | undefined {
   return str(tags, key)?.toUpperCase();
-}
-
-function firstItem(tags: Tags, key: string): Tags | undefined {
-  const v = tags[key];
-  return Array.isArray(v) && v.length > 0 ? v[0] : undefined;
 }
 
 function posInt(tags: Tags, key: string): number | undefined {
@@ -177,7 +168,7 @@ function decideView(
   tags: Tags,
 ): { ok: true; admitted: Admission['view'] } | { ok: false; message: string } {
   const vp = upper(tags, 'ViewPosition');
-  const item = firstItem(tags, 'ViewCodeSequence');
+  const item = tagItem(tags, 'ViewCodeSequence');
   const rawValue = item ? str(item, 'CodeValue') : undefined;
   const rawScheme = item ? str(item, 'CodingSchemeDesignator') : undefined;
   const code =
@@ -261,7 +252,7 @@ export function decideEligibility(accepts: AcceptedInput, tags: Tags): Eligibili
     rules.push(`Body Part Examined ${bodyPart}`);
   }
 
-  const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
+  const hasPixelData = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'].some((k) => hasTag(tags, k));
   if (!hasPixelData) {
     return skip(
       R.noPixelData,

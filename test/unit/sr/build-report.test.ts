@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import dcmjs from 'dcmjs';
 import { ReportBuildError } from '../../../src/errors';
 import { buildReport, deriveReportUids, seriesDescription, type BuildReportInput } from '../../../src/dicom/sr';
-import { parseReport } from '../../../src/report';
+import { parseReport } from '../../../src/dicom/sr';
 import { readWithPydicom, validateSr } from '../../helpers/dicom-validate';
 import { demoAllLabels, partialUtf8 } from '../../fixtures/sr/inputs';
 
@@ -52,7 +52,7 @@ for (const [name, make] of CASES) {
 test('the SR files with its source: same patient and study, its own SR series, source referenced twice', () => {
   const input = demoAllLabels();
   const ds = header(buildReport(input));
-  const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.modelId, input.algorithm.version);
+  const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.id, input.algorithm.version);
   assert.equal(ds.StudyInstanceUID, input.source.study.instanceUid);
   assert.equal(ds.PatientID, input.source.patient.id);
   assert.deepEqual(ds.PatientName, [{ Alphabetic: input.source.patient.name }]);
@@ -106,7 +106,7 @@ test('the series description keeps NOT DIAGNOSTIC however long the model name is
 test('the SR round-trips: parseReport gives back exactly what was built', () => {
   for (const input of [demoAllLabels(), partialUtf8()]) {
     const s = parseReport(buildReport(input));
-    const { modelId, version } = input.algorithm;
+    const { id: modelId, version } = input.algorithm;
     const uids = deriveReportUids(input.source.instance.sopInstanceUid, modelId, version);
     assert.deepEqual(s, {
       sopInstanceUid: uids.sopInstanceUid,
