@@ -52,8 +52,17 @@ export interface ZipLimitOverrides {
  * range", never the age). Decided by src/dicom/eligibility.ts.
  */
 export interface Admission {
-  /** The view the image was classified as, and the attribute it was read from (`missing`: none recorded). */
-  view: { value: string; from: 'ViewPosition' | 'ViewCodeSequence' } | { value: null; from: 'missing' };
+  /**
+   * The view the image was classified as, the attribute it was read from (`missing`: none recorded), and its CID 4010
+   * code when known (from View Code Sequence, or the code of a View Position term): the SR records it as Image View.
+   */
+  view:
+    | {
+        value: string;
+        from: 'ViewPosition' | 'ViewCodeSequence';
+        code?: { value: string; scheme: string; meaning: string };
+      }
+    | { value: null; from: 'missing' };
   /** One line per rule, in rule order. */
   rules: string[];
 }

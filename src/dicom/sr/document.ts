@@ -146,7 +146,12 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
       manufacturer: algorithm.manufacturer,
       modelName: algorithm.name,
     },
-    source: sourceRef,
+    source: {
+      ...sourceRef,
+      ...(input.admission?.view.from !== 'missing' && input.admission?.view.code !== undefined
+        ? { view: input.admission.view.code }
+        : {}),
+    },
     groups,
     statements: reportStatements(algorithm, input.admission),
   });

@@ -176,3 +176,37 @@ test('builders refuse invalid input with a message naming the template row', () 
     i.source.instance.sopInstanceUid = '1.2.x';
   }, /not a valid DICOM UID/);
 });
+
+test('with an admission: the view as a coded Image View on the library entry and the eligibility statement; still valid', async () => {
+  const input: BuildReportInput = {
+    ...demoAllLabels(),
+    admission: {
+      view: {
+        value: 'PA',
+        from: 'ViewPosition',
+        code: { value: '272479007', scheme: 'SCT', meaning: 'postero-anterior' },
+      },
+      rules: ['Modality DX', 'View Position PA', 'Image 2048x2500 (at least 224x224)'],
+    },
+  };
+  const bytes = buildReport(input);
+  const v = await validateSr(bytes);
+  assert.deepEqual(v.errors, []);
+  assert.deepEqual(
+    v.warnings.filter((w) => w !== LOCAL_SCHEME_WARNING),
+    [],
+  );
+  assert.ok(v.dsrdumpOk, 'dsrdump exit 0');
+  assert.match(
+    v.dump,
+    /<contains IMAGE:[^\n]*>\n\s*<has acq context CODE:\(,,"Image View"\)=\(272479007,SCT,"postero-anterior"\)>/,
+  );
+  assert.match(v.dump, /Eligibility: classified as a PA view \(from View Position\)/);
+  const summary = parseReport(bytes);
+  assert.equal(
+    summary.eligibility,
+    "Eligibility: classified as a PA view (from View Position); the image meets the model's intended input: " +
+      'Modality DX; View Position PA; Image 2048x2500 (at least 224x224).',
+  );
+  assert.equal(summary.sourceSopInstanceUid, input.source.instance.sopInstanceUid);
+});
