@@ -37,7 +37,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import write_manifest  # noqa: E402
+from common import TXV_ACCEPTS, write_manifest  # noqa: E402
 
 DENSENETS = ['all', 'nih', 'pc', 'chex', 'mimic_nb', 'mimic_ch', 'rsna']
 RESNETS = ['resnet50-res512-all']
@@ -262,6 +262,8 @@ def manifest_for(name, model, op_threshs, random_seed, args):
         },
         'labels': labels,
         'thresholds': {'default': 0.5},
+        # torchxrayvision's training images (scripts/models/txv-accepts.json), at least this model's input size.
+        'accepts': {**TXV_ACCEPTS, 'minimumSize': {'rows': resolution, 'columns': resolution}},
     }
     if len(labels) != len(all_labels):
         m['output']['labelIndices'] = [i for i, _ in named]

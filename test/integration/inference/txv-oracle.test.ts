@@ -24,9 +24,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config';
 import { OrthancClient } from '../../../src/orthanc/client';
-import { fetchFirstFrame, toGrey } from '../../../src/dicom/pixels';
-import { buildReport, sourceImageFromTags } from '../../../src/dicom/sr';
-import { parseReport } from '../../../src/report';
+import { toGrey } from '../../../src/dicom/pixels';
+import { fetchFirstFrame } from '../../../src/inference/fetch-frame';
+import { buildReport, parseReport, sourceImageFromTags } from '../../../src/dicom/sr';
 import {
   classifyOrthancInstance,
   loadClassifier,
@@ -178,7 +178,7 @@ async function pipeline(modelDir: string, file: string): Promise<PipelineResult>
   try {
     srBytes = buildReport({
       source: sourceImageFromTags(await orthanc.getInstanceTags(id)),
-      algorithm: { ...c.model, modelId: c.model.id },
+      algorithm: c.model,
       findings: c.findings,
       createdAt: new Date('2026-11-27T12:00:00Z'),
       expectedLabels: m.labels,
@@ -228,7 +228,7 @@ describe('torchxrayvision as the oracle', { skip: SKIP, timeout: 30 * 60_000 }, 
       assert.equal(r.findings.length, nLabels);
       const bytes = buildReport({
         source,
-        algorithm: { ...r.model, modelId: r.model.id },
+        algorithm: r.model,
         findings: r.findings,
         createdAt: new Date('2026-11-27T12:00:00Z'),
         expectedLabels: c.manifest.labels,
