@@ -215,6 +215,25 @@ function decideView(
   };
 }
 
+/** One line saying what a model accepts (for `cxr doctor` and the worker's start line). */
+export function describeAccepts(a: AcceptedInput): string {
+  const missing = (m: IfMissing): string => (m === 'accept' ? 'or unrecorded' : 'required');
+  const age = a.patientAgeYears;
+  return [
+    `${list(a.modalities)}`,
+    `body part ${list(a.bodyPartsExamined.values)} ${missing(a.bodyPartsExamined.ifMissing)}`,
+    `views ${list(a.views.viewPositions)} ${missing(a.views.ifMissing)}`,
+    `${list(a.presentationIntentTypes.values)} ${missing(a.presentationIntentTypes.ifMissing)}`,
+    list(a.photometricInterpretations),
+    `at least ${a.minimumSize.columns}x${a.minimumSize.rows}`,
+    age === undefined
+      ? 'any age'
+      : `age ${age.min !== undefined ? `>= ${age.min}` : ''}${age.min !== undefined && age.max !== undefined ? ' and ' : ''}${
+          age.max !== undefined ? `< ${age.max}` : ''
+        } years ${missing(age.ifMissing)}`,
+  ].join('; ');
+}
+
 /**
  * Should the model classify this instance? `accepts` is the model manifest's section, `tags` the instance's
  * simplified tags (Orthanc's /instances/{id}/simplified-tags: Pixel Data is listed, with a null value, exactly when
