@@ -23,6 +23,9 @@
  * the image cannot be displayed either way round). Rows and Columns are Type 1 as well: when missing, the size rule
  * cannot judge and leaves the image to the pixel decoder, which fails it as unreadable.
  *
+ * Image Laterality (0020,0062) is not a rule: the chest is unpaired (DX requires U or empty there; the bundled highdicom
+ * sample says L regardless), so it tells nothing about the view. A model for a paired part would add one here.
+ *
  * Skip messages carry no patient data (Temporal histories must not): an age rule says "younger than 18 years",
  * never the age itself; the operator finds the value in Orthanc.
  */
