@@ -26,6 +26,10 @@ export function buildProgram(): Command {
     .option('--task-queue <name>', 'task queue of the pipeline workers (CXR_TASK_QUEUE)')
     .option('--orthanc-url <url>', 'Orthanc REST API (ORTHANC_URL)')
     .option('--model-dir <dir>', 'model folder, for doctor (CXR_MODEL_DIR)')
+    .option(
+      '--temporal-wait <seconds>',
+      'how long ingest/watch/status/verify wait for an unreachable Temporal before exit 69 (CXR_TEMPORAL_WAIT_S, default 300)',
+    )
     .hook('preAction', (root) => {
       const o = root.opts<{
         address?: string;
@@ -33,6 +37,7 @@ export function buildProgram(): Command {
         taskQueue?: string;
         orthancUrl?: string;
         modelDir?: string;
+        temporalWait?: string;
       }>();
       const set = (name: string, value: string | undefined): void => {
         if (value !== undefined) process.env[name] = value;
@@ -42,6 +47,7 @@ export function buildProgram(): Command {
       set('CXR_TASK_QUEUE', o.taskQueue);
       set('ORTHANC_URL', o.orthancUrl);
       set('CXR_MODEL_DIR', o.modelDir);
+      set('CXR_TEMPORAL_WAIT_S', o.temporalWait);
     })
     .addHelpText(
       'after',
@@ -56,7 +62,7 @@ Examples:
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
-ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
+ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL, CXR_TEMPORAL_WAIT_S. Operator guide: docs/operator-guide.md.
 ${EXIT_HELP}`,
     );
   for (const cmd of [

@@ -22,6 +22,11 @@ export interface TemporalConfig {
   taskQueue: string;
   /** Queue of the CPU-bound classify activity, so inference scales separately from I/O. */
   inferenceTaskQueue: string;
+  /**
+   * How long `cxr ingest`, `watch`, `status` and `verify` keep waiting (with backoff) for a Temporal server that
+   * stopped answering before they give up with exit 69 (CXR_TEMPORAL_WAIT_S or --temporal-wait; default 300 s).
+   */
+  unreachableWaitMs: number;
 }
 
 export interface PipelineConfig {
@@ -71,6 +76,7 @@ export function loadConfig(
       namespace: env('TEMPORAL_NAMESPACE', 'default'),
       taskQueue,
       inferenceTaskQueue: env('CXR_INFERENCE_TASK_QUEUE', `${taskQueue}-inference`),
+      unreachableWaitMs: Math.max(0, Number(env('CXR_TEMPORAL_WAIT_S', '300'))) * 1000,
     },
     orthanc: {
       url: (overrides.orthancUrl ?? env('ORTHANC_URL', `http://127.0.0.1:${env('ORTHANC_HTTP_PORT', '8042')}`)).replace(

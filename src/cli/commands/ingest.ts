@@ -13,6 +13,9 @@ import { withClient } from '../with-client';
 
 export { EXIT };
 
+/** ingest outlives a Temporal outage (bounded by --temporal-wait / CXR_TEMPORAL_WAIT_S). */
+const WAIT = { waitForTemporal: true } as const;
+
 export function ingestCommand(): Command {
   return new Command('ingest')
     .description(
@@ -53,15 +56,21 @@ ${EXIT_HELP}`,
         zips: string[],
         opts: { wait: boolean; json?: boolean; again?: boolean; window?: number; continueAsNewEvery?: number },
       ) => {
-        await withClient(async (client, config) => {
+        await withClient(async (client, config, wait) => {
           const options: IngestOptions = { window: opts.window, continueAsNewEvery: opts.continueAsNewEvery };
           const reports: (IngestReport | { ingestId: string; zipPath: string; started: boolean; webUi: string })[] = [];
           let exit: number = EXIT.ok;
           for (const zip of zips) {
             let started;
             try {
-              started = await startOrAttachIngest(client, config, zip, options);
-              if (opts.again && !started.started) started = await startAgain(client, config, started, options);
+              started = await wait.call(`starting the ingest of ${zip}`, () =>
+                startOrAttachIngest(client, config, zip, options),
+              );
+              const attached = started;
+              if (opts.again && !attached.started)
+                started = await wait.call(`starting the re-run of ${zip}`, () =>
+                  startAgain(client, config, attached, options),
+                );
             } catch (err) {
               if (err instanceof InputFileError) {
                 console.error(`cxr: ${err.message}`);
@@ -88,13 +97,17 @@ ${EXIT_HELP}`,
               else console.log(started.ingestId);
               continue;
             }
-            const { report, exit: e } = await followIngest(client, started.ingestId, { json: opts.json, zipName: zip });
+            const { report, exit: e } = await followIngest(client, started.ingestId, {
+              json: opts.json,
+              zipName: zip,
+              wait,
+            });
             reports.push(report);
             exit = Math.max(exit, e);
           }
           if (opts.json) console.log(JSON.stringify(reports, null, 2));
           process.exitCode = exit;
-        });
+        }, WAIT);
       },
     );
 }

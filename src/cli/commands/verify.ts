@@ -21,6 +21,9 @@ export interface VerifyOutput extends Omit<VerifySummary, 'problems'> {
   repair?: { ingestId: string; entries: number; attached: boolean; report?: IngestReport };
 }
 
+/** verify outlives a Temporal outage while it reads the ingest and follows a repair. */
+const WAIT = { waitForTemporal: true } as const;
+
 function pad(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n);
 }
@@ -81,8 +84,8 @@ ${EXIT_HELP}`,
     .action(
       async (ref: string, opts: { repair?: boolean; zip?: string; wait: boolean; json?: boolean; window?: number }) => {
         const { ingestId } = await resolveIngestRef(ref);
-        await withClient(async (client, config) => {
-          const view = await getIngest(client, ingestId);
+        await withClient(async (client, config, wait) => {
+          const view = await wait.call(`reading ${ingestId}`, () => getIngest(client, ingestId));
           if (view.kind === 'not-found')
             throw new CliError(
               `No ingest ${ingestId} (never started, or its history passed the namespace retention: see \`cxr doctor\`)`,
@@ -147,7 +150,7 @@ ${EXIT_HELP}`,
             }
             if (repairId !== undefined && out.repair) {
               if (opts.wait) {
-                const r = await followIngest(client, repairId, { json: opts.json, zipName });
+                const r = await followIngest(client, repairId, { json: opts.json, zipName, wait });
                 out.repair.report = r.report;
                 const mismatches = summary.problems.length - toRepair.length;
                 exit = r.exit !== EXIT.ok ? r.exit : mismatches > 0 ? EXIT.checkFailed : EXIT.ok;
@@ -161,7 +164,7 @@ ${EXIT_HELP}`,
           }
           if (opts.json) console.log(JSON.stringify(out, null, 2));
           process.exitCode = exit;
-        });
+        }, WAIT);
       },
     );
 }
