@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { loadConfig, type PipelineConfig } from '../config';
+import { operatorOf } from '../audit';
+import type { PipelineConfig } from '../config';
+import { cliConfig } from './cli-config';
 import { CliError, EXIT } from './exit-codes';
 import { connectClient } from './temporal-client';
 import { TemporalWait } from './temporal-wait';
@@ -13,13 +15,14 @@ export async function withClient<T>(
   fn: (client: Client, config: PipelineConfig, wait: TemporalWait) => Promise<T>,
   opts: { waitForTemporal?: boolean } = {},
 ): Promise<T> {
-  const config = loadConfig();
+  const config = cliConfig();
   const wait = new TemporalWait(config.temporal.address, opts.waitForTemporal ? config.temporal.unreachableWaitMs : 0);
+  const identity = operatorOf(config.audit).temporalIdentity;
   let client: Client;
   try {
     client = opts.waitForTemporal
-      ? await wait.call('connecting', () => connectClient(config.temporal, { quickFailure: true }))
-      : await connectClient(config.temporal);
+      ? await wait.call('connecting', () => connectClient(config, identity, { quickFailure: true }))
+      : await connectClient(config, identity);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(
