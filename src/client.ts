@@ -7,9 +7,11 @@
 import { Command, CommanderError } from 'commander';
 import { doctorCommand } from './cli/commands/doctor';
 import { failuresCommand } from './cli/commands/failures';
+import { followCommand } from './cli/commands/follow';
 import { ingestCommand } from './cli/commands/ingest';
 import { listCommand } from './cli/commands/list';
 import { replayCommand } from './cli/commands/replay';
+import { reprocessCommand } from './cli/commands/reprocess';
 import { resultsCommand } from './cli/commands/results';
 import { retryFailedCommand } from './cli/commands/retry-failed';
 import { statusCommand, watchCommand } from './cli/commands/status';
@@ -52,6 +54,8 @@ Examples:
   $ cxr failures study.zip          why entries failed
   $ cxr retry-failed study.zip      re-run only those
   $ cxr results study.zip           findings read back from the SRs in Orthanc
+  $ cxr follow start                classify every chest X-ray that arrives in Orthanc
+  $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
 ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
@@ -65,6 +69,8 @@ ${EXIT_HELP}`,
     failuresCommand(),
     retryFailedCommand(),
     resultsCommand(),
+    followCommand(),
+    reprocessCommand(),
     replayCommand(),
     doctorCommand(),
   ]) {

@@ -85,3 +85,11 @@ export function loadConfig(
     dataDir,
   };
 }
+
+/**
+ * The task queue of one model version: runs pinned to a model (follow, reprocess) send their classify steps here, and
+ * only a worker that loaded that model polls it. E.g. `cxr-pipeline-inference@cxr-pipeline-demo-cxr@1.0.0`.
+ */
+export function modelTaskQueue(inferenceTaskQueue: string, model: { id: string; version: string }): string {
+  return `${inferenceTaskQueue}@${model.id}@${model.version}`;
+}

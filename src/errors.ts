@@ -47,6 +47,8 @@ export class UnsupportedPixelDataError extends defineError('UnsupportedPixelData
 export class OrthancRejectedError extends defineError('OrthancRejected', false) {}
 export class ModelError extends defineError('ModelError', false) {}
 export class ReportBuildError extends defineError('ReportBuildError', false) {}
+/** A step pinned to one model version reached a worker loaded with another: the SR must name the model that ran. */
+export class ModelMismatchError extends defineError('ModelMismatch', false) {}
 // ---- Environment (retry) ----
 export class OrthancUnavailableError extends defineError('OrthancUnavailable', true) {}
 export class ZipMissingError extends defineError('ZipMissing', true) {}
@@ -68,6 +70,7 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   OrthancRejectedError.TYPE,
   ModelError.TYPE,
   ReportBuildError.TYPE,
+  ModelMismatchError.TYPE,
   DuplicateEntryNameError.TYPE,
   NestedArchiveError.TYPE,
   ZeroByteEntryError.TYPE,

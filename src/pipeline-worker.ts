@@ -8,12 +8,17 @@ import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { payloadCodecFromEnv } from './codec';
-import type { PipelineConfig } from './config';
+import { modelTaskQueue, type PipelineConfig } from './config';
 import { loadClassifier } from './inference';
 import { OrthancClient } from './orthanc/client';
 import { zipLimitsFromEnv } from './zip';
 
-export type WorkerRole = 'all' | 'io' | 'inference';
+/**
+ * `all`: both queues and this model's own queue. `io`: workflows and Orthanc I/O only. `inference`: the shared
+ * inference queue and this model's queue. `model`: only this model's queue (a second model version side by side,
+ * which must not take the shared queue's work).
+ */
+export type WorkerRole = 'all' | 'io' | 'inference' | 'model';
 
 export interface PipelineWorkerOptions {
   config: PipelineConfig;
@@ -68,7 +73,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
 
   const common = { connection, namespace: config.temporal.namespace, dataConverter };
   const workers: Worker[] = [];
-  if (role !== 'inference') {
+  if (role !== 'inference' && role !== 'model') {
     workers.push(
       await Worker.create({
         ...common,
@@ -81,15 +86,19 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
       }),
     );
   }
-  if (role !== 'io') {
-    workers.push(
-      await Worker.create({
-        ...common,
-        taskQueue: config.temporal.inferenceTaskQueue,
-        activities: { classifyInstance },
-        maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(2, Math.ceil(cores / 2)),
-      }),
-    );
+  if (role !== 'io' && classifier) {
+    const inferenceQueues = [modelTaskQueue(config.temporal.inferenceTaskQueue, classifier.model)];
+    if (role !== 'model') inferenceQueues.unshift(config.temporal.inferenceTaskQueue);
+    for (const taskQueue of inferenceQueues) {
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue,
+          activities: { classifyInstance },
+          maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(2, Math.ceil(cores / 2)),
+        }),
+      );
+    }
   }
   return {
     workers,

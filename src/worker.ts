@@ -13,7 +13,7 @@ function intEnv(name: string): number | undefined {
 }
 
 const USAGE = `usage: node dist/src/worker.js [--address host:port] [--namespace name] [--task-queue name]
-       [--orthanc-url url] [--model-dir dir] [--role all|io|inference]
+       [--orthanc-url url] [--model-dir dir] [--role all|io|inference|model]
 Flags override the environment variables of the same meaning (see the top of src/worker.ts).`;
 
 /** Command-line flags, mapped onto the environment variables loadConfig() reads. */
@@ -52,8 +52,8 @@ async function main(): Promise<void> {
   applyFlags(process.argv.slice(2));
   const config = loadConfig();
   const role = (process.env.CXR_WORKER_ROLE ?? 'all') as WorkerRole;
-  if (!['all', 'io', 'inference'].includes(role))
-    throw new Error(`CXR_WORKER_ROLE must be all, io or inference (got ${role})`);
+  if (!['all', 'io', 'inference', 'model'].includes(role))
+    throw new Error(`CXR_WORKER_ROLE must be all, io, inference or model (got ${role})`);
   const pipeline = await createPipelineWorkers({
     config,
     role,
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => pipeline.shutdown());
   console.log(
-    `worker (${role}) polling ${config.temporal.address} queues ${config.temporal.taskQueue} + ${config.temporal.inferenceTaskQueue}; ` +
+    `worker (${role}) polling ${config.temporal.address} queues ${pipeline.workers.map((w) => w.options.taskQueue).join(' + ')}; ` +
       `Orthanc ${config.orthanc.url}; model ${config.modelDir}`,
   );
   await pipeline.run();

@@ -27,7 +27,7 @@ import { effectiveLimits } from './zip-activities';
 
 export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
 
-function tag(tags: SimplifiedTags, keyword: string): string | undefined {
+export function tag(tags: SimplifiedTags, keyword: string): string | undefined {
   const v = tags[keyword];
   return typeof v === 'string' ? v : undefined;
 }
@@ -64,6 +64,32 @@ async function isSameFile(
   }
   await orthanc.setInstanceMetadata(id, SOURCE_SHA_METADATA, sha256);
   return true;
+}
+
+/**
+ * Whether a stored instance is classified, from its tags: the same rules for zips, arrivals (follow) and
+ * re-processing. `what` names the file in messages. Expects SOP Instance and Study Instance UIDs to be present.
+ */
+export function eligibilityOfTags(tags: SimplifiedTags, what: string): Eligibility {
+  const sopInstanceUid = tag(tags, 'SOPInstanceUID') ?? '';
+  const studyInstanceUid = tag(tags, 'StudyInstanceUID') ?? '';
+  // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
+  // exist, so say so now rather than after classifying.
+  const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
+  if (badUid !== undefined) {
+    return {
+      classify: false,
+      type: 'InvalidUid',
+      message: `${what} carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
+    };
+  }
+  // simplified-tags lists PixelData (with a null value) exactly when the element is present.
+  const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
+  return chestXrayEligibility({
+    modality: tag(tags, 'Modality'),
+    bodyPartExamined: tag(tags, 'BodyPartExamined'),
+    hasPixelData,
+  });
 }
 
 export function makeUploadActivities(deps: ActivityDeps) {
@@ -124,25 +150,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
           if (!sopInstanceUid || !studyInstanceUid) {
             throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
           }
-          // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
-          // exist, so say so now rather than after classifying.
-          const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
-          if (badUid !== undefined) {
-            return output({
-              classify: false,
-              type: 'InvalidUid',
-              message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
-            });
-          }
-          // simplified-tags lists PixelData (with a null value) exactly when the element is present.
-          const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
-          return output(
-            chestXrayEligibility({
-              modality: tag(tags, 'Modality'),
-              bodyPartExamined: tag(tags, 'BodyPartExamined'),
-              hasPixelData,
-            }),
-          );
+          return output(eligibilityOfTags(tags, `"${entry.name}"`));
         }),
       );
     },

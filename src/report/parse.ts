@@ -38,6 +38,8 @@ export interface ReportSummary {
   algorithm: { name: string; version: string };
   diagnostic: boolean;
   findings: ReportFinding[];
+  /** Content date/time of the SR (ISO 8601, no zone) when present: when the model reported. */
+  createdAt?: string;
 }
 
 /** The object is not an SR of the kind this pipeline writes (another maker's SR, or not an SR at all). */
@@ -121,6 +123,13 @@ function parseGroup(group: Item): { finding: ReportFinding; algorithm: { name: s
   };
 }
 
+/** DICOM DA + TM -> `YYYY-MM-DDTHH:MM:SS` (undefined without a date). */
+function contentDateTime(da: string, tm: string): string | undefined {
+  if (!/^\d{8}$/.test(da)) return undefined;
+  const t = (tm.replace(/[^0-9.]/g, '') + '000000').slice(0, 6);
+  return `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}`;
+}
+
 export function parseReport(bytes: Buffer): ReportSummary {
   const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
   let ds: Record<string, unknown>;
@@ -155,5 +164,6 @@ export function parseReport(bytes: Buffer): ReportSummary {
     algorithm: parsed[0].algorithm,
     diagnostic: !statements.some((s) => s.startsWith('NOT DIAGNOSTIC')),
     findings: parsed.map((p) => p.finding),
+    createdAt: contentDateTime(str(ds.ContentDate), str(ds.ContentTime)),
   };
 }

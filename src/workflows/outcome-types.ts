@@ -8,6 +8,8 @@ export const SKIP_TYPES: ReadonlySet<string> = new Set([
   'DicomDir',
   'DuplicateSopInstanceUid',
   'SystemFile',
+  // Stored instances (follow, reprocess): the model's SR for this image exists already.
+  'AlreadyReported',
 ]);
 
 export function statusForType(type: string): 'failed' | 'skipped' {
