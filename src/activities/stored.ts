@@ -11,7 +11,14 @@ import { heartbeat } from '@temporalio/activity';
 import { deriveReportUids, isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError } from '../errors';
 import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
-import type { DecisionPage, ModelRef, ReprocessScope, StoredInstanceDecision, UploadOutput } from '../workflows/types';
+import type {
+  Eligibility,
+  DecisionPage,
+  ModelRef,
+  ReprocessScope,
+  StoredInstanceDecision,
+  UploadOutput,
+} from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { eligibilityOfTags, tag } from './upload';
@@ -154,9 +161,9 @@ export function makeStoredActivities(deps: ActivityDeps) {
               `Orthanc instance ${input.orthancId} lacks a SOP Instance UID or Study Instance UID.`,
             );
           }
-          const eligibility = isStructuredReport(tags)
+          const eligibility: Eligibility = isStructuredReport(tags)
             ? {
-                classify: false as const,
+                classify: false,
                 type: 'NotChestXray',
                 message: "A structured report (possibly this pipeline's own output): never classified.",
               }

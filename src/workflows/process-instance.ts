@@ -14,8 +14,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../errors';
-import { statusForType } from './outcome-types';
+import { NON_RETRYABLE_TYPES, outcomeOf, type Reason, toReason } from '../reasons';
 import { STATE } from './search-attributes';
 import type { EntryOutcome, InstanceInput } from './types';
 
@@ -75,12 +74,18 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     setCurrentDetails(details);
   };
 
-  if (entry.problem) {
-    const status = statusForType(entry.problem.type);
-    end(status, `**${status}**: ${entry.problem.message}`);
-    if (status === 'failed') throw ApplicationFailure.nonRetryable(entry.problem.message, entry.problem.type);
-    return { ...base, status, reason: entry.problem };
-  }
+  /** Skip (returns the outcome) or fail (throws the typed failure): decided by the reason's declared outcome. */
+  const settle = (reason: Reason, extra: Partial<EntryOutcome> = {}): EntryOutcome => {
+    const status = outcomeOf(reason.type);
+    end(
+      status,
+      status === 'failed' ? `**failed** (${reason.type}): ${reason.message}` : `**skipped**: ${reason.message}`,
+    );
+    if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
+    return { ...base, ...extra, status, reason };
+  };
+
+  if (entry.problem) return settle(entry.problem);
 
   const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport } = steps(
     entry.name,
@@ -96,26 +101,20 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
         ? await inspectStoredInstance({ orthancId: entry.orthancId, model: input.model })
         : await uploadInstance({ entry, limits: input.limits });
     if (up.reportExists) {
-      const reason = {
-        type: 'AlreadyReported',
-        message: `The SR of model ${input.model?.id}@${input.model?.version} for this image is already in Orthanc.`,
-      };
-      end('skipped', `**skipped**: ${reason.message}`);
-      return { ...base, status: 'skipped', reason, sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId };
+      return settle(
+        {
+          type: 'AlreadyReported',
+          message: `The SR of model ${input.model?.id}@${input.model?.version} for this image is already in Orthanc.`,
+        },
+        { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId },
+      );
     }
     if (!up.eligibility.classify) {
-      const reason = { type: up.eligibility.type, message: up.eligibility.message };
-      const status = statusForType(reason.type);
-      end(status, `**${status}**: ${reason.message}`);
-      if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
-      return {
-        ...base,
-        status,
-        reason,
-        sopInstanceUid: up.sopInstanceUid,
-        orthancId: up.orthancId,
-        alreadyStored: up.alreadyStored,
-      };
+      const { type, message } = up.eligibility;
+      return settle(
+        { type, message },
+        { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId, alreadyStored: up.alreadyStored },
+      );
     }
 
     setCurrentDetails(`classifying Orthanc instance ${up.orthancId}`);
@@ -151,16 +150,15 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     if (err instanceof ApplicationFailure && err.nonRetryable) throw err; // already classified above
     const reason = describeFailure(err);
     if (reason === undefined) throw err;
-    end('failed', `**failed** (${reason.type}): ${reason.message}`);
-    throw ApplicationFailure.nonRetryable(reason.message, reason.type);
+    return settle(reason);
   }
 }
 
 /** Turn an activity failure into the typed reason shown to operators. */
-function describeFailure(err: unknown): { type: string; message: string } | undefined {
+function describeFailure(err: unknown): Reason | undefined {
   if (!(err instanceof ActivityFailure)) return undefined;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+  if (cause instanceof ApplicationFailure) return toReason(cause.type, cause.message);
   if (cause instanceof TimeoutFailure) {
     const last = cause.cause instanceof ApplicationFailure ? ` Last error: ${cause.cause.message}` : '';
     return {
@@ -168,5 +166,5 @@ function describeFailure(err: unknown): { type: string; message: string } | unde
       message: `Step ${err.activityType} gave up after its retry window (${cause.timeoutType}).${last}`,
     };
   }
-  return { type: 'Error', message: cause?.message ?? err.message };
+  return toReason(undefined, cause?.message ?? err.message);
 }

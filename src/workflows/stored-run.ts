@@ -17,8 +17,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { statusForType } from './outcome-types';
 import { processInstanceWorkflow } from './process-instance';
+import { outcomeOf, type Reason, toReason } from '../reasons';
 import { progressQuery } from './queries';
 import * as SA from './search-attributes';
 import type {
@@ -198,10 +198,10 @@ export function startStoredRun(input: {
   return run;
 }
 
-function failureOf(err: unknown): { status: 'failed' | 'skipped'; reason: { type: string; message: string } } {
+function failureOf(err: unknown): { status: 'failed' | 'skipped'; reason: Reason } {
   if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
-    const type = err.cause.type ?? 'Error';
-    return { status: statusForType(type), reason: { type, message: err.cause.message } };
+    const reason = toReason(err.cause.type, err.cause.message);
+    return { status: outcomeOf(reason.type), reason };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { status: 'failed', reason: { type: 'ChildWorkflowFailed', message } };

@@ -3,6 +3,7 @@
  * bundled into the deterministic workflow sandbox. Payloads carry references (zip path + entry
  * index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
  */
+import type { Reason } from '../reasons';
 
 export type EntryStatus = 'done' | 'failed' | 'skipped';
 
@@ -16,7 +17,7 @@ export interface ZipEntryRef {
   compressedSize: number;
   crc32: number;
   /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
-  problem?: { type: string; message: string };
+  problem?: Reason;
 }
 
 /** Optional overrides of the worker's zip limits (tests use small ones). */
@@ -56,7 +57,7 @@ export interface EntryOutcome {
   name: string;
   status: EntryStatus;
   /** Failure or skip type (stable string) and a message an operator can act on. */
-  reason?: { type: string; message: string };
+  reason?: Reason;
   /** Present when done. */
   sopInstanceUid?: string;
   studyInstanceUid?: string;
@@ -143,7 +144,7 @@ export interface InstanceInput {
 
 // ---- activity payloads ----
 
-export type Eligibility = { classify: true } | { classify: false; type: string; message: string };
+export type Eligibility = { classify: true } | ({ classify: false } & Reason);
 
 export interface UploadOutput {
   orthancId: string;
@@ -168,7 +169,7 @@ export interface StoredInstanceDecision {
   index: number;
   name: string;
   action: 'classify' | 'skip' | 'ignore';
-  reason?: { type: string; message: string };
+  reason?: Reason;
 }
 
 export interface DecisionPage {
