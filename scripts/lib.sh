@@ -7,6 +7,9 @@ export TEMPORAL_BIN="${TEMPORAL_BIN:-$ROOT/.tools/temporal}"
 export TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 export TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}"
+# How long Temporal keeps a closed ingest's history (attach, status, verify, retry-failed work until then; after it
+# the same zip starts a new ingest). Set on the namespace by scripts/services at every start; shown by `cxr doctor`.
+export CXR_NAMESPACE_RETENTION="${CXR_NAMESPACE_RETENTION:-168h}"
 export ORTHANC_HTTP_PORT="${ORTHANC_HTTP_PORT:-8042}"
 export ORTHANC_DICOM_PORT="${ORTHANC_DICOM_PORT:-4242}"
 export ORTHANC_URL="${ORTHANC_URL:-http://127.0.0.1:$ORTHANC_HTTP_PORT}"

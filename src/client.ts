@@ -5,6 +5,7 @@
  * defaults that match scripts/services. Exit codes: src/cli/exit-codes.ts (and docs/operator-guide.md).
  */
 import { Command, CommanderError } from 'commander';
+import { AuditLogError } from './audit';
 import { doctorCommand } from './cli/commands/doctor';
 import { failuresCommand } from './cli/commands/failures';
 import { followCommand } from './cli/commands/follow';
@@ -15,6 +16,7 @@ import { reprocessCommand } from './cli/commands/reprocess';
 import { resultsCommand } from './cli/commands/results';
 import { retryFailedCommand } from './cli/commands/retry-failed';
 import { statusCommand, watchCommand } from './cli/commands/status';
+import { verifyCommand } from './cli/commands/verify';
 import { CliError, EXIT, EXIT_HELP } from './cli/exit-codes';
 
 export function buildProgram(): Command {
@@ -56,6 +58,7 @@ Examples:
   $ cxr results study.zip           findings read back from the SRs in Orthanc
   $ cxr follow start                classify every chest X-ray that arrives in Orthanc
   $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
+  $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
 ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
@@ -71,6 +74,7 @@ ${EXIT_HELP}`,
     resultsCommand(),
     followCommand(),
     reprocessCommand(),
+    verifyCommand(),
     replayCommand(),
     doctorCommand(),
   ]) {
@@ -86,6 +90,11 @@ async function main(): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse error is a usage error (message already printed).
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof AuditLogError) {
+      console.error(`cxr: ${err.message}`);
+      process.exitCode = EXIT.error;
       return;
     }
     if (err instanceof CliError) {

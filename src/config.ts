@@ -24,9 +24,20 @@ export interface TemporalConfig {
   inferenceTaskQueue: string;
 }
 
+/** Where operator actions are recorded (src/audit). */
+export interface AuditConfig {
+  /** Append-only JSON-lines log (CXR_AUDIT_LOG, default <data dir>/audit/audit.jsonl). */
+  logFile: string;
+  /** Configured operator identity (CXR_OPERATOR); the OS user when unset. */
+  operator?: string;
+  /** Syslog collector for DICOM audit messages: udp://host:port or tcp://host:port (CXR_AUDIT_SYSLOG); none when unset. */
+  syslog?: string;
+}
+
 export interface PipelineConfig {
   temporal: TemporalConfig;
   orthanc: OrthancConfig;
+  audit: AuditConfig;
   /** Folder holding model.onnx and manifest.json. */
   modelDir: string;
   /** Project data folder (services' storage, logs, credentials file). */
@@ -80,6 +91,11 @@ export function loadConfig(
       username: process.env.ORTHANC_USERNAME || fileCreds.username,
       password: process.env.ORTHANC_PASSWORD || fileCreds.password,
       timeoutMs: Number(env('ORTHANC_TIMEOUT_MS', '60000')),
+    },
+    audit: {
+      logFile: path.resolve(env('CXR_AUDIT_LOG', path.join(dataDir, 'audit', 'audit.jsonl'))),
+      operator: process.env.CXR_OPERATOR || undefined,
+      syslog: process.env.CXR_AUDIT_SYSLOG || undefined,
     },
     modelDir: path.resolve(overrides.modelDir ?? env('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
     dataDir,

@@ -9,7 +9,7 @@ import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worke
 import { createActivities } from './activities';
 import { payloadCodecFromEnv } from './codec';
 import { modelTaskQueue, type PipelineConfig } from './config';
-import { loadClassifier } from './inference';
+import { loadClassifier, readManifest } from './inference';
 import { OrthancClient } from './orthanc/client';
 import { zipLimitsFromEnv } from './zip';
 
@@ -66,7 +66,9 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
       : await loadClassifier(config.modelDir, {
           intraOpThreads: opts.intraOpThreads ?? Math.max(1, Math.floor(cores / 2)),
         });
-  const activities = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
+  // An I/O-only worker decides eligibility too: it reads (and validates) the manifest, cheaply, without the model.
+  const accepts = classifier ? classifier.manifest.accepts : readManifest(config.modelDir).accepts;
+  const activities = createActivities({ orthanc, classifier, accepts, zipLimits: zipLimitsFromEnv() });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFromEnv() : opts.payloadCodec;
   const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;

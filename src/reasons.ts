@@ -73,6 +73,14 @@ export const REASONS = {
   AlreadyReported: skipped(
     'follow / reprocess: the SR of this model version for the image is already in Orthanc; not classified again.',
   ),
+  // ---- skipped: outside the model's intended input (its manifest's `accepts`; src/dicom/eligibility.ts) ----
+  ForProcessingImage: skipped(
+    'A raw detector image (Presentation Intent Type FOR PROCESSING); send the processed one.',
+  ),
+  PhotometricNotAccepted: skipped('A Photometric Interpretation the model does not read (it reads greyscale films).'),
+  NotFrontalView: skipped('A view the model was not made for (e.g. a lateral); the message names the attribute.'),
+  ImageTooSmall: skipped('Smaller than the model accepts (a thumbnail or reduced copy); send the full-size image.'),
+  OutsideAgeRange: skipped("The patient's age is outside the model's range; the message names the bound, not the age."),
   // ---- the environment: Temporal retries the step for up to two hours ----
   OrthancUnavailable: retried('Orthanc did not answer, failed (5xx) or refused the credentials; retried.'),
   ZipMissing: retried('The zip is not at its path on the worker (yet); retried.'),

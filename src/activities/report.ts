@@ -59,6 +59,7 @@ export function makeReportActivities(deps: ActivityDeps) {
             },
             findings,
             createdAt: new Date(input.reportedAt),
+            admission: input.admission,
           });
           heartbeat('built');
           const stored = await orthanc.uploadInstance(bytes);

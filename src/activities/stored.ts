@@ -10,7 +10,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { deriveReportUids, isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError } from '../errors';
-import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
+import { type OrthancClient, type SimplifiedTags, SOURCE_SHA_METADATA } from '../orthanc/client';
 import type {
   Eligibility,
   DecisionPage,
@@ -19,7 +19,7 @@ import type {
   StoredInstanceDecision,
   UploadOutput,
 } from '../workflows/types';
-import type { ActivityDeps } from './deps';
+import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { eligibilityOfTags, tag } from './upload';
 
@@ -40,14 +40,14 @@ export async function reportExists(orthanc: OrthancClient, sourceSopInstanceUid:
 }
 
 export async function decideStored(
-  orthanc: OrthancClient,
+  deps: ActivityDeps,
   orthancId: string,
   index: number,
   model: ModelRef | undefined,
 ): Promise<StoredInstanceDecision | null> {
   let tags: SimplifiedTags;
   try {
-    tags = await orthanc.getInstanceTags(orthancId);
+    tags = await deps.orthanc.getInstanceTags(orthancId);
   } catch (err) {
     // Deleted since it was listed: nothing to do.
     if (err instanceof Error && err.name === 'OrthancNotFoundOrBadRequest') return null;
@@ -56,11 +56,11 @@ export async function decideStored(
   const sop = tag(tags, 'SOPInstanceUID') ?? '';
   const base = { orthancId, index, name: sop || orthancId };
   if (isStructuredReport(tags)) return { ...base, action: 'ignore' };
-  const eligibility = eligibilityOfTags(tags, `Instance ${sop || orthancId}`);
+  const eligibility = eligibilityOfTags(model?.accepts ?? acceptsOf(deps), tags, `Instance ${sop || orthancId}`);
   if (!eligibility.classify) {
     return { ...base, action: 'skip', reason: { type: eligibility.type, message: eligibility.message } };
   }
-  if (model && (await reportExists(orthanc, sop, model))) {
+  if (model && (await reportExists(deps.orthanc, sop, model))) {
     return {
       ...base,
       action: 'skip',
@@ -74,14 +74,14 @@ export async function decideStored(
 }
 
 async function decideAll(
-  orthanc: OrthancClient,
+  deps: ActivityDeps,
   refs: { id: string; index: number }[],
   model: ModelRef | undefined,
 ): Promise<StoredInstanceDecision[]> {
   const out: StoredInstanceDecision[] = [];
   // A few requests at a time: a burst of arrivals must not flood Orthanc (the workflow bounds pages, this bounds I/O).
   for (let i = 0; i < refs.length; i += 4) {
-    const part = await Promise.all(refs.slice(i, i + 4).map((r) => decideStored(orthanc, r.id, r.index, model)));
+    const part = await Promise.all(refs.slice(i, i + 4).map((r) => decideStored(deps, r.id, r.index, model)));
     for (const d of part) if (d) out.push(d);
     heartbeat(i);
   }
@@ -117,7 +117,7 @@ export function makeStoredActivities(deps: ActivityDeps) {
               .filter((c) => c.changeType === 'NewInstance' && c.resourceType === 'Instance')
               .map((c) => ({ id: c.id, index: c.seq }));
             if (refs.length > 0 || page.last > input.since || Date.now() >= deadline) {
-              return { items: await decideAll(orthanc, refs, input.model), next: page.last, done: page.done };
+              return { items: await decideAll(deps, refs, input.model), next: page.last, done: page.done };
             }
             await new Promise((r) => setTimeout(r, 1000));
           }
@@ -143,7 +143,7 @@ export function makeStoredActivities(deps: ActivityDeps) {
             ? input.scope.instances.slice(input.offset, input.offset + input.limit)
             : await orthanc.findInstancesPage(scopeQuery(input.scope), input.offset, input.limit);
           const refs = ids.map((id, i) => ({ id, index: input.offset + i }));
-          const items = await decideAll(orthanc, refs, input.model);
+          const items = await decideAll(deps, refs, input.model);
           return { items, next: input.offset + ids.length, done: ids.length < input.limit };
         }),
       );
@@ -167,7 +167,7 @@ export function makeStoredActivities(deps: ActivityDeps) {
                 type: 'NotChestXray',
                 message: "A structured report (possibly this pipeline's own output): never classified.",
               }
-            : eligibilityOfTags(tags, `Instance ${sopInstanceUid}`);
+            : eligibilityOfTags(input.model?.accepts ?? acceptsOf(deps), tags, `Instance ${sopInstanceUid}`);
           return {
             orthancId: input.orthancId,
             alreadyStored: true,
@@ -176,6 +176,9 @@ export function makeStoredActivities(deps: ActivityDeps) {
             studyInstanceUid,
             seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
             modality: tag(tags, 'Modality') ?? '',
+            // The fingerprint an upload recorded, if this instance came through a zip; '' for C-STORE / STOW-RS
+            // arrivals (`cxr verify` then checks presence only).
+            sourceSha256: (await orthanc.getInstanceMetadata(input.orthancId, SOURCE_SHA_METADATA)) ?? '',
             eligibility,
             reportExists:
               eligibility.classify && input.model

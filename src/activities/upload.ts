@@ -14,18 +14,18 @@
  */
 import crypto from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
-import { chestXrayEligibility } from '../dicom/eligibility';
+import { type AcceptedInput, decideEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
+import { type OrthancClient, type SimplifiedTags, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
-import type { ActivityDeps } from './deps';
+import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
-export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
+export { SOURCE_SHA_METADATA };
 
 export function tag(tags: SimplifiedTags, keyword: string): string | undefined {
   const v = tags[keyword];
@@ -67,10 +67,10 @@ async function isSameFile(
 }
 
 /**
- * Whether a stored instance is classified, from its tags: the same rules for zips, arrivals (follow) and
- * re-processing. `what` names the file in messages. Expects SOP Instance and Study Instance UIDs to be present.
+ * Whether a stored instance is classified, from its tags and the model's intended input (`accepts`): the same rules
+ * for zips, arrivals (follow) and re-processing. `what` names the file in messages.
  */
-export function eligibilityOfTags(tags: SimplifiedTags, what: string): Eligibility {
+export function eligibilityOfTags(accepts: AcceptedInput, tags: SimplifiedTags, what: string): Eligibility {
   const sopInstanceUid = tag(tags, 'SOPInstanceUID') ?? '';
   const studyInstanceUid = tag(tags, 'StudyInstanceUID') ?? '';
   // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
@@ -83,17 +83,13 @@ export function eligibilityOfTags(tags: SimplifiedTags, what: string): Eligibili
       message: `${what} carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
     };
   }
-  // simplified-tags lists PixelData (with a null value) exactly when the element is present.
-  const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
-  return chestXrayEligibility({
-    modality: tag(tags, 'Modality'),
-    bodyPartExamined: tag(tags, 'BodyPartExamined'),
-    hasPixelData,
-  });
+  // What the model was made for (its manifest's accepts) decides; see src/dicom/eligibility.ts.
+  return decideEligibility(accepts, tags);
 }
 
 export function makeUploadActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
+  const accepts = acceptsOf(deps);
   return {
     async uploadInstance(input: { entry: ZipEntryRef; limits?: ZipLimitOverrides }): Promise<UploadOutput> {
       return keepAlive(() =>
@@ -138,6 +134,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             studyInstanceUid: studyInstanceUid ?? '',
             seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
             modality: tag(tags, 'Modality') ?? '',
+            sourceSha256: sha256,
             eligibility,
           });
           if (duplicate) {
@@ -150,7 +147,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
           if (!sopInstanceUid || !studyInstanceUid) {
             throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
           }
-          return output(eligibilityOfTags(tags, `"${entry.name}"`));
+          return output(eligibilityOfTags(accepts, tags, `"${entry.name}"`));
         }),
       );
     },

@@ -15,6 +15,7 @@ import { type Reason, toReason } from '../reasons';
 import { progressQuery } from '../workflows/queries';
 import * as SA from '../workflows/search-attributes';
 import type { Counts, EntryOutcome, IngestInput, IngestProgress, IngestResult } from '../workflows/types';
+import { LINKED_SUFFIX, type LinkedKind } from './ingest-id';
 
 export type IngestView =
   | { kind: 'running'; ingestId: string; progress: IngestProgress; source: 'query' | 'search-attributes' }
@@ -278,13 +279,20 @@ export async function listIngests(client: Client, opts: { limit: number; filter?
   return rows;
 }
 
-/** The next free retry ID for an ingest: `<root>-retry-<n>` (root: the ingest's ID without retry suffixes). */
-export async function nextRetryId(client: Client, ingestId: string): Promise<{ root: string; next: number }> {
-  const root = ingestId.replace(/(-retry-\d+)+$/, '');
+/**
+ * The next free linked-ingest ID: `<root>-<kind>-<n>` (root: the ingest's ID without linked suffixes), for
+ * `retry-failed` (retry), `verify --repair` (repair) and `ingest --again` (again).
+ */
+export async function nextRetryId(
+  client: Client,
+  ingestId: string,
+  kind: LinkedKind = 'retry',
+): Promise<{ root: string; next: number }> {
+  const root = ingestId.replace(LINKED_SUFFIX, '');
   let max = 0;
-  const re = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-retry-(\\d+)$`);
+  const re = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-${kind}-(\\d+)$`);
   for await (const w of client.workflow.list({
-    query: `WorkflowId STARTS_WITH ${q(root + '-retry-')} AND WorkflowType = 'ingestZipWorkflow'`,
+    query: `WorkflowId STARTS_WITH ${q(`${root}-${kind}-`)} AND WorkflowType = 'ingestZipWorkflow'`,
   })) {
     const m = re.exec(w.workflowId);
     if (m) max = Math.max(max, Number(m[1]));

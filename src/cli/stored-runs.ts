@@ -25,7 +25,7 @@ import { CliError, EXIT } from './exit-codes';
 export function modelOf(modelDir: string): ModelRef {
   try {
     const m = readManifest(modelDir);
-    return { id: m.id, version: m.version };
+    return { id: m.id, version: m.version, accepts: m.accepts };
   } catch (err) {
     throw new CliError(`cannot read the model in ${modelDir}: ${(err as Error).message}`, EXIT.usage);
   }

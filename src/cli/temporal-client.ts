@@ -6,12 +6,14 @@ import type { TemporalConfig } from '../config';
  * A Temporal client for the CLI (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, as the temporal CLI uses). With
  * CXR_PAYLOAD_KEY / CXR_PAYLOAD_KEY_FILE set, payloads are encrypted and decrypted as the worker does.
  */
-export async function connectClient(config: TemporalConfig): Promise<Client> {
+export async function connectClient(config: TemporalConfig, identity?: string): Promise<Client> {
   const connection = await Connection.connect({ address: config.address, connectTimeout: '10 seconds' });
   const codec = payloadCodecFromEnv();
   return new Client({
     connection,
     namespace: config.namespace,
+    // The operator (src/audit): Temporal records it in the start and signal events of the workflows.
+    ...(identity ? { identity } : {}),
     dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
   });
 }

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { operatorOf } from '../audit';
 import { loadConfig, type PipelineConfig } from '../config';
 import { CliError, EXIT } from './exit-codes';
 import { connectClient } from './temporal-client';
@@ -8,7 +9,7 @@ export async function withClient<T>(fn: (client: Client, config: PipelineConfig)
   const config = loadConfig();
   let client: Client;
   try {
-    client = await connectClient(config.temporal);
+    client = await connectClient(config.temporal, operatorOf(config.audit).temporalIdentity);
   } catch (err) {
     throw new CliError(
       `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); set --address / TEMPORAL_ADDRESS or start it (scripts/services start)`,

@@ -48,6 +48,9 @@ export interface OrthancStatistics {
 
 export type ResourceLevel = 'Patient' | 'Study' | 'Series' | 'Instance';
 
+/** User metadata (declared in orthanc.json) holding the SHA-256 of the bytes the pipeline uploaded. */
+export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
+
 export class OrthancClient {
   private readonly http: AxiosInstance;
 
@@ -192,6 +195,19 @@ export class OrthancClient {
         responseType: 'arraybuffer',
       });
       return Buffer.from(data).toString('utf8');
+    } catch (err) {
+      if (err instanceof OrthancNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** Every metadata value of an instance (`?expand`), or null when Orthanc has no such instance. */
+  async getInstanceMetadataAll(id: string): Promise<Record<string, string> | null> {
+    try {
+      return await this.request<Record<string, string>>(`read the metadata of instance ${id}`, {
+        method: 'GET',
+        url: `/instances/${encodeURIComponent(id)}/metadata?expand`,
+      });
     } catch (err) {
       if (err instanceof OrthancNotFoundError) return null;
       throw err;

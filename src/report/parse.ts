@@ -40,6 +40,8 @@ export interface ReportSummary {
   findings: ReportFinding[];
   /** Content date/time of the SR (ISO 8601, no zone) when present: when the model reported. */
   createdAt?: string;
+  /** The report's statement of which rules of the model's intended input admitted the image (absent in older SRs). */
+  eligibility?: string;
 }
 
 /** The object is not an SR of the kind this pipeline writes (another maker's SR, or not an SR at all). */
@@ -156,6 +158,7 @@ export function parseReport(bytes: Buffer): ReportSummary {
   const statements = children(child(root, QUALITATIVE_EVALUATIONS))
     .filter((c) => named(c, COMMENT))
     .map((c) => c.TextValue ?? '');
+  const eligibility = statements.find((s) => s.startsWith('Eligibility:'));
   return {
     sopInstanceUid: str(ds.SOPInstanceUID),
     seriesInstanceUid: str(ds.SeriesInstanceUID),
@@ -165,5 +168,6 @@ export function parseReport(bytes: Buffer): ReportSummary {
     diagnostic: !statements.some((s) => s.startsWith('NOT DIAGNOSTIC')),
     findings: parsed.map((p) => p.finding),
     createdAt: contentDateTime(str(ds.ContentDate), str(ds.ContentTime)),
+    ...(eligibility !== undefined ? { eligibility } : {}),
   };
 }

@@ -126,6 +126,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       sourceSopInstanceUid: up.sopInstanceUid,
       classification,
       reportedAt: new Date(Date.now()).toISOString(), // workflow time: deterministic on replay
+      admission: up.eligibility.admission,
     });
 
     const topFindings = [...classification.findings]
@@ -143,6 +144,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       studyInstanceUid: up.studyInstanceUid,
       orthancId: up.orthancId,
       reportSopInstanceUid: report.reportSopInstanceUid,
+      sourceSha256: up.sourceSha256,
       topFindings,
       alreadyStored: up.alreadyStored,
     };

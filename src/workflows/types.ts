@@ -63,6 +63,8 @@ export interface EntryOutcome {
   studyInstanceUid?: string;
   orthancId?: string;
   reportSopInstanceUid?: string;
+  /** SHA-256 of the source file's bytes as uploaded (also Orthanc metadata CxrSourceSha256): `cxr verify` compares them. */
+  sourceSha256?: string;
   topFindings?: { label: string; probability: number; positive: boolean }[];
   alreadyStored?: boolean;
 }
@@ -132,6 +134,11 @@ export interface StoredInstanceRef {
 export interface ModelRef {
   id: string;
   version: string;
+  /**
+   * The pinned model's intended input (its manifest's `accepts`, read by the CLI at start): eligibility is judged
+   * against the model that will run, not whichever model the deciding I/O worker has. Small; no patient data.
+   */
+  accepts?: ModelManifest['accepts'];
 }
 
 export interface InstanceInput {
@@ -144,7 +151,20 @@ export interface InstanceInput {
 
 // ---- activity payloads ----
 
-export type Eligibility = { classify: true } | ({ classify: false } & Reason);
+/**
+ * Why an image was classified: what each rule of the model's intended input (manifest `accepts`) found, in words a
+ * reader of the report can check against the image header. No patient demographics (an age rule says "within the
+ * range", never the age). Decided by src/dicom/eligibility.ts.
+ */
+export interface Admission {
+  /** The view the image was classified as, and the attribute it was read from (`missing`: none recorded). */
+  view: { value: string; from: 'ViewPosition' | 'ViewCodeSequence' } | { value: null; from: 'missing' };
+  /** One line per rule, in rule order. */
+  rules: string[];
+}
+
+/** `admission` is absent only in histories recorded before eligibility came from the manifest. */
+export type Eligibility = { classify: true; admission?: Admission } | ({ classify: false } & Reason);
 
 export interface UploadOutput {
   orthancId: string;
@@ -154,6 +174,8 @@ export interface UploadOutput {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   modality: string;
+  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
+  sourceSha256: string;
   eligibility: Eligibility;
   /** Stored instances with a pinned model: the SR of that model version already exists (nothing to do). */
   reportExists?: boolean;
@@ -245,6 +267,7 @@ export interface FindingScore {
 
 /** The model that produced a classification (type-only import: nothing of the inference code enters the sandbox). */
 import type { ModelIdentity } from '../inference/classify-instance';
+import type { ModelManifest } from '../inference/manifest';
 export type { ModelIdentity };
 
 export interface ClassifyOutput {
@@ -259,6 +282,8 @@ export interface StoreReportInput {
   classification: ClassifyOutput;
   /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
   reportedAt: string;
+  /** Which rules admitted the image (from uploadInstance); the SR states it. */
+  admission?: Admission;
 }
 
 export interface StoreReportOutput {

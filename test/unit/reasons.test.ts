@@ -42,7 +42,12 @@ describe('reason vocabulary', { timeout: 10_000 }, () => {
       'AlreadyReported',
       'DicomDir',
       'DuplicateSopInstanceUid',
+      'ForProcessingImage',
+      'ImageTooSmall',
       'NotChestXray',
+      'NotFrontalView',
+      'OutsideAgeRange',
+      'PhotometricNotAccepted',
       'SystemFile',
     ]);
     // Environment trouble is retried; input problems and skips are not.

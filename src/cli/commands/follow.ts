@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { audited } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { webUiUrl } from '../ingest-id';
 import { getIngest } from '../ingests';
@@ -52,11 +53,18 @@ ${EXIT_HELP}`,
           await withClient(async (client, config) => {
             const model = modelOf(config.modelDir);
             const since = opts.fromStart ? 0 : opts.fromSeq;
-            const res = await startFollow(client, config, {
-              model,
-              name: opts.name,
-              since,
-              options: opts.window ? { window: opts.window } : undefined,
+            const workflowId = followWorkflowId(config, opts.name);
+            const what = { workflowId, model: `${model.id}@${model.version}`, since: since ?? null };
+            const res = await audited(config, 'follow-start', what, async (a) => {
+              const r = await startFollow(client, config, {
+                model,
+                name: opts.name,
+                since,
+                options: opts.window ? { window: opts.window } : undefined,
+              });
+              if (r.started) a.what.since = r.since;
+              else a.message = `already following (model ${r.model})`;
+              return r;
             });
             const pollers = await modelPollers(client, config, model);
             if (opts.json) console.log(JSON.stringify({ ...res, modelWorkers: pollers }, null, 2));
@@ -82,7 +90,11 @@ ${EXIT_HELP}`,
       .action(async (opts: { name?: string; wait: boolean; json?: boolean }) => {
         await withClient(async (client, config) => {
           const id = followWorkflowId(config, opts.name);
-          const result = await stopFollow(client, id, opts.wait);
+          const result = await audited(config, 'follow-stop', { workflowId: id }, async (a) => {
+            const r = await stopFollow(client, id, opts.wait);
+            if (r) Object.assign(a.what, { counts: { ...r.counts }, cursor: r.cursor ?? null });
+            return r;
+          });
           if (opts.json) console.log(JSON.stringify(result ?? { ingestId: id, state: 'stopping' }, null, 2));
           else if (result) console.log(`stopped ${id} at change ${result.cursor}\n${resultTable(result)}`);
           else console.log(`asked ${id} to stop`);

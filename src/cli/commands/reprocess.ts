@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
+import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { followIngest } from '../follow';
 import { webUiUrl } from '../ingest-id';
 import { positiveInt } from '../options';
-import { modelOf, modelPollers, noWorkerWarning, startReprocess } from '../stored-runs';
+import { modelOf, modelPollers, noWorkerWarning, scopeKey, startReprocess } from '../stored-runs';
 import { withClient } from '../with-client';
 import type { IngestResult, ReprocessScope } from '../../workflows/types';
 
@@ -63,27 +64,37 @@ ${EXIT_HELP}`,
         if (opts.modelDir) process.env.CXR_MODEL_DIR = opts.modelDir;
         await withClient(async (client, config) => {
           const model = modelOf(config.modelDir);
-          if (!opts.dryRun && (await modelPollers(client, config, model)) === 0)
-            console.error(`cxr: warning: ${noWorkerWarning(config, model, config.modelDir)}`);
-          const id = await startReprocess(client, config, {
-            model,
-            scope,
-            dryRun: opts.dryRun,
-            options: opts.window ? { window: opts.window } : undefined,
+          const what = {
+            model: `${model.id}@${model.version}`,
+            scope: scopeKey(scope),
+            studyInstanceUid: scope.study,
+            dryRun: Boolean(opts.dryRun),
+          };
+          await audited(config, 'reprocess', what, async (a) => {
+            if (!opts.dryRun && (await modelPollers(client, config, model)) === 0)
+              console.error(`cxr: warning: ${noWorkerWarning(config, model, config.modelDir)}`);
+            const id = await startReprocess(client, config, {
+              model,
+              scope,
+              dryRun: opts.dryRun,
+              options: opts.window ? { window: opts.window } : undefined,
+            });
+            a.what.workflowId = id;
+            if (!opts.json) console.error(`reprocess ${id}\n  Web UI: ${webUiUrl(config.temporal.namespace, id)}`);
+            if (!opts.wait) {
+              console.log(opts.json ? JSON.stringify({ workflowId: id }) : id);
+              return;
+            }
+            const followed = await followIngest(client, id, { json: opts.json });
+            auditReport(a, followed);
+            const r = followed.report as IngestResult;
+            if (opts.json) console.log(JSON.stringify(followed.report, null, 2));
+            else if (opts.dryRun)
+              console.log(
+                `dry run: ${r.pending ?? 0} instance(s) would be processed with ${model.id}@${model.version}, ${r.current ?? 0} already current, ${r.counts.skipped - (r.current ?? 0)} not eligible`,
+              );
+            process.exitCode = followed.exit;
           });
-          if (!opts.json) console.error(`reprocess ${id}\n  Web UI: ${webUiUrl(config.temporal.namespace, id)}`);
-          if (!opts.wait) {
-            console.log(opts.json ? JSON.stringify({ workflowId: id }) : id);
-            return;
-          }
-          const { report, exit } = await followIngest(client, id, { json: opts.json });
-          const r = report as IngestResult;
-          if (opts.json) console.log(JSON.stringify(report, null, 2));
-          else if (opts.dryRun)
-            console.log(
-              `dry run: ${r.pending ?? 0} instance(s) would be processed with ${model.id}@${model.version}, ${r.current ?? 0} already current, ${r.counts.skipped - (r.current ?? 0)} not eligible`,
-            );
-          process.exitCode = exit;
         });
       },
     );

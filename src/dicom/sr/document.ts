@@ -21,6 +21,7 @@ import {
   TRANSFER_SYNTAX_EXPLICIT_VR_LITTLE_ENDIAN,
 } from '../uids';
 import { TemplateViolation, type ContentItem } from './content';
+import type { Admission } from '../../workflows/types';
 import type { SourceImage } from './source-image';
 import { measurementGroup, type LabelFinding } from './tid1501-measurement-group';
 import { measurementReport } from './tid1500-measurement-report';
@@ -45,6 +46,8 @@ export interface BuildReportInput {
    * document says CompletionFlag PARTIAL; otherwise COMPLETE.
    */
   expectedLabels?: readonly string[];
+  /** Which rules of the model's intended input admitted the image (src/dicom/eligibility.ts); stated in the report. */
+  admission?: Admission;
 }
 
 /** SR series number: fixed and high so AI series sort after acquired ones in viewers. */
@@ -59,8 +62,17 @@ export function seriesDescription(algorithm: Pick<ReportAlgorithm, 'name' | 'ver
   return body.slice(0, SERIES_DESCRIPTION_MAX - suffix.length).trimEnd() + suffix;
 }
 
+/** The statement saying why the image was classified, so a reader can check it against the image header. */
+export function admissionStatement(a: Admission): string {
+  const view =
+    a.view.from === 'missing'
+      ? 'an image without a recorded view (the model accepts unrecorded views)'
+      : `a ${a.view.value} view (from ${a.view.from === 'ViewPosition' ? 'View Position' : 'View Code Sequence'})`;
+  return `Eligibility: classified as ${view}; the image meets the model's intended input: ${a.rules.join('; ')}.`;
+}
+
 /** The report's TEXT statements (TID 1500 Qualitative Evaluations). */
-export function reportStatements(algorithm: ReportAlgorithm): string[] {
+export function reportStatements(algorithm: ReportAlgorithm, admission?: Admission): string[] {
   const out = [
     `Machine-generated result of the algorithm ${algorithm.name} version ${algorithm.version} ` +
       `(${algorithm.manufacturer}, model id ${algorithm.modelId}). It has not been reviewed by a person.`,
@@ -71,6 +83,7 @@ export function reportStatements(algorithm: ReportAlgorithm): string[] {
     );
   }
   out.push(`Intended use: ${algorithm.intendedUse}`);
+  if (admission !== undefined) out.push(admissionStatement(admission));
   return out;
 }
 
@@ -143,7 +156,7 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
     },
     source: sourceRef,
     groups,
-    statements: reportStatements(algorithm),
+    statements: reportStatements(algorithm, input.admission),
   });
   const reported = new Set(findings.map((f) => f.label));
   const complete = (input.expectedLabels ?? []).every((l) => reported.has(l));

@@ -150,6 +150,12 @@ describe('follow Orthanc arrivals; reprocess with a second model version', { tim
     assert.equal(r1.model, `${V2.id}@${V2.version}`);
     const idB = await startReprocess(p.env.client, p.config, { model: V2, scope: { study: studyB } });
     assert.equal(((await p.env.client.workflow.getHandle(idB).result()) as IngestResult).counts.done, 2);
+    // Its entries are recorded like an ingest's: `cxr verify` finds both sources and SRs in Orthanc.
+    const verify = await runCli(['verify', idB, '--json'], env);
+    assert.equal(verify.code, 0, verify.stderr + verify.stdout);
+    const vr = JSON.parse(verify.stdout) as { checked: number; problems: unknown[] };
+    assert.equal(vr.checked, 2);
+    assert.deepEqual(vr.problems, []);
 
     for (const sop of [...sops.a, ...sops.b]) {
       assert.equal(await srCount(p.orthanc, sop, V1), 1);
