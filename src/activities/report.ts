@@ -13,7 +13,7 @@ import { buildReport, sourceImageFromTags } from '../dicom/sr';
 import { deriveReportUids } from '../dicom/uids';
 import { asTemporalFailure, ReportBuildError } from '../errors';
 import type { OrthancClient } from '../orthanc/client';
-import type { StoreReportInput, StoreReportOutput } from '../workflows/types';
+import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 
@@ -49,14 +49,7 @@ export function makeReportActivities(deps: ActivityDeps) {
           const expected = deriveReportUids(source.instance.sopInstanceUid, model.id, model.version);
           const bytes = buildReport({
             source,
-            algorithm: {
-              name: model.name,
-              version: model.version,
-              manufacturer: model.manufacturer,
-              modelId: model.id,
-              diagnostic: model.diagnostic,
-              intendedUse: model.intendedUse,
-            },
+            algorithm: model,
             findings,
             createdAt: new Date(input.reportedAt),
             admission: input.admission,

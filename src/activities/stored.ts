@@ -10,7 +10,8 @@
 import { heartbeat } from '@temporalio/activity';
 import { deriveReportUids, isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError } from '../errors';
-import { type OrthancClient, type SimplifiedTags, SOURCE_SHA_METADATA } from '../orthanc/client';
+import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
+import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import type {
   Eligibility,
   DecisionPage,
@@ -21,7 +22,7 @@ import type {
 } from '../workflows/types';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
-import { eligibilityOfTags, tag } from './upload';
+import { eligibilityOfTags } from './upload';
 
 /** SOP classes of structured reports (1.2.840.10008.5.1.4.1.1.88.x): never classified. */
 function isStructuredReport(tags: SimplifiedTags): boolean {

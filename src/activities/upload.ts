@@ -18,19 +18,15 @@ import { type AcceptedInput, decideEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import { type OrthancClient, type SimplifiedTags, SOURCE_SHA_METADATA } from '../orthanc/client';
+import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
+import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
-import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
+import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
 export { SOURCE_SHA_METADATA };
-
-export function tag(tags: SimplifiedTags, keyword: string): string | undefined {
-  const v = tags[keyword];
-  return typeof v === 'string' ? v : undefined;
-}
 
 /** How long to wait for a concurrent upload of the same UID to record its fingerprint (no-meta files only). */
 const CLAIM_SETTLE_MS = 2000;

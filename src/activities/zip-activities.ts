@@ -5,7 +5,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { asTemporalFailure, ZipRejectedError } from '../errors';
 import { inspectZip as inspect, listEntries, listEntriesByIndex, type ZipLimits } from '../zip';
-import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../workflows/types';
+import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 

@@ -27,7 +27,17 @@
  * never the age itself; the operator finds the value in Orthanc.
  */
 import type { ReasonType } from '../reasons';
-import type { Admission, Eligibility } from '../workflows/types';
+import {
+  type Code,
+  VIEW_ANTERO_POSTERIOR,
+  VIEW_FRONTAL,
+  VIEW_LATERAL,
+  VIEW_LEFT_LATERAL,
+  VIEW_POSTERO_ANTERIOR,
+  VIEW_RIGHT_LATERAL,
+} from './codes';
+import { hasTag, type SimplifiedTags, tagItem, tagString as str } from './tags';
+import type { Admission, Eligibility } from '../contracts';
 
 /** A coded concept as DICOM writes it in a Code Sequence item. */
 export interface CodedView {
@@ -58,8 +68,8 @@ export interface AcceptedInput {
   basis?: string;
 }
 
-/** Orthanc's simplified tags (keyword -> string, sequences as arrays of items). Structural, so any reader fits. */
-export type Tags = { [keyword: string]: string | Tags[] | null };
+/** Orthanc's simplified tags: the one declaration is src/dicom/tags.ts. */
+export type Tags = SimplifiedTags;
 
 /** The skip (and failure) reasons this module decides; declared with the others in src/reasons.ts. */
 export const ELIGIBILITY_REASONS = {
@@ -74,70 +84,29 @@ export const ELIGIBILITY_REASONS = {
 
 /**
  * Well-known View Code Sequence concepts (CID 4010 "DX View", SNOMED CT, plus the legacy SNOMED-RT codes older
- * modalities still write) and the View Position term each means; used to name a code in messages and to read a
- * legacy code as its SNOMED CT equivalent.
+ * modalities still write) and the View Position term each means: used to read a legacy code as its SNOMED CT
+ * equivalent, to name a code in messages, and to give the SR a coded view for a View Position.
  */
-const VIEW_CODES: readonly { codes: [string, string][]; meaning: string; viewPosition?: string }[] = [
-  {
-    codes: [
-      ['SCT', '272479007'],
-      ['SRT', 'R-10214'],
-    ],
-    meaning: 'postero-anterior',
-    viewPosition: 'PA',
-  },
-  {
-    codes: [
-      ['SCT', '399348003'],
-      ['SRT', 'R-10206'],
-    ],
-    meaning: 'antero-posterior',
-    viewPosition: 'AP',
-  },
-  { codes: [['SCT', '399033003']], meaning: 'frontal' },
-  {
-    codes: [
-      ['SCT', '399173006'],
-      ['SRT', 'R-10232'],
-    ],
-    meaning: 'left lateral',
-    viewPosition: 'LL',
-  },
-  {
-    codes: [
-      ['SCT', '399198007'],
-      ['SRT', 'R-10236'],
-    ],
-    meaning: 'right lateral',
-    viewPosition: 'RL',
-  },
-  {
-    codes: [
-      ['SCT', '399067008'],
-      ['SRT', 'R-102CD'],
-    ],
-    meaning: 'lateral',
-  },
+const VIEW_CODES: readonly { code: Code; legacy?: string; viewPosition?: string }[] = [
+  { code: VIEW_POSTERO_ANTERIOR, legacy: 'R-10214', viewPosition: 'PA' },
+  { code: VIEW_ANTERO_POSTERIOR, legacy: 'R-10206', viewPosition: 'AP' },
+  { code: VIEW_FRONTAL },
+  { code: VIEW_LEFT_LATERAL, legacy: 'R-10232', viewPosition: 'LL' },
+  { code: VIEW_RIGHT_LATERAL, legacy: 'R-10236', viewPosition: 'RL' },
+  { code: VIEW_LATERAL, legacy: 'R-102CD' },
 ];
 
-/** The SCT code a legacy SRT code stands for (same concept), or the code itself. */
-function canonicalCode(scheme: string, value: string): [string, string] {
-  const row = VIEW_CODES.find((r) => r.codes.some(([s, v]) => s === scheme && v === value));
-  return row ? row.codes[0] : [scheme, value];
-}
-
-function str(tags: Tags, key: string): string | undefined {
-  const v = tags[key];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+/** The SNOMED CT concept a code stands for (a legacy SRT code mapped), with its standard meaning when known. */
+function canonicalCode(c: CodedView): CodedView {
+  const scheme = c.scheme.toUpperCase();
+  const row = VIEW_CODES.find(
+    (r) => (scheme === 'SCT' && r.code.value === c.value) || (scheme === 'SRT' && r.legacy === c.value),
+  );
+  return row ? { ...row.code } : { value: c.value, scheme, meaning: c.meaning };
 }
 
 function upper(tags: Tags, key: string): string | undefined {
   return str(tags, key)?.toUpperCase();
-}
-
-function firstItem(tags: Tags, key: string): Tags | undefined {
-  const v = tags[key];
-  return Array.isArray(v) && v.length > 0 ? v[0] : undefined;
 }
 
 function posInt(tags: Tags, key: string): number | undefined {
@@ -199,19 +168,12 @@ function decideView(
   tags: Tags,
 ): { ok: true; admitted: Admission['view'] } | { ok: false; message: string } {
   const vp = upper(tags, 'ViewPosition');
-  const item = firstItem(tags, 'ViewCodeSequence');
+  const item = tagItem(tags, 'ViewCodeSequence');
   const rawValue = item ? str(item, 'CodeValue') : undefined;
-  const rawScheme = item ? upper(item, 'CodingSchemeDesignator') : undefined;
+  const rawScheme = item ? str(item, 'CodingSchemeDesignator') : undefined;
   const code =
     rawValue !== undefined && rawScheme !== undefined
-      ? {
-          value: rawValue,
-          scheme: rawScheme,
-          meaning:
-            (item && str(item, 'CodeMeaning')) ??
-            VIEW_CODES.find((r) => r.codes.some(([s, v]) => s === rawScheme && v === rawValue))?.meaning ??
-            '?',
-        }
+      ? canonicalCode({ value: rawValue, scheme: rawScheme, meaning: (item && str(item, 'CodeMeaning')) ?? '?' })
       : undefined;
   const accepted = `${list(accepts.viewPositions)}${
     accepts.viewCodes.length > 0 ? ` (View Position) or ${accepts.viewCodes.map(codeText).join(', ')}` : ''
@@ -232,10 +194,9 @@ function decideView(
     };
   }
   if (code !== undefined) {
-    const [s, v] = canonicalCode(code.scheme, code.value);
     const ok = accepts.viewCodes.some((c) => {
-      const [cs, cv] = canonicalCode(c.scheme.toUpperCase(), c.value);
-      return cs === s && cv === v;
+      const a = canonicalCode(c);
+      return a.scheme === code.scheme && a.value === code.value;
     });
     if (!ok) {
       return {
@@ -245,10 +206,13 @@ function decideView(
         }; the model was made for ${accepted}. ${NOT_CLASSIFIED}`,
       };
     }
-    if (vp === undefined)
-      return { ok: true, admitted: { value: `${code.meaning} ${code.value}`, from: 'ViewCodeSequence' } };
+    if (vp === undefined) return { ok: true, admitted: { value: code.meaning, from: 'ViewCodeSequence', code } };
   }
-  return { ok: true, admitted: { value: vp as string, from: 'ViewPosition' } };
+  const vpCode = code ?? VIEW_CODES.find((r) => r.viewPosition === vp)?.code;
+  return {
+    ok: true,
+    admitted: { value: vp as string, from: 'ViewPosition', ...(vpCode !== undefined ? { code: { ...vpCode } } : {}) },
+  };
 }
 
 /**
@@ -288,7 +252,7 @@ export function decideEligibility(accepts: AcceptedInput, tags: Tags): Eligibili
     rules.push(`Body Part Examined ${bodyPart}`);
   }
 
-  const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
+  const hasPixelData = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'].some((k) => hasTag(tags, k));
   if (!hasPixelData) {
     return skip(
       R.noPixelData,
@@ -330,7 +294,7 @@ export function decideEligibility(accepts: AcceptedInput, tags: Tags): Eligibili
       ? 'View not recorded (View Position and View Code Sequence empty; accepted when missing)'
       : view.admitted.from === 'ViewPosition'
         ? `View Position ${view.admitted.value}`
-        : `View Code Sequence ${view.admitted.value}`,
+        : `View Code Sequence ${view.admitted.code ? codeText(view.admitted.code) : view.admitted.value}`,
   );
 
   const rows = posInt(tags, 'Rows');

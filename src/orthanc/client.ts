@@ -14,6 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { OrthancConfig } from '../config';
+import type { SimplifiedTags } from '../dicom/tags';
 import { OrthancBadRequestError, OrthancNotFoundError, OrthancRejectedError, OrthancUnavailableError } from '../errors';
 
 export type UploadStatus = 'Success' | 'AlreadyStored';
@@ -27,8 +28,7 @@ export interface UploadResult {
   parentSeries: string;
 }
 
-/** Orthanc's `simplified-tags`: keyword -> string, or nested arrays for sequences. */
-export type SimplifiedTags = { [keyword: string]: string | SimplifiedTags[] | null };
+export type { SimplifiedTags };
 
 export interface OrthancInstanceInfo {
   ID: string;

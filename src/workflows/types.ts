@@ -1,33 +1,26 @@
 /**
- * Payload types shared by workflows, activities and the CLI. Pure types only: this module is
- * bundled into the deterministic workflow sandbox. Payloads carry references (zip path + entry
- * index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
+ * Workflow inputs, results and progress, shared by the workflows and the CLI. Pure types only: this module is
+ * bundled into the deterministic workflow sandbox. Activity payloads live in src/contracts.ts (re-exported here).
  */
+import type { ModelRef, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { Reason } from '../reasons';
 
+export type {
+  Admission,
+  ClassifyOutput,
+  Eligibility,
+  Finding,
+  ModelIdentity,
+  ModelRef,
+  StoreReportInput,
+  StoreReportOutput,
+  UploadOutput,
+  ZipEntryRef,
+  ZipLimitOverrides,
+  ZipListing,
+} from '../contracts';
+
 export type EntryStatus = 'done' | 'failed' | 'skipped';
-
-/** Where one DICOM file lives: the claim check every activity redeems itself. */
-export interface ZipEntryRef {
-  zipPath: string;
-  zipSha256: string;
-  index: number;
-  name: string;
-  size: number;
-  compressedSize: number;
-  crc32: number;
-  /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
-  problem?: Reason;
-}
-
-/** Optional overrides of the worker's zip limits (tests use small ones). */
-export interface ZipLimitOverrides {
-  maxEntries?: number;
-  maxEntryBytes?: number;
-  maxTotalUncompressedBytes?: number;
-  maxCompressionRatio?: number;
-  maxZipBytes?: number;
-}
 
 export interface IngestOptions {
   /** Children in flight at once (sliding window). Default 16. */
@@ -130,55 +123,12 @@ export interface StoredInstanceRef {
   problem?: undefined;
 }
 
-/** The model a run is pinned to: its classify steps go to this model's own task queue, and are checked against it. */
-export interface ModelRef {
-  id: string;
-  version: string;
-  /**
-   * The pinned model's intended input (its manifest's `accepts`, read by the CLI at start): eligibility is judged
-   * against the model that will run, not whichever model the deciding I/O worker has. Small; no patient data.
-   */
-  accepts?: ModelManifest['accepts'];
-}
-
 export interface InstanceInput {
   entry: ZipEntryRef | StoredInstanceRef;
   limits?: ZipLimitOverrides;
   inferenceTaskQueue?: string;
   /** Pin classification to this model (follow, reprocess): skip when its SR exists, fail on a worker with another. */
   model?: ModelRef;
-}
-
-// ---- activity payloads ----
-
-/**
- * Why an image was classified: what each rule of the model's intended input (manifest `accepts`) found, in words a
- * reader of the report can check against the image header. No patient demographics (an age rule says "within the
- * range", never the age). Decided by src/dicom/eligibility.ts.
- */
-export interface Admission {
-  /** The view the image was classified as, and the attribute it was read from (`missing`: none recorded). */
-  view: { value: string; from: 'ViewPosition' | 'ViewCodeSequence' } | { value: null; from: 'missing' };
-  /** One line per rule, in rule order. */
-  rules: string[];
-}
-
-/** `admission` is absent only in histories recorded before eligibility came from the manifest. */
-export type Eligibility = { classify: true; admission?: Admission } | ({ classify: false } & Reason);
-
-export interface UploadOutput {
-  orthancId: string;
-  alreadyStored: boolean;
-  sopInstanceUid: string;
-  sopClassUid: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  modality: string;
-  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
-  sourceSha256: string;
-  eligibility: Eligibility;
-  /** Stored instances with a pinned model: the SR of that model version already exists (nothing to do). */
-  reportExists?: boolean;
 }
 
 /**
@@ -256,45 +206,4 @@ export interface ReprocessInput extends StoredRunBase {
   dryRun?: boolean;
   /** Offset into the scope (the cursor). */
   offset: number;
-}
-
-export interface FindingScore {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
-
-/** The model that produced a classification (type-only import: nothing of the inference code enters the sandbox). */
-import type { ModelIdentity } from '../inference/classify-instance';
-import type { ModelManifest } from '../inference/manifest';
-export type { ModelIdentity };
-
-export interface ClassifyOutput {
-  model: ModelIdentity;
-  findings: FindingScore[];
-  timingsMs: Record<string, number>;
-}
-
-export interface StoreReportInput {
-  orthancId: string;
-  sourceSopInstanceUid: string;
-  classification: ClassifyOutput;
-  /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
-  reportedAt: string;
-  /** Which rules admitted the image (from uploadInstance); the SR states it. */
-  admission?: Admission;
-}
-
-export interface StoreReportOutput {
-  reportSopInstanceUid: string;
-  reportOrthancId: string;
-  alreadyStored: boolean;
-}
-
-export interface ZipListing {
-  zipSha256: string;
-  fileEntryCount: number;
-  directoryCount: number;
-  sizeBytes: number;
 }

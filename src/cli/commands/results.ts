@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config';
 import { OrthancClient } from '../../orthanc/client';
-import { readStudyReports, type ReportSummary } from '../../report';
+import type { ReportSummary } from '../../dicom/sr';
+import { readStudyReports } from '../../orthanc/reports';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { looksLikeIngestId, resolveIngestRef } from '../ingest-id';
 import { getIngest, listDone } from '../ingests';

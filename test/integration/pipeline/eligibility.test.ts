@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import AdmZip from 'adm-zip';
 import { PROJECT_ROOT } from '../../../src/config';
-import { parseReport } from '../../../src/report';
+import { parseReport } from '../../../src/dicom/sr';
 import type { EntryOutcome, IngestResult } from '../../../src/workflows/types';
 import { validateSr } from '../../helpers/dicom-validate';
 import { FIXTURES, startTestPipeline, TEST_OUTPUT, uniqueQueue, type TestPipeline } from '../../helpers/pipeline';

@@ -17,7 +17,7 @@ import { modelTaskQueue, PROJECT_ROOT } from '../../../src/config';
 import { modelOf, startFollow, startReprocess, stopFollow } from '../../../src/cli/stored-runs';
 import { MODELS_METADATA } from '../../../src/activities/report';
 import { createPipelineWorkers, type PipelineWorkers } from '../../../src/pipeline-worker';
-import type { ReportSummary } from '../../../src/report';
+import type { ReportSummary } from '../../../src/dicom/sr';
 import { reprocessWorkflow } from '../../../src/workflows';
 import { progressQuery } from '../../../src/workflows/queries';
 import type { IngestResult, ReprocessInput } from '../../../src/workflows/types';

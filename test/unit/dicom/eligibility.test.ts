@@ -143,7 +143,11 @@ describe('what the admission says (the SR states it)', { timeout: 30_000 }, () =
   it('names the view and its attribute, each rule, and no age value', () => {
     const e = decideEligibility(TXV, FILM);
     assert.ok(e.classify && e.admission);
-    assert.deepEqual(e.admission.view, { value: 'PA', from: 'ViewPosition' });
+    assert.deepEqual(e.admission.view, {
+      value: 'PA',
+      from: 'ViewPosition',
+      code: { value: '272479007', scheme: 'SCT', meaning: 'postero-anterior' },
+    });
     assert.deepEqual(e.admission.rules, [
       'Modality DX',
       'Body Part Examined CHEST',
@@ -170,7 +174,19 @@ describe('what the admission says (the SR states it)', { timeout: 30_000 }, () =
     };
     const e = decideEligibility(TXV, tags);
     assert.ok(e.classify && e.admission);
-    assert.deepEqual(e.admission.view, { value: 'antero-posterior 399348003', from: 'ViewCodeSequence' });
+    assert.deepEqual(e.admission.view, {
+      value: 'antero-posterior',
+      from: 'ViewCodeSequence',
+      code: { value: '399348003', scheme: 'SCT', meaning: 'antero-posterior' },
+    });
+    assert.ok(e.admission.rules.includes('View Code Sequence (399348003, SCT, "antero-posterior")'));
+  });
+
+  it('reads a legacy SNOMED-RT view code as its SNOMED CT concept', () => {
+    const tags = { ...without(FILM, 'ViewPosition'), ViewCodeSequence: viewCode('R-10214', 'SRT', 'postero-anterior') };
+    const e = decideEligibility(TXV, tags);
+    assert.ok(e.classify && e.admission && e.admission.view.from === 'ViewCodeSequence');
+    assert.deepEqual(e.admission.view.code, { value: '272479007', scheme: 'SCT', meaning: 'postero-anterior' });
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Reading our AI result SRs back (TID 1500 as written by src/dicom/sr): proves the round trip, and lets the CLI
+ * Reading our AI result SRs back (TID 1500 as written by document.ts next door): proves the round trip, and lets the CLI
  * and tests list what a study holds. It reads by concept codes, not by position, so content item order may
  * change without breaking it; it refuses SRs of other makers with NotAnAiReportError.
  */
@@ -20,24 +20,18 @@ import {
   THRESHOLD_VALUE,
   TRACKING_IDENTIFIER,
   type Code,
-} from '../dicom/codes';
-import { SOP_CLASS } from '../dicom/uids';
-
-export interface ReportFinding {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
+} from '../codes';
+import { SOP_CLASS } from '../uids';
+import type { Finding, ModelIdentity } from '../../contracts';
 
 export interface ReportSummary {
   sopInstanceUid: string;
   seriesInstanceUid: string;
   studyInstanceUid: string;
   sourceSopInstanceUid: string;
-  algorithm: { name: string; version: string };
+  algorithm: Pick<ModelIdentity, 'name' | 'version'>;
   diagnostic: boolean;
-  findings: ReportFinding[];
+  findings: Finding[];
   /** Content date/time of the SR (ISO 8601, no zone) when present: when the model reported. */
   createdAt?: string;
   /** The report's statement of which rules of the model's intended input admitted the image (absent in older SRs). */
@@ -99,7 +93,7 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 }
 
-function parseGroup(group: Item): { finding: ReportFinding; algorithm: { name: string; version: string } } {
+function parseGroup(group: Item): { finding: Finding; algorithm: { name: string; version: string } } {
   const label = child(group, TRACKING_IDENTIFIER)?.TextValue;
   if (label === undefined) throw new NotAnAiReportError('measurement group without Tracking Identifier');
   const concept = first(child(group, FINDING)?.ConceptCodeSequence);
