@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
@@ -61,9 +62,10 @@ ${EXIT_HELP}`,
           : opts.since
             ? { since: parseDate(opts.since) }
             : { all: true };
-        if (opts.modelDir) process.env.CXR_MODEL_DIR = opts.modelDir;
         await withClient(async (client, config) => {
-          const model = modelOf(config.modelDir);
+          // --model-dir after the command name lands here; before it, in the global flags (config.modelDir).
+          const modelDir = opts.modelDir ? path.resolve(opts.modelDir) : config.modelDir;
+          const model = modelOf(modelDir);
           const what = {
             model: `${model.id}@${model.version}`,
             scope: scopeKey(scope),
@@ -72,7 +74,7 @@ ${EXIT_HELP}`,
           };
           await audited(config, 'reprocess', what, async (a) => {
             if (!opts.dryRun && (await modelPollers(client, config, model)) === 0)
-              console.error(`cxr: warning: ${noWorkerWarning(config, model, config.modelDir)}`);
+              console.error(`cxr: warning: ${noWorkerWarning(config, model, modelDir)}`);
             const id = await startReprocess(client, config, {
               model,
               scope,
