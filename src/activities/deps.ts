@@ -1,7 +1,7 @@
 import { ModelError } from '../errors';
 import type { OrthancClient } from '../orthanc/client';
 import type { Classifier } from '../inference';
-import type { ZipLimits } from '../zip';
+import type { ArchiveCache, ZipLimits } from '../zip';
 import type { AcceptedInput } from '../dicom/eligibility';
 
 /** What the activities need, built once per worker process and injected (STYLE.md: createActivities(deps)). */
@@ -10,6 +10,8 @@ export interface ActivityDeps {
   /** Loaded once at worker start; session reused by every classify call. Absent on an I/O-only worker. */
   classifier?: Classifier;
   zipLimits: ZipLimits;
+  /** The worker's cache of open zips (built from PipelineConfig.archiveCache); default: the process-wide one. */
+  archives?: ArchiveCache;
   /**
    * What the model accepts (its manifest's `accepts`), for the eligibility decision in uploadInstance. An I/O-only
    * worker reads it from the manifest at start (no model loaded); otherwise the classifier's manifest is used.

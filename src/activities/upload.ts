@@ -75,6 +75,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             entry.index,
             { name: entry.name, size: entry.size, crc32: entry.crc32 },
             effectiveLimits(deps.zipLimits, input.limits),
+            deps.archives,
           );
           heartbeat('read');
           const sniff = sniffDicom(bytes);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { loadConfig } from '../../config';
+import { cliConfig } from '../cli-config';
 import { readManifest } from '../../inference/manifest';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
@@ -70,7 +70,7 @@ export function retentionCheck(namespace: string, seconds: number): Check {
 }
 
 export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Check[]> {
-  const config = loadConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
+  const config = cliConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
   const checks: Check[] = [];
   const { address, namespace, taskQueue, inferenceTaskQueue } = config.temporal;
 

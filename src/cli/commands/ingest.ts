@@ -71,7 +71,7 @@ ${EXIT_HELP}`,
                   started: started.started,
                 });
                 a.outcome = 'success';
-                const webUi = webUiUrl(config.temporal.namespace, started.ingestId);
+                const webUi = webUiUrl(config.webUiUrl, config.temporal.namespace, started.ingestId);
                 if (started.started) {
                   if (!opts.json)
                     console.error(`started ingest ${started.ingestId} for ${started.zipPath}\n  Web UI: ${webUi}`);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config';
+import { cliConfig } from '../cli-config';
 import { OrthancClient } from '../../orthanc/client';
 import type { ReportSummary } from '../../dicom/sr';
 import { readStudyReports } from '../../orthanc/reports';
@@ -35,7 +35,7 @@ Examples:
 ${EXIT_HELP}`,
     )
     .action(async (ref: string, opts: { top?: number; json?: boolean }) => {
-      const config = loadConfig();
+      const config = cliConfig();
       const orthanc = new OrthancClient(config.orthanc);
       let reports: ReportSummary[] = [];
       const names = new Map<string, string>();

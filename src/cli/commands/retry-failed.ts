@@ -86,7 +86,7 @@ ${EXIT_HELP}`,
             });
             if (!opts.json) {
               console.error(
-                `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, retryId)}`,
+                `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, retryId)}`,
               );
             }
             if (!opts.wait) {
