@@ -30,17 +30,23 @@ export function buildProgram(): Command {
     .option('--task-queue <name>', 'task queue of the pipeline workers (CXR_TASK_QUEUE)')
     .option('--orthanc-url <url>', 'Orthanc REST API (ORTHANC_URL)')
     .option('--model-dir <dir>', 'model folder, for doctor (CXR_MODEL_DIR)')
+    .option(
+      '--temporal-wait <seconds>',
+      'how long ingest/watch/status/verify wait for an unreachable Temporal before exit 69 (CXR_TEMPORAL_WAIT_S, default 300)',
+    )
     .hook('preAction', (root) => {
-      setCliFlags(
-        root.opts<{
-          address?: string;
-          namespace?: string;
-          profile?: string;
-          taskQueue?: string;
-          orthancUrl?: string;
-          modelDir?: string;
-        }>(),
-      );
+      const { temporalWait, ...flags } = root.opts<{
+        address?: string;
+        namespace?: string;
+        profile?: string;
+        taskQueue?: string;
+        orthancUrl?: string;
+        modelDir?: string;
+        temporalWait?: string;
+      }>();
+      if (temporalWait !== undefined && !(Number(temporalWait) >= 0))
+        throw new CliError(`--temporal-wait must be a number of seconds >= 0 (got ${temporalWait})`, EXIT.usage);
+      setCliFlags({ ...flags, temporalWaitS: temporalWait === undefined ? undefined : Number(temporalWait) });
     })
     .addHelpText(
       'after',
@@ -58,7 +64,7 @@ Examples:
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
 (as the temporal CLI reads them, with its profile file), CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
-ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
+ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL, CXR_TEMPORAL_WAIT_S. Operator guide: docs/operator-guide.md.
 ${EXIT_HELP}`,
     );
   for (const cmd of [

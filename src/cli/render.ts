@@ -101,13 +101,14 @@ export function resultTable(r: IngestResult | IngestProgress): string {
 export async function watchProgress(
   handle: WorkflowHandle,
   out: NodeJS.WriteStream,
-  opts: { intervalMs?: number; plainEveryMs?: number } = {},
+  opts: { intervalMs?: number; plainEveryMs?: number; result?: () => Promise<unknown> } = {},
 ): Promise<void> {
   const tty = Boolean(out.isTTY);
   const samples: RateSample[] = [];
   let lastPlain = 0;
   let closed = false;
-  const done = handle.result().then(
+  // `result` waits out a Temporal outage (see temporal-wait.ts): the bar pauses and resumes with the server.
+  const done = (opts.result ? opts.result() : handle.result()).then(
     () => {
       closed = true;
     },

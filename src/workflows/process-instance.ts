@@ -30,7 +30,7 @@ const orthancRetry: RetryPolicy = {
 // test/integration/durability prints them on every run):
 //   uploadInstance   64x64: 20-70 ms;  2500x2048 16-bit (10 MB): 110-330 ms
 //   classifyInstance 64x64: 20-50 ms;  2500x2048: 250-670 ms with the demo model (pixel fetch 160-490 ms,
-//                    preprocess 100-350 ms); DenseNet-121 adds 40-80 ms (DESIGN.md)
+//                    preprocess 100-350 ms); DenseNet-121 adds 40-80 ms (docs/performance.md)
 //   storeReport      100-340 ms for either size (the SR is small)
 // Start-to-close bounds one attempt (a hung Orthanc request): >=100x the measured step, room for a 1 GB entry.
 // Heartbeat timeout is what notices a dead worker: the activities heartbeat every 2 s (src/activities/keep-alive.ts),

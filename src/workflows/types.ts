@@ -79,7 +79,7 @@ export interface IngestInput {
   zipName: string;
   options?: IngestOptions;
   /** Internal: state carried over by continue-as-new. */
-  carry?: IngestProgressState & { fileEntryCount: number; retryQueue?: number[] };
+  carry?: IngestProgressState & { fileEntryCount: number };
 }
 
 export type IngestState = 'listing' | 'running' | 'stopping' | 'completed' | 'rejected';
