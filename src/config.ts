@@ -56,7 +56,12 @@ export interface AuditConfig {
   syslog?: string;
 }
 
-export type WorkerRole = 'all' | 'io' | 'inference';
+/**
+ * `all`: both queues and this model's own queue. `io`: workflows and Orthanc I/O only. `inference`: the shared
+ * inference queue and this model's queue. `model`: only this model's queue (a second model version side by side,
+ * which must not take the shared queue's work; see modelTaskQueue).
+ */
+export type WorkerRole = 'all' | 'io' | 'inference' | 'model';
 
 export interface WorkerConfig {
   /** Which queues this worker serves (CXR_WORKER_ROLE). */
@@ -154,8 +159,8 @@ function nonNegative(env: Record<string, string>, name: string, fallback: number
 }
 
 function workerRole(value: string): WorkerRole {
-  if (value === 'all' || value === 'io' || value === 'inference') return value;
-  throw new Error(`CXR_WORKER_ROLE / --role must be all, io or inference (got ${value})`);
+  if (value === 'all' || value === 'io' || value === 'inference' || value === 'model') return value;
+  throw new Error(`CXR_WORKER_ROLE / --role must be all, io, inference or model (got ${value})`);
 }
 
 /** Temporal connection settings: envconfig's profile (file + TEMPORAL_* variables), then flags, then defaults. */
@@ -243,4 +248,12 @@ export function temporalConnectionOptions(t: TemporalConfig) {
     ...(connectionOptions.apiKey !== undefined ? { apiKey: connectionOptions.apiKey } : {}),
     ...(connectionOptions.metadata !== undefined ? { metadata: connectionOptions.metadata } : {}),
   };
+}
+
+/**
+ * The task queue of one model version: runs pinned to a model (follow, reprocess) send their classify steps here, and
+ * only a worker that loaded that model polls it. E.g. `cxr-pipeline-inference@cxr-pipeline-demo-cxr@1.0.0`.
+ */
+export function modelTaskQueue(inferenceTaskQueue: string, model: { id: string; version: string }): string {
+  return `${inferenceTaskQueue}@${model.id}@${model.version}`;
 }

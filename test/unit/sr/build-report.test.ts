@@ -128,6 +128,7 @@ test('the SR round-trips: parseReport gives back exactly what was built', () => 
       algorithm: { name: input.algorithm.name, version: input.algorithm.version },
       diagnostic: input.algorithm.diagnostic,
       findings: input.findings,
+      createdAt: input.createdAt.toISOString().slice(0, 19),
     });
   }
 });
