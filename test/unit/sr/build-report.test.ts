@@ -16,6 +16,17 @@ function header(bytes: Buffer): Record<string, unknown> {
   return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(ab).dict);
 }
 
+test('the validation helper can fail: a file dciodvfy cannot check is an error, not a pass', async () => {
+  const v = await validateSr(Buffer.from('not a DICOM file at all\n'));
+  assert.equal(v.iod, '');
+  assert.ok(v.errors.length > 0, 'errors reported');
+  assert.ok(
+    v.errors.some((e) => /exited with status|no IOD verdict|Abort|Error/.test(e)),
+    v.errors.join('\n'),
+  );
+  assert.equal(v.dsrdumpOk, false);
+});
+
 const CASES = [
   ['18 labels, non-diagnostic', demoAllLabels],
   ['partial, UTF-8, diagnostic', partialUtf8],
@@ -26,6 +37,7 @@ for (const [name, make] of CASES) {
     const bytes = buildReport(input);
     const v = await validateSr(bytes);
     assert.deepEqual(v.errors, []);
+    assert.equal(v.iod, 'Comprehensive3DSR', 'dciodvfy checked it against the SR IOD');
     const unexpected = v.warnings.filter(
       (w) =>
         w !== LOCAL_SCHEME_WARNING &&
@@ -116,6 +128,7 @@ test('the SR round-trips: parseReport gives back exactly what was built', () => 
       algorithm: { name: input.algorithm.name, version: input.algorithm.version },
       diagnostic: input.algorithm.diagnostic,
       findings: input.findings,
+      createdAt: input.createdAt.toISOString().slice(0, 19),
     });
   }
 });
