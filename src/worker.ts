@@ -1,28 +1,25 @@
 /**
- * Worker process. Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE,
- * CXR_INFERENCE_TASK_QUEUE, CXR_WORKER_ROLE (all | io | inference), ORTHANC_URL, ORTHANC_USERNAME,
- * ORTHANC_PASSWORD, CXR_MODEL_DIR, CXR_MAX_CONCURRENT_IO, CXR_MAX_CONCURRENT_INFERENCE, CXR_INTRA_OP_THREADS.
+ * Worker process. Configuration: src/config.ts (environment: TEMPORAL_* as the temporal CLI reads them, with its
+ * profile file; CXR_TASK_QUEUE, CXR_INFERENCE_TASK_QUEUE, CXR_WORKER_ROLE (all | io | inference | model), ORTHANC_URL,
+ * ORTHANC_USERNAME, ORTHANC_PASSWORD, CXR_MODEL_DIR, CXR_MAX_CONCURRENT_IO, CXR_MAX_CONCURRENT_INFERENCE,
+ * CXR_INTRA_OP_THREADS, CXR_ZIP_*), with the flags below as overrides.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config';
-import { createPipelineWorkers, type WorkerRole } from './pipeline-worker';
+import { type ConfigOverrides, loadConfig, type WorkerRole } from './config';
+import { createPipelineWorkers } from './pipeline-worker';
 
-function intEnv(name: string): number | undefined {
-  const v = process.env[name];
-  return v ? Number(v) : undefined;
-}
+const USAGE = `usage: node dist/src/worker.js [--address host:port] [--namespace name] [--profile name]
+       [--task-queue name] [--orthanc-url url] [--model-dir dir] [--role all|io|inference|model]
+Flags override the environment variables of the same meaning (see src/config.ts).`;
 
-const USAGE = `usage: node dist/src/worker.js [--address host:port] [--namespace name] [--task-queue name]
-       [--orthanc-url url] [--model-dir dir] [--role all|io|inference]
-Flags override the environment variables of the same meaning (see the top of src/worker.ts).`;
-
-/** Command-line flags, mapped onto the environment variables loadConfig() reads. */
-function applyFlags(argv: string[]): void {
+/** Command-line flags, as configuration overrides (never written into process.env). */
+function parseFlags(argv: string[]): ConfigOverrides {
   const { values } = parseArgs({
     args: argv,
     options: {
       address: { type: 'string' },
       namespace: { type: 'string' },
+      profile: { type: 'string' },
       'task-queue': { type: 'string' },
       'orthanc-url': { type: 'string' },
       'model-dir': { type: 'string' },
@@ -34,36 +31,23 @@ function applyFlags(argv: string[]): void {
     console.log(USAGE);
     process.exit(0);
   }
-  const map: Record<string, string> = {
-    address: 'TEMPORAL_ADDRESS',
-    namespace: 'TEMPORAL_NAMESPACE',
-    'task-queue': 'CXR_TASK_QUEUE',
-    'orthanc-url': 'ORTHANC_URL',
-    'model-dir': 'CXR_MODEL_DIR',
-    role: 'CXR_WORKER_ROLE',
+  return {
+    address: values.address,
+    namespace: values.namespace,
+    profile: values.profile,
+    taskQueue: values['task-queue'],
+    orthancUrl: values['orthanc-url'],
+    modelDir: values['model-dir'],
+    role: values.role as WorkerRole | undefined,
   };
-  for (const [flag, name] of Object.entries(map)) {
-    const v = values[flag as keyof typeof values];
-    if (typeof v === 'string') process.env[name] = v;
-  }
 }
 
 async function main(): Promise<void> {
-  applyFlags(process.argv.slice(2));
-  const config = loadConfig();
-  const role = (process.env.CXR_WORKER_ROLE ?? 'all') as WorkerRole;
-  if (!['all', 'io', 'inference'].includes(role))
-    throw new Error(`CXR_WORKER_ROLE must be all, io or inference (got ${role})`);
-  const pipeline = await createPipelineWorkers({
-    config,
-    role,
-    maxConcurrentIo: intEnv('CXR_MAX_CONCURRENT_IO'),
-    maxConcurrentInference: intEnv('CXR_MAX_CONCURRENT_INFERENCE'),
-    intraOpThreads: intEnv('CXR_INTRA_OP_THREADS'),
-  });
+  const config = loadConfig(parseFlags(process.argv.slice(2)));
+  const pipeline = await createPipelineWorkers({ config });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => pipeline.shutdown());
   console.log(
-    `worker (${role}) polling ${config.temporal.address} queues ${config.temporal.taskQueue} + ${config.temporal.inferenceTaskQueue}; ` +
+    `worker (${config.worker.role}) polling ${config.temporal.address} queues ${pipeline.workers.map((w) => w.options.taskQueue).join(' + ')}; ` +
       `Orthanc ${config.orthanc.url}; model ${config.modelDir}`,
   );
   await pipeline.run();

@@ -13,7 +13,7 @@ import { sourceImageFromTags } from '../dicom/sr';
 import { asTemporalFailure, ReportBuildError } from '../errors';
 import { mapOntoImage } from '../inference/cam';
 import type { SimplifiedTags } from '../orthanc/client';
-import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../workflows/types';
+import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 

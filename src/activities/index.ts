@@ -1,7 +1,8 @@
 import { makeClassifyActivities } from './classify';
 import { makeHeatmapActivities } from './heatmap';
-import type { ActivityDeps } from './deps';
+import { acceptsOf, type ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
+import { makeStoredActivities } from './stored';
 import { makeUploadActivities } from './upload';
 import { makeZipActivities } from './zip-activities';
 
@@ -9,12 +10,14 @@ export type { ActivityDeps } from './deps';
 
 /** All activities of the pipeline, bound to one worker's clients. */
 export function createActivities(deps: ActivityDeps) {
+  acceptsOf(deps); // fail at worker start, not at the first upload
   return {
     ...makeZipActivities(deps),
     ...makeUploadActivities(deps),
     ...makeClassifyActivities(deps),
     ...makeReportActivities(deps),
     ...makeHeatmapActivities(deps),
+    ...makeStoredActivities(deps),
   };
 }
 

@@ -14,23 +14,19 @@
  */
 import crypto from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
-import { chestXrayEligibility } from '../dicom/eligibility';
+import { type AcceptedInput, decideEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
+import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
+import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
-import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
-import type { ActivityDeps } from './deps';
+import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
+import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
-export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
-
-function tag(tags: SimplifiedTags, keyword: string): string | undefined {
-  const v = tags[keyword];
-  return typeof v === 'string' ? v : undefined;
-}
+export { SOURCE_SHA_METADATA };
 
 /** How long to wait for a concurrent upload of the same UID to record its fingerprint (no-meta files only). */
 const CLAIM_SETTLE_MS = 2000;
@@ -66,8 +62,30 @@ async function isSameFile(
   return true;
 }
 
+/**
+ * Whether a stored instance is classified, from its tags and the model's intended input (`accepts`): the same rules
+ * for zips, arrivals (follow) and re-processing. `what` names the file in messages.
+ */
+export function eligibilityOfTags(accepts: AcceptedInput, tags: SimplifiedTags, what: string): Eligibility {
+  const sopInstanceUid = tag(tags, 'SOPInstanceUID') ?? '';
+  const studyInstanceUid = tag(tags, 'StudyInstanceUID') ?? '';
+  // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
+  // exist, so say so now rather than after classifying.
+  const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
+  if (badUid !== undefined) {
+    return {
+      classify: false,
+      type: 'InvalidUid',
+      message: `${what} carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
+    };
+  }
+  // What the model was made for (its manifest's accepts) decides; see src/dicom/eligibility.ts.
+  return decideEligibility(accepts, tags);
+}
+
 export function makeUploadActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
+  const accepts = acceptsOf(deps);
   return {
     async uploadInstance(input: { entry: ZipEntryRef; limits?: ZipLimitOverrides }): Promise<UploadOutput> {
       return keepAlive(() =>
@@ -78,6 +96,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             entry.index,
             { name: entry.name, size: entry.size, crc32: entry.crc32 },
             effectiveLimits(deps.zipLimits, input.limits),
+            deps.archives,
           );
           heartbeat('read');
           const sniff = sniffDicom(bytes);
@@ -112,6 +131,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             studyInstanceUid: studyInstanceUid ?? '',
             seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
             modality: tag(tags, 'Modality') ?? '',
+            sourceSha256: sha256,
             eligibility,
           });
           if (duplicate) {
@@ -124,25 +144,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
           if (!sopInstanceUid || !studyInstanceUid) {
             throw new CorruptDicomError(`"${entry.name}" lacks a SOP Instance UID or Study Instance UID.`);
           }
-          // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
-          // exist, so say so now rather than after classifying.
-          const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
-          if (badUid !== undefined) {
-            return output({
-              classify: false,
-              type: 'InvalidUid',
-              message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
-            });
-          }
-          // simplified-tags lists PixelData (with a null value) exactly when the element is present.
-          const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
-          return output(
-            chestXrayEligibility({
-              modality: tag(tags, 'Modality'),
-              bodyPartExamined: tag(tags, 'BodyPartExamined'),
-              hasPixelData,
-            }),
-          );
+          return output(eligibilityOfTags(accepts, tags, `"${entry.name}"`));
         }),
       );
     },

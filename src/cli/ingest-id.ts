@@ -18,8 +18,12 @@ export function displayName(zipPath: string): string {
   return path.basename(zipPath);
 }
 
-/** Ingest workflow IDs look like this; retries add `-retry-<n>`. */
-const INGEST_ID = /^ingest-[0-9a-f]{64}(-retry-\d+)*$/;
+/** Kinds of ingest linked to an earlier one (CxrRetryOf): retry-failed, verify --repair, ingest --again. */
+export type LinkedKind = 'retry' | 'repair' | 'again';
+export const LINKED_SUFFIX = /(-(retry|repair|again)-\d+)+$/;
+
+/** Ingest workflow IDs look like this; linked ingests add `-retry-<n>`, `-repair-<n>` or `-again-<n>`. */
+const INGEST_ID = /^ingest-[0-9a-f]{64}(-(retry|repair|again)-\d+)*$/;
 
 export function looksLikeIngestId(s: string): boolean {
   return INGEST_ID.test(s);
@@ -44,12 +48,8 @@ export async function resolveIngestRef(ref: string): Promise<{ ingestId: string;
   return { ingestId: ref };
 }
 
-/** The Web UI page of a workflow (TEMPORAL_UI_URL, or the dev server's UI on TEMPORAL_UI_PORT, default 8233). */
-export function webUiUrl(namespace: string, workflowId?: string): string {
-  const base = (process.env.TEMPORAL_UI_URL || `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT || '8233'}`).replace(
-    /\/+$/,
-    '',
-  );
+/** The Web UI page of a workflow under `base` (PipelineConfig.webUiUrl). */
+export function webUiUrl(base: string, namespace: string, workflowId?: string): string {
   const ns = `${base}/namespaces/${encodeURIComponent(namespace)}/workflows`;
   return workflowId === undefined ? ns : `${ns}/${encodeURIComponent(workflowId)}`;
 }

@@ -8,20 +8,9 @@
  * half that maximum, in source image pixels, which becomes the finding's image region in the SR.
  */
 
-/** Where the model's input came from in the source image, in source pixels. */
-export interface InputArea {
-  top: number;
-  left: number;
-  height: number;
-  width: number;
-}
+import type { ActivationMap, InputArea } from '../contracts';
 
-/** One label's map over the model's input crop: row-major, height x width, values in [0, 1]. */
-export interface ActivationMap {
-  height: number;
-  width: number;
-  values: number[];
-}
+export type { ActivationMap, InputArea };
 
 /** Share of the map's maximum at or above which a cell belongs to the hot area. */
 export const HOT_AREA_LEVEL = 0.5;

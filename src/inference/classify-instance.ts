@@ -3,28 +3,16 @@
  * Claim check: the caller passes an Orthanc ID; pixels are fetched here and never leave the worker.
  */
 import path from 'node:path';
+import type { Finding, ModelIdentity } from '../contracts';
 import type { OrthancClient } from '../orthanc/client';
-import { fetchFirstFrame, toGrey } from '../dicom/pixels';
+import { toGrey } from '../dicom/pixels';
+import { fetchFirstFrame } from './fetch-frame';
 import { readManifest, scoresFromOutputs, thresholdFor, type ModelManifest } from './manifest';
 import { activationMap, type ActivationMap, type InputArea } from './cam';
 import { modelInputArea, preprocess } from './preprocess';
 import { createSession, type ModelSession, type SessionOptions } from './session';
 
-export interface ModelIdentity {
-  id: string;
-  version: string;
-  name: string;
-  manufacturer: string;
-  diagnostic: boolean;
-  intendedUse: string;
-}
-
-export interface Finding {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
+export type { Finding, ModelIdentity };
 
 export interface Classification {
   model: ModelIdentity;
@@ -89,7 +77,12 @@ export async function classifyOrthancInstance(
 ): Promise<Classification> {
   const m = classifier.manifest;
   const t0 = performance.now();
-  const fetched = await fetchFirstFrame(orthanc, orthancInstanceId, m.preprocessing.voi);
+  const fetched = await fetchFirstFrame(
+    orthanc,
+    orthancInstanceId,
+    m.preprocessing.voi,
+    m.preprocessing.modalityTransform,
+  );
   const t1 = performance.now();
   const input = preprocess(toGrey(fetched.frame, fetched.pixelModule), m);
   const t2 = performance.now();

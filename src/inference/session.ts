@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors';
-import type { ModelManifest } from './manifest';
+import { labelledOutputs, outputWidth, type ModelManifest } from './manifest';
 
 export interface SessionOptions {
   /** Threads one inference may use. Default: the number of cores. */
@@ -33,7 +33,7 @@ export interface ModelOutputs {
 export interface ModelSession {
   readonly manifest: ModelManifest;
   readonly intraOpThreads: number;
-  /** Raw model outputs (before activation) for one image's [1 x H x W] input. Safe to call concurrently. */
+  /** Raw labelled outputs (before activation, in label order) for one image's [1 x H x W] input. Safe to call concurrently. */
   infer(input: Float32Array): Promise<Float32Array>;
   /** The same run, with the class activation maps too when the model has them. */
   inferAll(input: Float32Array): Promise<ModelOutputs>;
@@ -70,9 +70,11 @@ export function checkSessionAgainstManifest(
     );
   }
   const outLabels = output.shape[output.shape.length - 1];
-  if (output.type !== 'float32' || output.shape.length !== 2 || outLabels !== m.labels.length) {
+  const width = outputWidth(m);
+  if (output.type !== 'float32' || output.shape.length !== 2 || outLabels !== width) {
+    const what = m.output.size === undefined ? `lists ${width} labels` : `declares ${width} outputs`;
     throw new ModelError(
-      `Model ${where} output "${output.name}" is ${output.type} [${output.shape.join(', ')}]; the manifest lists ${m.labels.length} labels, so [batch, ${m.labels.length}] float32 is expected`,
+      `Model ${where} output "${output.name}" is ${output.type} [${output.shape.join(', ')}]; the manifest ${what}, so [batch, ${width}] float32 is expected`,
     );
   }
   if (m.classActivationMaps) {
@@ -159,10 +161,10 @@ class QueuedSession implements ModelSession {
     const fetches = camOutput ? [this.manifest.output.name, camOutput] : [this.manifest.output.name];
     const result = await this.session.run(feeds, fetches);
     const out = result[this.manifest.output.name];
-    const n = this.manifest.labels.length;
+    const n = outputWidth(this.manifest);
     if (out === undefined || !(out.data instanceof Float32Array) || out.data.length !== n * inputs.length) {
       throw new ModelError(
-        `The model ${this.manifest.id} returned ${out?.data.length ?? 'no'} values for ${inputs.length} image(s) x ${n} labels`,
+        `The model ${this.manifest.id} returned ${out?.data.length ?? 'no'} values for ${inputs.length} image(s) x ${n} outputs`,
       );
     }
     const all = out.data;
@@ -171,9 +173,9 @@ class QueuedSession implements ModelSession {
       throw new ModelError(`The model ${this.manifest.id} returned class activation maps that are not float32 4-D`);
     }
     const [mh, mw] = maps ? [Number(maps.dims[2]), Number(maps.dims[3])] : [0, 0];
-    const perMaps = n * mh * mw;
+    const perMaps = this.manifest.labels.length * mh * mw; // one map per label
     return inputs.map((_, i) => ({
-      logits: all.slice(i * n, (i + 1) * n),
+      logits: labelledOutputs(this.manifest, all.slice(i * n, (i + 1) * n)),
       ...(maps
         ? { maps: { data: (maps.data as Float32Array).slice(i * perMaps, (i + 1) * perMaps), height: mh, width: mw } }
         : {}),

@@ -5,14 +5,17 @@
  * Error mapping:
  *  - connection refused / reset / timeout / HTTP 5xx / 401 / 403 -> OrthancUnavailableError (retryable:
  *    an outage or a credentials fix followed by a worker restart heals it, nothing is lost meanwhile)
- *  - HTTP 400 on upload -> OrthancRejectedError (Orthanc could not parse the file as DICOM)
- *  - HTTP 404 -> OrthancNotFound (null results where the method says so)
+ *  - HTTP 400/404 on upload -> OrthancRejectedError (Orthanc could not parse the file as DICOM)
+ *  - HTTP 404 -> OrthancNotFoundError (non-retryable: the instance was deleted, e.g. by an operator mid-ingest;
+ *    retrying for two hours cannot bring it back); null results where the method says so
+ *  - any other HTTP 4xx -> OrthancBadRequestError (non-retryable: the same request fails the same way)
  */
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { OrthancConfig } from '../config';
-import { OrthancRejectedError, OrthancUnavailableError } from '../errors';
+import type { SimplifiedTags } from '../dicom/tags';
+import { OrthancBadRequestError, OrthancNotFoundError, OrthancRejectedError, OrthancUnavailableError } from '../errors';
 
 export type UploadStatus = 'Success' | 'AlreadyStored';
 
@@ -25,8 +28,7 @@ export interface UploadResult {
   parentSeries: string;
 }
 
-/** Orthanc's `simplified-tags`: keyword -> string, or nested arrays for sequences. */
-export type SimplifiedTags = { [keyword: string]: string | SimplifiedTags[] | null };
+export type { SimplifiedTags };
 
 export interface OrthancInstanceInfo {
   ID: string;
@@ -45,6 +47,9 @@ export interface OrthancStatistics {
 }
 
 export type ResourceLevel = 'Patient' | 'Study' | 'Series' | 'Instance';
+
+/** User metadata (declared in orthanc.json) holding the SHA-256 of the bytes the pipeline uploaded. */
+export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
 
 export class OrthancClient {
   private readonly http: AxiosInstance;
@@ -116,8 +121,13 @@ export class OrthancClient {
         : body instanceof Buffer
           ? body.toString('utf8', 0, 300)
           : '';
-    return new OrthancNotFoundOrBadRequest(
-      status,
+    if (status === 404) {
+      return new OrthancNotFoundError(
+        `Orthanc has no such resource (HTTP 404) while trying to ${what}: it was deleted from Orthanc after it was ` +
+          'stored (by an operator?). Run `cxr retry-failed` to store and process it again.',
+      );
+    }
+    return new OrthancBadRequestError(
       `Orthanc answered HTTP ${status} while trying to ${what}${detail ? `: ${detail}` : ''}`,
     );
   }
@@ -148,7 +158,7 @@ export class OrthancClient {
         parentSeries: res.ParentSeries,
       };
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && (err.status === 400 || err.status === 404)) {
+      if (err instanceof OrthancBadRequestError || err instanceof OrthancNotFoundError) {
         // 400: DCMTK could not parse the file; 404 'Inexistent tag': a required UID is missing (e.g. DICOMDIR).
         throw new OrthancRejectedError(`Orthanc could not store the file: ${err.message}`);
       }
@@ -186,7 +196,20 @@ export class OrthancClient {
       });
       return Buffer.from(data).toString('utf8');
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 404) return null;
+      if (err instanceof OrthancNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** Every metadata value of an instance (`?expand`), or null when Orthanc has no such instance. */
+  async getInstanceMetadataAll(id: string): Promise<Record<string, string> | null> {
+    try {
+      return await this.request<Record<string, string>>(`read the metadata of instance ${id}`, {
+        method: 'GET',
+        url: `/instances/${encodeURIComponent(id)}/metadata?expand`,
+      });
+    } catch (err) {
+      if (err instanceof OrthancNotFoundError) return null;
       throw err;
     }
   }
@@ -296,7 +319,7 @@ export class OrthancClient {
       });
       return Buffer.from(data);
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 404) return null;
+      if (err instanceof OrthancNotFoundError) return null;
       throw err;
     }
   }
@@ -334,10 +357,57 @@ export class OrthancClient {
     });
   }
 
+  /**
+   * One page of Orthanc's change log (/changes): every stored or deleted resource gets a sequence number. `last` is
+   * the sequence number to pass as `since` next; `done` says the log has nothing after this page.
+   */
+  async getChanges(since: number, limit: number): Promise<ChangesPage> {
+    const res = await this.request<{
+      Changes: { Seq: number; ChangeType: string; ResourceType: string; ID: string }[];
+      Done: boolean;
+      Last: number;
+    }>(`read the change log since ${since}`, { method: 'GET', url: '/changes', params: { since, limit } });
+    return {
+      changes: res.Changes.map((c) => ({
+        seq: c.Seq,
+        changeType: c.ChangeType,
+        resourceType: c.ResourceType,
+        id: c.ID,
+      })),
+      last: res.Last,
+      done: res.Done,
+    };
+  }
+
+  /** Sequence number of the latest change (0 for an empty Orthanc). */
+  async getLastChangeSeq(): Promise<number> {
+    const res = await this.request<{ Last: number }>('read the last change', {
+      method: 'GET',
+      url: '/changes',
+      params: { last: '' },
+    });
+    return res.Last;
+  }
+
+  /** One page of instances matching `query` (Orthanc's order, stable while nothing is deleted). */
+  async findInstancesPage(query: Record<string, string>, since: number, limit: number): Promise<string[]> {
+    return this.request('find instances', {
+      method: 'POST',
+      url: '/tools/find',
+      data: { Level: 'Instance', Query: query, Expand: false, Since: since, Limit: limit },
+    });
+  }
+
   async deleteResource(level: ResourceLevel, id: string): Promise<void> {
     const path = { Patient: 'patients', Study: 'studies', Series: 'series', Instance: 'instances' }[level];
     await this.request(`delete ${level} ${id}`, { method: 'DELETE', url: `/${path}/${encodeURIComponent(id)}` });
   }
+}
+
+export interface ChangesPage {
+  changes: { seq: number; changeType: string; resourceType: string; id: string }[];
+  last: number;
+  done: boolean;
 }
 
 /** A decoded frame, or Orthanc's reason it could not decode it. */
@@ -387,15 +457,4 @@ function firstMultipartBody(data: Buffer, contentType: string): Buffer | null {
   const bodyStart = headersEnd + 4;
   const end = data.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), bodyStart);
   return end < 0 ? null : data.subarray(bodyStart, end);
-}
-
-/** HTTP 4xx other than auth: 400 bad request, 404 not found. Non-retryable. */
-export class OrthancNotFoundOrBadRequest extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OrthancNotFoundOrBadRequest';
-  }
 }

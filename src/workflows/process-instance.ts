@@ -14,8 +14,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../errors';
-import { statusForType } from './outcome-types';
+import { NON_RETRYABLE_TYPES, outcomeOf, type Reason, toReason } from '../reasons';
 import { STATE } from './search-attributes';
 import type { EntryOutcome, InstanceInput } from './types';
 
@@ -31,7 +30,7 @@ const orthancRetry: RetryPolicy = {
 // test/integration/durability prints them on every run):
 //   uploadInstance   64x64: 20-70 ms;  2500x2048 16-bit (10 MB): 110-330 ms
 //   classifyInstance 64x64: 20-50 ms;  2500x2048: 250-670 ms with the demo model (pixel fetch 160-490 ms,
-//                    preprocess 100-350 ms); DenseNet-121 adds 40-80 ms (DESIGN.md)
+//                    preprocess 100-350 ms); DenseNet-121 adds 40-80 ms (docs/performance.md)
 //   storeReport      100-340 ms for either size (the SR is small)
 // Start-to-close bounds one attempt (a hung Orthanc request): >=100x the measured step, room for a 1 GB entry.
 // Heartbeat timeout is what notices a dead worker: the activities heartbeat every 2 s (src/activities/keep-alive.ts),
@@ -56,6 +55,7 @@ function steps(entryName: string, inferenceTaskQueue: string | undefined) {
   const io = (summary: string) => proxyActivities<PipelineActivities>({ ...ioOptions, summary });
   return {
     uploadInstance: io(`upload ${entryName}`).uploadInstance,
+    inspectStoredInstance: io(`read ${entryName} from Orthanc`).inspectStoredInstance,
     classifyInstance: proxyActivities<PipelineActivities>({
       ...inferenceOptions,
       taskQueue: inferenceTaskQueue,
@@ -75,34 +75,51 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     setCurrentDetails(details);
   };
 
-  if (entry.problem) {
-    const status = statusForType(entry.problem.type);
-    end(status, `**${status}**: ${entry.problem.message}`);
-    if (status === 'failed') throw ApplicationFailure.nonRetryable(entry.problem.message, entry.problem.type);
-    return { ...base, status, reason: entry.problem };
-  }
+  /** Skip (returns the outcome) or fail (throws the typed failure): decided by the reason's declared outcome. */
+  const settle = (reason: Reason, extra: Partial<EntryOutcome> = {}): EntryOutcome => {
+    const status = outcomeOf(reason.type);
+    end(
+      status,
+      status === 'failed' ? `**failed** (${reason.type}): ${reason.message}` : `**skipped**: ${reason.message}`,
+    );
+    if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
+    return { ...base, ...extra, status, reason };
+  };
 
-  const { uploadInstance, classifyInstance, storeReport, storeHeatmaps } = steps(entry.name, input.inferenceTaskQueue);
+  if (entry.problem) return settle(entry.problem);
+
+  const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport, storeHeatmaps } = steps(
+    entry.name,
+    input.inferenceTaskQueue,
+  );
   try {
-    setCurrentDetails(`uploading \`${entry.name}\` to Orthanc`);
-    const up = await uploadInstance({ entry, limits: input.limits });
+    // A zip entry is uploaded first; an instance already in Orthanc (follow, reprocess) starts after that step.
+    setCurrentDetails(
+      'orthancId' in entry ? `reading \`${entry.name}\` from Orthanc` : `uploading \`${entry.name}\` to Orthanc`,
+    );
+    const up =
+      'orthancId' in entry
+        ? await inspectStoredInstance({ orthancId: entry.orthancId, model: input.model })
+        : await uploadInstance({ entry, limits: input.limits });
+    if (up.reportExists) {
+      return settle(
+        {
+          type: 'AlreadyReported',
+          message: `The SR of model ${input.model?.id}@${input.model?.version} for this image is already in Orthanc.`,
+        },
+        { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId },
+      );
+    }
     if (!up.eligibility.classify) {
-      const reason = { type: up.eligibility.type, message: up.eligibility.message };
-      const status = statusForType(reason.type);
-      end(status, `**${status}**: ${reason.message}`);
-      if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
-      return {
-        ...base,
-        status,
-        reason,
-        sopInstanceUid: up.sopInstanceUid,
-        orthancId: up.orthancId,
-        alreadyStored: up.alreadyStored,
-      };
+      const { type, message } = up.eligibility;
+      return settle(
+        { type, message },
+        { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId, alreadyStored: up.alreadyStored },
+      );
     }
 
     setCurrentDetails(`classifying Orthanc instance ${up.orthancId}`);
-    const classification = await classifyInstance({ orthancId: up.orthancId });
+    const classification = await classifyInstance({ orthancId: up.orthancId, expectedModel: input.model });
 
     setCurrentDetails(`storing the structured report for ${up.sopInstanceUid}`);
     const reportInput = {
@@ -110,6 +127,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       sourceSopInstanceUid: up.sopInstanceUid,
       classification,
       reportedAt: new Date(Date.now()).toISOString(), // workflow time: deterministic on replay
+      admission: up.eligibility.admission,
     };
     const report = await storeReport(reportInput);
     // Heatmaps only for models with class activation maps and positive findings (none in older histories).
@@ -133,6 +151,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       studyInstanceUid: up.studyInstanceUid,
       orthancId: up.orthancId,
       reportSopInstanceUid: report.reportSopInstanceUid,
+      sourceSha256: up.sourceSha256,
       topFindings,
       alreadyStored: up.alreadyStored,
     };
@@ -140,16 +159,15 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     if (err instanceof ApplicationFailure && err.nonRetryable) throw err; // already classified above
     const reason = describeFailure(err);
     if (reason === undefined) throw err;
-    end('failed', `**failed** (${reason.type}): ${reason.message}`);
-    throw ApplicationFailure.nonRetryable(reason.message, reason.type);
+    return settle(reason);
   }
 }
 
 /** Turn an activity failure into the typed reason shown to operators. */
-function describeFailure(err: unknown): { type: string; message: string } | undefined {
+function describeFailure(err: unknown): Reason | undefined {
   if (!(err instanceof ActivityFailure)) return undefined;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+  if (cause instanceof ApplicationFailure) return toReason(cause.type, cause.message);
   if (cause instanceof TimeoutFailure) {
     const last = cause.cause instanceof ApplicationFailure ? ` Last error: ${cause.cause.message}` : '';
     return {
@@ -157,5 +175,5 @@ function describeFailure(err: unknown): { type: string; message: string } | unde
       message: `Step ${err.activityType} gave up after its retry window (${cause.timeoutType}).${last}`,
     };
   }
-  return { type: 'Error', message: cause?.message ?? err.message };
+  return toReason(undefined, cause?.message ?? err.message);
 }

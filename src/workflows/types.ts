@@ -1,32 +1,26 @@
 /**
- * Payload types shared by workflows, activities and the CLI. Pure types only: this module is
- * bundled into the deterministic workflow sandbox. Payloads carry references (zip path + entry
- * index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
+ * Workflow inputs, results and progress, shared by the workflows and the CLI. Pure types only: this module is
+ * bundled into the deterministic workflow sandbox. Activity payloads live in src/contracts.ts (re-exported here).
  */
+import type { ModelRef, ZipEntryRef, ZipLimitOverrides } from '../contracts';
+import type { Reason } from '../reasons';
+
+export type {
+  Admission,
+  ClassifyOutput,
+  Eligibility,
+  Finding,
+  ModelIdentity,
+  ModelRef,
+  StoreReportInput,
+  StoreReportOutput,
+  UploadOutput,
+  ZipEntryRef,
+  ZipLimitOverrides,
+  ZipListing,
+} from '../contracts';
 
 export type EntryStatus = 'done' | 'failed' | 'skipped';
-
-/** Where one DICOM file lives: the claim check every activity redeems itself. */
-export interface ZipEntryRef {
-  zipPath: string;
-  zipSha256: string;
-  index: number;
-  name: string;
-  size: number;
-  compressedSize: number;
-  crc32: number;
-  /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
-  problem?: { type: string; message: string };
-}
-
-/** Optional overrides of the worker's zip limits (tests use small ones). */
-export interface ZipLimitOverrides {
-  maxEntries?: number;
-  maxEntryBytes?: number;
-  maxTotalUncompressedBytes?: number;
-  maxCompressionRatio?: number;
-  maxZipBytes?: number;
-}
 
 export interface IngestOptions {
   /** Children in flight at once (sliding window). Default 16. */
@@ -56,12 +50,14 @@ export interface EntryOutcome {
   name: string;
   status: EntryStatus;
   /** Failure or skip type (stable string) and a message an operator can act on. */
-  reason?: { type: string; message: string };
+  reason?: Reason;
   /** Present when done. */
   sopInstanceUid?: string;
   studyInstanceUid?: string;
   orthancId?: string;
   reportSopInstanceUid?: string;
+  /** SHA-256 of the source file's bytes as uploaded (also Orthanc metadata CxrSourceSha256): `cxr verify` compares them. */
+  sourceSha256?: string;
   topFindings?: { label: string; probability: number; positive: boolean }[];
   alreadyStored?: boolean;
 }
@@ -83,10 +79,10 @@ export interface IngestInput {
   zipName: string;
   options?: IngestOptions;
   /** Internal: state carried over by continue-as-new. */
-  carry?: IngestProgressState & { fileEntryCount: number; retryQueue?: number[] };
+  carry?: IngestProgressState & { fileEntryCount: number };
 }
 
-export type IngestState = 'listing' | 'running' | 'completed' | 'rejected';
+export type IngestState = 'listing' | 'running' | 'stopping' | 'completed' | 'rejected';
 
 export interface IngestProgress {
   ingestId: string;
@@ -101,83 +97,113 @@ export interface IngestProgress {
   recentProblems: EntryOutcome[];
   problemsDropped: number;
   retryOf?: string;
+  /** follow / reprocess only: which run this is, its model, its cursor, and the instances found already reported. */
+  kind?: 'ingest' | 'follow' | 'reprocess';
+  model?: string;
+  cursor?: number;
+  /** Instances whose SR of this model already existed (counted in skipped). */
+  current?: number;
+  /** reprocess --dry-run: instances that would be classified. */
+  pending?: number;
 }
 
 export interface IngestResult extends IngestProgress {
   finishedAt: string;
 }
 
+/**
+ * An instance already stored in Orthanc (arrived by C-STORE / STOW-RS, or re-processed): the instance workflow starts
+ * after the upload step. `index` orders it within its run (the /changes sequence number for `follow`).
+ */
+export interface StoredInstanceRef {
+  orthancId: string;
+  index: number;
+  /** SOP Instance UID when known, else the Orthanc ID: what operators see as the entry's name. */
+  name: string;
+  problem?: undefined;
+}
+
 export interface InstanceInput {
-  entry: ZipEntryRef;
+  entry: ZipEntryRef | StoredInstanceRef;
   limits?: ZipLimitOverrides;
   inferenceTaskQueue?: string;
+  /** Pin classification to this model (follow, reprocess): skip when its SR exists, fail on a worker with another. */
+  model?: ModelRef;
 }
 
-// ---- activity payloads ----
-
-export type Eligibility = { classify: true } | { classify: false; type: string; message: string };
-
-export interface UploadOutput {
+/**
+ * What to do with one instance found in Orthanc (follow's /changes feed, reprocess's pages), decided by an activity
+ * from its tags: classify it, skip it with the reason (not a chest X-ray, invalid UID, already reported by this model),
+ * or ignore it (a structured report: our own output, never classified, not counted).
+ */
+export interface StoredInstanceDecision {
   orthancId: string;
-  alreadyStored: boolean;
-  sopInstanceUid: string;
-  sopClassUid: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  modality: string;
-  eligibility: Eligibility;
+  index: number;
+  name: string;
+  action: 'classify' | 'skip' | 'ignore';
+  reason?: Reason;
 }
 
-export interface FindingScore {
+export interface DecisionPage {
+  items: StoredInstanceDecision[];
+  /** Where the next page starts (a /changes sequence number, or an offset into the scope). */
+  next: number;
+  /** True when this page reached the end of what exists now. */
+  done: boolean;
+}
+
+/** Which instances `reprocess` pages through (exactly one of these). */
+export interface ReprocessScope {
+  study?: string;
+  /** Studies dated on or after this day (YYYYMMDD). */
+  since?: string;
+  all?: boolean;
+  /** Explicit Orthanc instance IDs (retry of failures). */
+  instances?: string[];
+}
+
+/** Options of the long-running runs over stored instances (follow, reprocess). */
+export interface StoredRunOptions {
+  /** Children in flight at once: the backpressure on Orthanc and the inference workers. Default 8. */
+  window?: number;
+  /** Instances decided per activity (a /changes or find page). Default 50. */
+  pageSize?: number;
+  /** Children per workflow run before continue-as-new. Default 500. */
+  continueAsNewEvery?: number;
+  /** follow: how long one feed read waits for arrivals when nothing is new (ms). Default 20000. */
+  waitMs?: number;
+}
+
+/** State carried across continue-as-new by follow and reprocess. */
+export interface StoredRunCarry {
+  counts: Counts;
+  recentProblems: EntryOutcome[];
+  problemsDropped: number;
+  runs: number;
+  startedAt: string;
+  current: number;
+  pending: number;
+}
+
+interface StoredRunBase {
+  /** What operators see (Web UI CxrZipName, `cxr status`): e.g. "follow http://host:8042 with model@1.0.0". */
   label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
+  model: ModelRef;
+  /** The model's own inference task queue (see modelTaskQueue in src/config.ts). */
+  inferenceTaskQueue: string;
+  options?: StoredRunOptions;
+  carry?: StoredRunCarry;
 }
 
-/** The model that produced a classification (type-only import: nothing of the inference code enters the sandbox). */
-import type { ModelIdentity } from '../inference/classify-instance';
-import type { ActivationMap, InputArea } from '../inference/cam';
-export type { ModelIdentity };
-
-export interface ClassifyOutput {
-  model: ModelIdentity;
-  findings: FindingScore[];
-  timingsMs: Record<string, number>;
-  /** The part of the source image the model saw (its input crop), in source pixels. Absent in old histories. */
-  inputArea?: InputArea;
-  /**
-   * Per positive finding, its class activation map (a coarse grid of h*w numbers in [0, 1], e.g. 14x14), only for
-   * models whose manifest declares classActivationMaps. Derived numbers, no pixels: small enough for a payload.
-   */
-  activationMaps?: Record<string, ActivationMap>;
+export interface FollowInput extends StoredRunBase {
+  /** Orthanc /changes sequence number to read after (the cursor). */
+  since: number;
 }
 
-export interface StoreReportInput {
-  orthancId: string;
-  sourceSopInstanceUid: string;
-  classification: ClassifyOutput;
-  /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
-  reportedAt: string;
-}
-
-/** Same claim check as the SR: the Orthanc ID, the UID to check it against, and the workflow's time. */
-export type StoreHeatmapsInput = StoreReportInput;
-
-export interface StoreHeatmapsOutput {
-  /** One heatmap SEG per positive finding with a class activation map, in finding order. */
-  heatmapSopInstanceUids: string[];
-}
-
-export interface StoreReportOutput {
-  reportSopInstanceUid: string;
-  reportOrthancId: string;
-  alreadyStored: boolean;
-}
-
-export interface ZipListing {
-  zipSha256: string;
-  fileEntryCount: number;
-  directoryCount: number;
-  sizeBytes: number;
+export interface ReprocessInput extends StoredRunBase {
+  scope: ReprocessScope;
+  /** Count what would be processed and what is current; start no children. */
+  dryRun?: boolean;
+  /** Offset into the scope (the cursor). */
+  offset: number;
 }

@@ -3,15 +3,19 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { loadConfig } from '../../config';
+import { cliConfig } from '../cli-config';
+import { describeAccepts } from '../../dicom/eligibility';
 import { readManifest } from '../../inference/manifest';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
 import { EXIT, EXIT_HELP } from '../exit-codes';
+import { exposureCheck } from '../exposure';
 
 export interface Check {
   name: string;
   ok: boolean;
+  /** Usable, but a risk to look at (printed WARN; does not change the exit code). */
+  warn?: boolean;
   detail: string;
 }
 
@@ -46,8 +50,28 @@ async function pollers(client: Client, queue: string, type: temporal.api.enums.v
   }
 }
 
+/** Humane duration: 7d, 36h, 90m. */
+export function formatRetention(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return `${Math.round(seconds / 60)}m`;
+}
+
+/** What the namespace retention means for an operator (informational: any retention works). */
+export function retentionCheck(namespace: string, seconds: number): Check {
+  const r = formatRetention(seconds);
+  return {
+    name: 'namespace retention',
+    ok: seconds > 0,
+    detail:
+      seconds > 0
+        ? `${r} (namespace ${namespace}): a finished ingest can be attached to, verified (cxr verify) and retried for ${r} after it closes; then Temporal deletes its history and the same zip starts a new ingest (set by scripts/services from CXR_NAMESPACE_RETENTION)`
+        : `namespace ${namespace} reports no retention`,
+  };
+}
+
 export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Check[]> {
-  const config = loadConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
+  const config = cliConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
   const checks: Check[] = [];
   const { address, namespace, taskQueue, inferenceTaskQueue } = config.temporal;
 
@@ -56,12 +80,13 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
     connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
     const client = new Client({ connection, namespace });
     const sys = await client.workflowService.getSystemInfo({});
-    await client.workflowService.describeNamespace({ namespace });
+    const ns = await client.workflowService.describeNamespace({ namespace });
     checks.push({
       name: 'Temporal reachable',
       ok: true,
       detail: `${address}, namespace ${namespace}, server ${sys.serverVersion || '?'}`,
     });
+    checks.push(retentionCheck(namespace, Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0)));
     try {
       const res = await connection.operatorService.listSearchAttributes({ namespace });
       const have = new Set(Object.keys(res.customAttributes ?? {}));
@@ -107,6 +132,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
   } catch (err) {
     checks.push({ name: 'Orthanc reachable with credentials', ok: false, detail: (err as Error).message });
   }
+  checks.push(await exposureCheck(config.dataDir));
 
   try {
     const m = readManifest(config.modelDir);
@@ -115,7 +141,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
     checks.push({
       name: 'model present',
       ok: size > 0,
-      detail: `${config.modelDir}: ${m.name} ${m.version} (${m.labels.length} labels, ${(size / 1e6).toFixed(1)} MB${m.diagnostic ? '' : ', NOT diagnostic'})`,
+      detail: `${config.modelDir}: ${m.name} ${m.version} (${m.labels.length} labels, ${(size / 1e6).toFixed(1)} MB${m.diagnostic ? '' : ', NOT diagnostic'}); accepts ${describeAccepts(m.accepts)}`,
     });
   } catch (err) {
     checks.push({ name: 'model present', ok: false, detail: (err as Error).message });
@@ -126,13 +152,16 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
 export function doctorCommand(): Command {
   return new Command('doctor')
     .description(
-      'Check the environment: Temporal, search attributes, workers polling, Orthanc and its credentials, the model',
+      'Check the environment: Temporal and its retention, search attributes, workers polling, Orthanc and its credentials, the model',
     )
     .option('--task-queue <name>', 'check this task queue (default CXR_TASK_QUEUE or cxr-pipeline)')
     .option('--json', 'print the checks as JSON')
     .addHelpText(
       'after',
       `
+The network check reads the Orthanc configuration scripts/services wrote under the data folder and
+warns (WARN, exit code unchanged) when the DICOM port accepts C-STORE from anyone, or the REST API
+accepts remote clients without TLS, while the port answers on one of this machine's network addresses.
 The model check reads the manifest of the model the CLI's environment names (CXR_MODEL_DIR); the
 worker may run elsewhere with its own.
 
@@ -145,7 +174,7 @@ ${EXIT_HELP}`,
     .action(async (opts: { taskQueue?: string; json?: boolean }) => {
       const checks = await runChecks({ taskQueue: opts.taskQueue });
       if (opts.json) console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2));
-      else for (const c of checks) console.log(`${c.ok ? ' ok ' : 'FAIL'}  ${c.name}: ${c.detail}`);
+      else for (const c of checks) console.log(`${!c.ok ? 'FAIL' : c.warn ? 'WARN' : ' ok '}  ${c.name}: ${c.detail}`);
       process.exitCode = checks.every((c) => c.ok) ? EXIT.ok : EXIT.checkFailed;
     });
 }

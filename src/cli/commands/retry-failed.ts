@@ -1,12 +1,10 @@
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ingestZipWorkflow } from '../../workflows';
-import type { IngestInput } from '../../workflows/types';
+import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { followIngest } from '../follow';
-import { resolveIngestRef, sha256File, webUiUrl } from '../ingest-id';
-import { getIngest, ingestInput, listProblems, nextRetryId } from '../ingests';
+import { resolveIngestRef, webUiUrl } from '../ingest-id';
+import { getIngest, listProblems } from '../ingests';
+import { startLinkedIngest, zipOfIngest } from '../linked-ingest';
 import { positiveInt } from '../options';
 import { withClient } from '../with-client';
 
@@ -41,107 +39,74 @@ ${EXIT_HELP}`,
         opts: { includeSkipped?: boolean; zip?: string; wait: boolean; json?: boolean; window?: number },
       ) => {
         const { ingestId } = await resolveIngestRef(ref);
-        await withClient(async (client, config) => {
-          const view = await getIngest(client, ingestId);
-          if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
-          if (view.kind === 'running')
-            throw new CliError(
-              `Ingest ${ingestId} is still running: wait for it (cxr watch ${ingestId})`,
-              EXIT.running,
-            );
-          if (view.kind === 'rejected') {
-            throw new CliError(
-              `Ingest ${ingestId} was rejected as a whole ([${view.reason.type}] ${view.reason.message}): fix the zip and ingest it again`,
-              EXIT.rejected,
-            );
-          }
-          const { problems } = await listProblems(client, ingestId, {
-            includeSkipped: Boolean(opts.includeSkipped),
-            parentProblems: view.result.recentProblems,
-          });
-          if (problems.length === 0) {
-            if (opts.json) console.log(JSON.stringify({ ingestId, retried: 0 }, null, 2));
-            else
-              console.log(
-                `Nothing to retry: ingest ${ingestId} has no failed${opts.includeSkipped ? ' or skipped' : ''} entries.`,
+        await withClient((client, config) =>
+          audited(config, 'retry-failed', { retryOf: ingestId }, async (a) => {
+            const view = await getIngest(client, ingestId);
+            if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
+            if (view.kind === 'running')
+              throw new CliError(
+                `Ingest ${ingestId} is still running: wait for it (cxr watch ${ingestId})`,
+                EXIT.running,
               );
-            return;
-          }
-          const orig = await ingestInput(client, ingestId);
-          let zipPath = orig.zipPath;
-          if (opts.zip) {
-            zipPath = path.resolve(opts.zip);
-            const sha = await sha256File(zipPath).catch(() => {
-              throw new CliError(`Cannot read ${zipPath}`, EXIT.usage);
-            });
-            if (sha !== orig.zipSha256)
-              throw new CliError(`${zipPath} is not the zip of ${ingestId} (SHA-256 ${sha})`, EXIT.usage);
-          }
-          const input: IngestInput = {
-            zipPath,
-            zipSha256: orig.zipSha256,
-            zipName: orig.zipName,
-            options: {
-              limits: orig.options?.limits,
-              pageSize: orig.options?.pageSize,
-              continueAsNewEvery: orig.options?.continueAsNewEvery,
-              window: opts.window ?? orig.options?.window,
-              inferenceTaskQueue: config.temporal.inferenceTaskQueue,
-              onlyEntries: problems.map((p) => p.index),
-              retryOf: ingestId,
-            },
-          };
-          const { root, next: firstNext } = await nextRetryId(client, ingestId);
-          let next = firstNext;
-          const idFor = (n: number): string => `${root}-retry-${n}`;
-          for (let attempt = 0; ; attempt++) {
-            const retryId = idFor(next);
-            try {
-              await client.workflow.start(ingestZipWorkflow, {
-                taskQueue: config.temporal.taskQueue,
-                workflowId: retryId,
-                args: [input],
-                workflowIdConflictPolicy: 'FAIL',
-                workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                staticSummary: `Retry ${next} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
-                staticDetails:
-                  `Retry of [${ingestId}](${webUiUrl(config.temporal.namespace, ingestId)}) ` +
-                  `(entries ${summariseIndexes(problems.map((p) => p.index))}).\n\n` +
-                  `zip: \`${zipPath}\`\n\nsha256: \`${orig.zipSha256}\`\n\n` +
-                  `CLI: \`cxr status ${retryId}\` · \`cxr failures ${retryId}\``,
-              });
-              break;
-            } catch (err) {
-              // Visibility lags a little behind starts: take the next number.
-              if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < 20) {
-                next++;
-                continue;
-              }
-              throw err;
+            if (view.kind === 'rejected') {
+              throw new CliError(
+                `Ingest ${ingestId} was rejected as a whole ([${view.reason.type}] ${view.reason.message}): fix the zip and ingest it again`,
+                EXIT.rejected,
+              );
             }
-          }
-          const retryId = idFor(next);
-          if (!opts.json) {
-            console.error(
-              `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, retryId)}`,
-            );
-          }
-          if (!opts.wait) {
-            if (opts.json)
-              console.log(
-                JSON.stringify(
-                  { ingestId: retryId, retryOf: ingestId, entries: problems.map((p) => p.index) },
-                  null,
-                  2,
-                ),
+            const { problems } = await listProblems(client, ingestId, {
+              includeSkipped: Boolean(opts.includeSkipped),
+              parentProblems: view.result.recentProblems,
+            });
+            if (problems.length === 0) {
+              a.what.counts = { retried: 0 };
+              if (opts.json) console.log(JSON.stringify({ ingestId, retried: 0 }, null, 2));
+              else
+                console.log(
+                  `Nothing to retry: ingest ${ingestId} has no failed${opts.includeSkipped ? ' or skipped' : ''} entries.`,
+                );
+              return;
+            }
+            const { orig, zipPath } = await zipOfIngest(client, ingestId, opts.zip);
+            const indexes = problems.map((p) => p.index);
+            const retryId = await startLinkedIngest(client, config, {
+              kind: 'retry',
+              of: ingestId,
+              orig,
+              zipPath,
+              options: { window: opts.window ?? orig.options?.window, onlyEntries: indexes },
+              summary: (n) =>
+                `Retry ${n} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
+              details: `Entries ${summariseIndexes(indexes)}.`,
+            });
+            Object.assign(a.what, {
+              ingestId: retryId,
+              zipSha256: orig.zipSha256,
+              counts: { retried: problems.length },
+            });
+            if (!opts.json) {
+              console.error(
+                `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, retryId)}`,
               );
-            else console.log(retryId);
-            return;
-          }
-          const { report, exit } = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
-          if (opts.json) console.log(JSON.stringify(report, null, 2));
-          process.exitCode = exit;
-        });
+            }
+            if (!opts.wait) {
+              if (opts.json)
+                console.log(
+                  JSON.stringify(
+                    { ingestId: retryId, retryOf: ingestId, entries: problems.map((p) => p.index) },
+                    null,
+                    2,
+                  ),
+                );
+              else console.log(retryId);
+              return;
+            }
+            const followed = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
+            auditReport(a, followed, { retried: problems.length });
+            if (opts.json) console.log(JSON.stringify(followed.report, null, 2));
+            process.exitCode = followed.exit;
+          }),
+        );
       },
     );
 }

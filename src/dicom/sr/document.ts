@@ -21,24 +21,18 @@ import {
   TRANSFER_SYNTAX_EXPLICIT_VR_LITTLE_ENDIAN,
 } from '../uids';
 import { TemplateViolation, type ContentItem } from './content';
-import type { SourceImage } from './source-image';
-import { measurementGroup, type ImageOutline, type LabelFinding } from './tid1501-measurement-group';
-import { measurementReport } from './tid1500-measurement-report';
+import { vrProblem, type StringVr } from '../vr';
 
-export interface ReportAlgorithm {
-  name: string;
-  version: string;
-  manufacturer: string;
-  modelId: string;
-  /** From the model manifest. false puts NOT DIAGNOSTIC into the series description and the report text. */
-  diagnostic: boolean;
-  intendedUse: string;
-}
+import type { SourceImage } from './source-image';
+import type { Admission, Finding, ModelIdentity } from '../../contracts';
+import { measurementGroup, type ImageOutline } from './tid1501-measurement-group';
+import { measurementReport } from './tid1500-measurement-report';
 
 export interface BuildReportInput {
   source: SourceImage;
-  algorithm: ReportAlgorithm;
-  findings: LabelFinding[];
+  /** The model, as its manifest names it (ModelIdentity, as the classify activity returns it). */
+  algorithm: ModelIdentity;
+  findings: Finding[];
   createdAt: Date;
   /**
    * All labels the model can report (its manifest). When given and some are missing from `findings`, the
@@ -54,6 +48,8 @@ export interface BuildReportInput {
   analysedArea?: ImageOutline;
   /** Per label, a narrower region (the hot area of its class activation map), used instead of analysedArea. */
   regions?: Readonly<Record<string, ImageOutline>>;
+  /** Which rules of the model's intended input admitted the image (src/dicom/eligibility.ts); stated in the report. */
+  admission?: Admission;
 }
 
 /** SR series number: fixed and high so AI series sort after acquired ones in viewers. */
@@ -61,18 +57,27 @@ export const REPORT_SERIES_NUMBER = 9001;
 const SERIES_DESCRIPTION_MAX = 64;
 const NOT_DIAGNOSTIC = 'NOT DIAGNOSTIC';
 
-export function seriesDescription(algorithm: Pick<ReportAlgorithm, 'name' | 'version' | 'diagnostic'>): string {
+export function seriesDescription(algorithm: Pick<ModelIdentity, 'name' | 'version' | 'diagnostic'>): string {
   const suffix = algorithm.diagnostic ? '' : ` ${NOT_DIAGNOSTIC}`;
   const body = `AI ${algorithm.name} ${algorithm.version}`;
   // Truncate the model name, never the NOT DIAGNOSTIC warning.
   return body.slice(0, SERIES_DESCRIPTION_MAX - suffix.length).trimEnd() + suffix;
 }
 
+/** The statement saying why the image was classified, so a reader can check it against the image header. */
+export function admissionStatement(a: Admission): string {
+  const view =
+    a.view.from === 'missing'
+      ? 'an image without a recorded view (the model accepts unrecorded views)'
+      : `a ${a.view.value} view (from ${a.view.from === 'ViewPosition' ? 'View Position' : 'View Code Sequence'})`;
+  return `Eligibility: classified as ${view}; the image meets the model's intended input: ${a.rules.join('; ')}.`;
+}
+
 /** The report's TEXT statements (TID 1500 Qualitative Evaluations). */
-export function reportStatements(algorithm: ReportAlgorithm): string[] {
+export function reportStatements(algorithm: ModelIdentity, admission?: Admission): string[] {
   const out = [
     `Machine-generated result of the algorithm ${algorithm.name} version ${algorithm.version} ` +
-      `(${algorithm.manufacturer}, model id ${algorithm.modelId}). It has not been reviewed by a person.`,
+      `(${algorithm.manufacturer}, model id ${algorithm.id}). It has not been reviewed by a person.`,
   ];
   if (!algorithm.diagnostic) {
     out.push(
@@ -80,6 +85,7 @@ export function reportStatements(algorithm: ReportAlgorithm): string[] {
     );
   }
   out.push(`Intended use: ${algorithm.intendedUse}`);
+  if (admission !== undefined) out.push(admissionStatement(admission));
   return out;
 }
 
@@ -109,7 +115,7 @@ function validateInput(input: BuildReportInput): void {
   const rows = {
     name: ['TID 4019', 'row 1 (Algorithm Name)'],
     version: ['TID 4019', 'row 2 (Algorithm Version)'],
-    modelId: ['TID 4019', 'row 3 (Algorithm Parameters)'],
+    id: ['TID 4019', 'row 3 (Algorithm Parameters)'],
     manufacturer: ['TID 1004', 'row 3 (Device Observer Manufacturer)'],
     intendedUse: ['TID 1500', 'row 12 (Qualitative Evaluations)'],
   } as const;
@@ -135,13 +141,68 @@ function validateInput(input: BuildReportInput): void {
   }
 }
 
+/**
+ * The attributes whose values come from the model manifest or the source image, with their VR and module. Each is
+ * checked before the report is written: a value that does not fit its VR refuses the report with a message naming
+ * the attribute (the manifest is checked at worker start too, so a model's texts fail there first).
+ */
+const CHECKED_ATTRIBUTES: [keyword: string, vr: StringVr, module: string][] = [
+  ['PatientName', 'PN', 'Patient module'],
+  ['PatientID', 'LO', 'Patient module'],
+  ['IssuerOfPatientID', 'LO', 'Patient module'],
+  ['PatientBirthDate', 'DA', 'Patient module'],
+  ['PatientSex', 'CS', 'Patient module'],
+  ['StudyInstanceUID', 'UI', 'General Study module'],
+  ['StudyDate', 'DA', 'General Study module'],
+  ['StudyTime', 'TM', 'General Study module'],
+  ['ReferringPhysicianName', 'PN', 'General Study module'],
+  ['StudyID', 'SH', 'General Study module'],
+  ['AccessionNumber', 'SH', 'General Study module'],
+  ['StudyDescription', 'LO', 'General Study module'],
+  ['SeriesDescription', 'LO', 'SR Document Series module'],
+  ['Manufacturer', 'LO', 'General Equipment module'],
+  ['ManufacturerModelName', 'LO', 'General Equipment module'],
+  ['SoftwareVersions', 'LO', 'General Equipment module'],
+];
+
+function checkValue(module: string, keyword: string, vr: StringVr, value: unknown): void {
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (typeof v !== 'string') continue;
+    const problem = vrProblem(vr, v);
+    if (problem !== undefined) {
+      throw new TemplateViolation(
+        module,
+        `${keyword} (${vr})`,
+        `'${v.length > 80 ? v.slice(0, 77) + '...' : v}': ${problem}`,
+      );
+    }
+  }
+}
+
+/** Every text, code and UID of the content tree against its VR (TextValue UT, CodeValue SH, CodeMeaning LO, UI). */
+function checkContent(item: ContentItem, path: string): void {
+  const module = `SR Document Content ${path}`;
+  if (item.TextValue !== undefined) checkValue(module, 'TextValue', 'UT', item.TextValue);
+  if (item.UID !== undefined) checkValue(module, 'UID', 'UI', item.UID);
+  for (const c of [...(item.ConceptNameCodeSequence ?? []), ...(item.ConceptCodeSequence ?? [])]) {
+    checkValue(module, 'CodeValue', 'SH', c.CodeValue);
+    checkValue(module, 'CodingSchemeDesignator', 'SH', c.CodingSchemeDesignator);
+    checkValue(module, 'CodeMeaning', 'LO', c.CodeMeaning);
+  }
+  for (const r of item.ReferencedSOPSequence ?? []) {
+    checkValue(module, 'ReferencedSOPClassUID', 'UI', r.ReferencedSOPClassUID);
+    checkValue(module, 'ReferencedSOPInstanceUID', 'UI', r.ReferencedSOPInstanceUID);
+  }
+  (item.ContentSequence ?? []).forEach((child, i) => checkContent(child, `${path}.${i + 1}`));
+}
+
 /** The naturalized dataset (exported for tests that inspect attributes without re-parsing bytes). */
 export function buildReportDataset(input: BuildReportInput): Record<string, unknown> {
   validateInput(input);
   const { source, algorithm, findings, createdAt } = input;
-  const uids = deriveReportUids(source.instance.sopInstanceUid, algorithm.modelId, algorithm.version);
+  const uids = deriveReportUids(source.instance.sopInstanceUid, algorithm.id, algorithm.version);
   const sourceRef = { sopClassUid: source.instance.sopClassUid, sopInstanceUid: source.instance.sopInstanceUid };
-  const parameters = [`model id=${algorithm.modelId}`];
+  const parameters = [`model id=${algorithm.id}`];
   const algorithmId = { name: algorithm.name, version: algorithm.version, parameters };
   const groups = findings.map((finding) => {
     const trackingUid = deriveTrackingUid(uids.sopInstanceUid, finding.label);
@@ -150,14 +211,19 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
   });
   const root = measurementReport({
     device: {
-      uid: deriveDeviceObserverUid(algorithm.modelId, algorithm.version),
+      uid: deriveDeviceObserverUid(algorithm.id, algorithm.version),
       name: `${algorithm.name} ${algorithm.version}`,
       manufacturer: algorithm.manufacturer,
       modelName: algorithm.name,
     },
-    source: sourceRef,
+    source: {
+      ...sourceRef,
+      ...(input.admission?.view.from !== 'missing' && input.admission?.view.code !== undefined
+        ? { view: input.admission.view.code }
+        : {}),
+    },
     groups,
-    statements: reportStatements(algorithm),
+    statements: reportStatements(algorithm, input.admission),
   });
   const reported = new Set(findings.map((f) => f.label));
   const complete = (input.expectedLabels ?? []).every((l) => reported.has(l));
@@ -243,6 +309,8 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
     JSON.stringify(root),
   ];
   if (hasNonAscii(strings)) ds.SpecificCharacterSet = 'ISO_IR 192';
+  for (const [keyword, vr, module] of CHECKED_ATTRIBUTES) checkValue(module, keyword, vr, ds[keyword]);
+  checkContent(root, '1');
   return ds;
 }
 

@@ -4,7 +4,7 @@
  * SCOORD on the source image (the part of the image the model analysed, or the hot area of the label's class
  * activation map), SELECTED FROM that image. Without one it is the image-level TID 1501 group. Rows otherwise the
  * same in both (numbers below are TID 1501's):
- *   row 2  Tracking Identifier = the label exactly as the model's manifest spells it (read back by src/report)
+ *   row 2  Tracking Identifier = the label exactly as the model's manifest spells it (read back by parse.ts)
  *   row 3  Tracking Unique Identifier
  *   row 5  Finding = the label's concept (codes.ts)
  *   row 6  TID 4019 Algorithm Identification, with the decision threshold as a parameter
@@ -41,13 +41,7 @@ import {
 } from './content';
 import { algorithmIdentification, type AlgorithmIdentification } from './tid4019-algorithm';
 import type { ImageReference } from './tid1600-image-library';
-
-export interface LabelFinding {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
+import type { Finding } from '../../contracts';
 
 /** A closed outline in source image pixel coordinates (column, row), first point repeated last. */
 export type ImageOutline = readonly (readonly [number, number])[];
@@ -59,7 +53,7 @@ function checkUnitInterval(row: string, what: string, v: number): void {
 }
 
 export function measurementGroup(input: {
-  finding: LabelFinding;
+  finding: Finding;
   trackingUid: string;
   algorithm: AlgorithmIdentification;
   source: ImageReference;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import dcmjs from 'dcmjs';
 import { ReportBuildError } from '../../../src/errors';
 import { buildReport, deriveReportUids, seriesDescription, type BuildReportInput } from '../../../src/dicom/sr';
-import { parseReport } from '../../../src/report';
+import { parseReport } from '../../../src/dicom/sr';
 import { readWithPydicom, validateSr } from '../../helpers/dicom-validate';
 import { demoAllLabels, partialUtf8 } from '../../fixtures/sr/inputs';
 
@@ -16,6 +16,17 @@ function header(bytes: Buffer): Record<string, unknown> {
   return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(ab).dict);
 }
 
+test('the validation helper can fail: a file dciodvfy cannot check is an error, not a pass', async () => {
+  const v = await validateSr(Buffer.from('not a DICOM file at all\n'));
+  assert.equal(v.iod, '');
+  assert.ok(v.errors.length > 0, 'errors reported');
+  assert.ok(
+    v.errors.some((e) => /exited with status|no IOD verdict|Abort|Error/.test(e)),
+    v.errors.join('\n'),
+  );
+  assert.equal(v.dsrdumpOk, false);
+});
+
 const CASES = [
   ['18 labels, non-diagnostic', demoAllLabels],
   ['partial, UTF-8, diagnostic', partialUtf8],
@@ -26,6 +37,7 @@ for (const [name, make] of CASES) {
     const bytes = buildReport(input);
     const v = await validateSr(bytes);
     assert.deepEqual(v.errors, []);
+    assert.equal(v.iod, 'Comprehensive3DSR', 'dciodvfy checked it against the SR IOD');
     const unexpected = v.warnings.filter(
       (w) =>
         w !== LOCAL_SCHEME_WARNING &&
@@ -52,7 +64,7 @@ for (const [name, make] of CASES) {
 test('the SR files with its source: same patient and study, its own SR series, source referenced twice', () => {
   const input = demoAllLabels();
   const ds = header(buildReport(input));
-  const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.modelId, input.algorithm.version);
+  const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.id, input.algorithm.version);
   assert.equal(ds.StudyInstanceUID, input.source.study.instanceUid);
   assert.equal(ds.PatientID, input.source.patient.id);
   assert.deepEqual(ds.PatientName, [{ Alphabetic: input.source.patient.name }]);
@@ -106,7 +118,7 @@ test('the series description keeps NOT DIAGNOSTIC however long the model name is
 test('the SR round-trips: parseReport gives back exactly what was built', () => {
   for (const input of [demoAllLabels(), partialUtf8()]) {
     const s = parseReport(buildReport(input));
-    const { modelId, version } = input.algorithm;
+    const { id: modelId, version } = input.algorithm;
     const uids = deriveReportUids(input.source.instance.sopInstanceUid, modelId, version);
     assert.deepEqual(s, {
       sopInstanceUid: uids.sopInstanceUid,
@@ -116,6 +128,7 @@ test('the SR round-trips: parseReport gives back exactly what was built', () => 
       algorithm: { name: input.algorithm.name, version: input.algorithm.version },
       diagnostic: input.algorithm.diagnostic,
       findings: input.findings,
+      createdAt: input.createdAt.toISOString().slice(0, 19),
     });
   }
 });
@@ -175,4 +188,66 @@ test('builders refuse invalid input with a message naming the template row', () 
   refuses((i) => {
     i.source.instance.sopInstanceUid = '1.2.x';
   }, /not a valid DICOM UID/);
+});
+
+test('every value from the manifest or the source image is checked against its VR (length, characters)', () => {
+  // The manufacturer text an earlier export wrote (79 characters) went into Manufacturer, an LO of at most 64.
+  refuses((i) => {
+    i.algorithm.manufacturer = 'torchxrayvision (Cohen et al., mlmed/torchxrayvision); exported by cxr-pipeline';
+  }, /General Equipment module Manufacturer \(LO\): .*79 characters; LO allows at most 64/);
+  refuses((i) => {
+    i.algorithm.name = 'x'.repeat(65);
+  }, /ManufacturerModelName \(LO\)/);
+  refuses((i) => {
+    i.algorithm.version = '1.0\\2';
+  }, /\(LO\): .*a backslash separates values/);
+  refuses((i) => {
+    i.source.study.accessionNumber = 'A'.repeat(17);
+  }, /General Study module AccessionNumber \(SH\)/);
+  refuses((i) => {
+    i.source.study.description = 'Chest\u0007PA';
+  }, /StudyDescription \(LO\): .*control characters/);
+  refuses((i) => {
+    i.source.patient.name = 'Doe^John^^^^Extra';
+  }, /PatientName \(PN\)/);
+  refuses((i) => {
+    i.source.patient.id = 'P'.repeat(65);
+  }, /PatientID \(LO\)/);
+  refuses((i) => {
+    i.algorithm.intendedUse = 'Research\u0000only';
+  }, /TextValue \(UT\)/);
+});
+
+test('with an admission: the view as a coded Image View on the library entry and the eligibility statement; still valid', async () => {
+  const input: BuildReportInput = {
+    ...demoAllLabels(),
+    admission: {
+      view: {
+        value: 'PA',
+        from: 'ViewPosition',
+        code: { value: '272479007', scheme: 'SCT', meaning: 'postero-anterior' },
+      },
+      rules: ['Modality DX', 'View Position PA', 'Image 2048x2500 (at least 224x224)'],
+    },
+  };
+  const bytes = buildReport(input);
+  const v = await validateSr(bytes);
+  assert.deepEqual(v.errors, []);
+  assert.deepEqual(
+    v.warnings.filter((w) => w !== LOCAL_SCHEME_WARNING),
+    [],
+  );
+  assert.ok(v.dsrdumpOk, 'dsrdump exit 0');
+  assert.match(
+    v.dump,
+    /<contains IMAGE:[^\n]*>\n\s*<has acq context CODE:\(,,"Image View"\)=\(272479007,SCT,"postero-anterior"\)>/,
+  );
+  assert.match(v.dump, /Eligibility: classified as a PA view \(from View Position\)/);
+  const summary = parseReport(bytes);
+  assert.equal(
+    summary.eligibility,
+    "Eligibility: classified as a PA view (from View Position); the image meets the model's intended input: " +
+      'Modality DX; View Position PA; Image 2048x2500 (at least 224x224).',
+  );
+  assert.equal(summary.sourceSopInstanceUid, input.source.instance.sopInstanceUid);
 });

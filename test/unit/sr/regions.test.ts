@@ -9,7 +9,7 @@ import dcmjs from 'dcmjs';
 import { buildReport } from '../../../src/dicom/sr';
 import { ReportBuildError } from '../../../src/errors';
 import { outline } from '../../../src/inference/cam';
-import { parseReport } from '../../../src/report';
+import { parseReport } from '../../../src/dicom/sr';
 import { validateSr } from '../../helpers/dicom-validate';
 import { demoAllLabels } from '../../fixtures/sr/inputs';
 

@@ -1,0 +1,157 @@
+/**
+ * The contracts between the layers: activity payloads, the model identity and a finding. Pure types only
+ * (bundled into the workflow sandbox; imported by activities, dicom/, inference/, the CLI). Payloads carry
+ * references (zip path + entry index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
+ */
+import type { AcceptedInput } from './dicom/eligibility';
+import type { Reason } from './reasons';
+
+/** The model that produced a classification: from its manifest, repeated in every SR it writes. */
+export interface ModelIdentity {
+  id: string;
+  version: string;
+  name: string;
+  manufacturer: string;
+  /** false puts NOT DIAGNOSTIC into the SR's series description and text. */
+  diagnostic: boolean;
+  intendedUse: string;
+}
+
+/** One label's result: the model's calibrated probability, the label's threshold and the thresholded decision. */
+export interface Finding {
+  label: string;
+  probability: number;
+  threshold: number;
+  positive: boolean;
+}
+
+/** Where one DICOM file lives: the claim check every activity redeems itself. */
+export interface ZipEntryRef {
+  zipPath: string;
+  zipSha256: string;
+  index: number;
+  name: string;
+  size: number;
+  compressedSize: number;
+  crc32: number;
+  /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
+  problem?: Reason;
+}
+
+/** Optional overrides of the worker's zip limits (tests use small ones). */
+export interface ZipLimitOverrides {
+  maxEntries?: number;
+  maxEntryBytes?: number;
+  maxTotalUncompressedBytes?: number;
+  maxCompressionRatio?: number;
+  maxZipBytes?: number;
+}
+
+/**
+ * Why an image was classified: what each rule of the model's intended input (manifest `accepts`) found, in words a
+ * reader of the report can check against the image header. No patient demographics (an age rule says "within the
+ * range", never the age). Decided by src/dicom/eligibility.ts.
+ */
+export interface Admission {
+  /**
+   * The view the image was classified as, the attribute it was read from (`missing`: none recorded), and its CID 4010
+   * code when known (from View Code Sequence, or the code of a View Position term): the SR records it as Image View.
+   */
+  view:
+    | {
+        value: string;
+        from: 'ViewPosition' | 'ViewCodeSequence';
+        code?: { value: string; scheme: string; meaning: string };
+      }
+    | { value: null; from: 'missing' };
+  /** One line per rule, in rule order. */
+  rules: string[];
+}
+
+/** `admission` is absent only in histories recorded before eligibility came from the manifest. */
+export type Eligibility = { classify: true; admission?: Admission } | ({ classify: false } & Reason);
+
+export interface UploadOutput {
+  orthancId: string;
+  alreadyStored: boolean;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  modality: string;
+  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
+  sourceSha256: string;
+  eligibility: Eligibility;
+  /** Stored instances with a pinned model (follow, reprocess): the SR of that model version already exists. */
+  reportExists?: boolean;
+}
+
+/** The model a run is pinned to (follow, reprocess): classify goes to its own task queue and is checked against it. */
+export interface ModelRef {
+  id: string;
+  version: string;
+  /**
+   * The pinned model's intended input (its manifest's `accepts`, read by the CLI at start): eligibility is judged
+   * against the model that will run, not whichever model the deciding I/O worker has. Small; no patient data.
+   */
+  accepts?: AcceptedInput;
+}
+
+/** Where the model's input came from in the source image (its input crop), in source pixels. */
+export interface InputArea {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
+
+/** One label's class activation map over the model's input crop: row-major, height x width, values in [0, 1]. */
+export interface ActivationMap {
+  height: number;
+  width: number;
+  values: number[];
+}
+
+export interface ClassifyOutput {
+  model: ModelIdentity;
+  findings: Finding[];
+  timingsMs: Record<string, number>;
+  /** The part of the source image the model saw (its input crop). Absent in histories recorded before it existed. */
+  inputArea?: InputArea;
+  /**
+   * Per positive finding, its class activation map (a coarse grid, e.g. 14x14 numbers in [0, 1]), only for models
+   * whose manifest declares classActivationMaps (src/inference/cam.ts). Derived numbers, no pixels: payload-sized.
+   */
+  activationMaps?: Record<string, ActivationMap>;
+}
+
+export interface StoreReportInput {
+  orthancId: string;
+  sourceSopInstanceUid: string;
+  classification: ClassifyOutput;
+  /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
+  reportedAt: string;
+  /** Which rules admitted the image (from uploadInstance); the SR states it. */
+  admission?: Admission;
+}
+
+/** Same claim check as the SR: the Orthanc ID, the UID to check it against, and the workflow's time. */
+export type StoreHeatmapsInput = StoreReportInput;
+
+export interface StoreHeatmapsOutput {
+  /** One heatmap SEG per positive finding with a class activation map, in finding order. */
+  heatmapSopInstanceUids: string[];
+}
+
+export interface StoreReportOutput {
+  reportSopInstanceUid: string;
+  reportOrthancId: string;
+  alreadyStored: boolean;
+}
+
+export interface ZipListing {
+  zipSha256: string;
+  fileEntryCount: number;
+  directoryCount: number;
+  sizeBytes: number;
+}
