@@ -8,8 +8,9 @@ import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { payloadCodecFromEnv } from './codec';
-import type { PipelineConfig } from './config';
+import { type PipelineConfig, temporalConnectionOptions } from './config';
 import { loadClassifier } from './inference';
+import { stepMetrics } from './metrics';
 import { OrthancClient } from './orthanc/client';
 import { zipLimitsFromEnv } from './zip';
 
@@ -51,7 +52,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   const { config } = opts;
   const role = opts.role ?? 'all';
   const ownConnection = !opts.connection;
-  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const orthanc = new OrthancClient(config.orthanc);
   const cores = os.availableParallelism();
   // Load and validate the model before taking any work: a bad manifest stops the worker at start.
@@ -66,7 +67,12 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   const codec = opts.payloadCodec === undefined ? payloadCodecFromEnv() : opts.payloadCodec;
   const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
 
-  const common = { connection, namespace: config.temporal.namespace, dataConverter };
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter,
+    interceptors: { activity: [stepMetrics] },
+  };
   const workers: Worker[] = [];
   if (role !== 'inference') {
     workers.push(

@@ -1,10 +1,12 @@
 /**
  * Worker process. Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE,
  * CXR_INFERENCE_TASK_QUEUE, CXR_WORKER_ROLE (all | io | inference), ORTHANC_URL, ORTHANC_USERNAME,
- * ORTHANC_PASSWORD, CXR_MODEL_DIR, CXR_MAX_CONCURRENT_IO, CXR_MAX_CONCURRENT_INFERENCE, CXR_INTRA_OP_THREADS.
+ * ORTHANC_PASSWORD, ORTHANC_CA_FILE, CXR_MODEL_DIR, CXR_MAX_CONCURRENT_IO, CXR_MAX_CONCURRENT_INFERENCE,
+ * CXR_INTRA_OP_THREADS, CXR_METRICS_ADDRESS (Prometheus, src/metrics.ts), TEMPORAL_TLS_* (mTLS, as the temporal CLI).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
+import { installMetricsRuntime } from './metrics';
 import { createPipelineWorkers, type WorkerRole } from './pipeline-worker';
 
 function intEnv(name: string): number | undefined {
@@ -51,6 +53,7 @@ function applyFlags(argv: string[]): void {
 async function main(): Promise<void> {
   applyFlags(process.argv.slice(2));
   const config = loadConfig();
+  installMetricsRuntime(config.metricsAddress);
   const role = (process.env.CXR_WORKER_ROLE ?? 'all') as WorkerRole;
   if (!['all', 'io', 'inference'].includes(role))
     throw new Error(`CXR_WORKER_ROLE must be all, io or inference (got ${role})`);
@@ -64,7 +67,9 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => pipeline.shutdown());
   console.log(
     `worker (${role}) polling ${config.temporal.address} queues ${config.temporal.taskQueue} + ${config.temporal.inferenceTaskQueue}; ` +
-      `Orthanc ${config.orthanc.url}; model ${config.modelDir}`,
+      `Orthanc ${config.orthanc.url}; model ${config.modelDir}` +
+      (config.temporal.tls ? '; mTLS' : '') +
+      (config.metricsAddress ? `; metrics http://${config.metricsAddress}/metrics` : ''),
   );
   await pipeline.run();
 }

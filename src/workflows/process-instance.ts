@@ -7,6 +7,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  metricMeter,
   proxyActivities,
   type RetryPolicy,
   setCurrentDetails,
@@ -69,14 +70,18 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
   const { entry } = input;
   const base = { index: entry.index, name: entry.name };
 
-  const end = (status: 'done' | 'failed' | 'skipped', details: string): void => {
+  const end = (status: 'done' | 'failed' | 'skipped', details: string, reason = ''): void => {
     upsertSearchAttributes([{ key: STATE, value: status }]);
     setCurrentDetails(details);
+    // Prometheus (src/metrics.ts); the SDK emits nothing while replaying.
+    metricMeter
+      .createCounter('cxr_instances', 'instances', 'Finished instances by outcome and reason')
+      .add(1, { outcome: status, reason });
   };
 
   if (entry.problem) {
     const status = statusForType(entry.problem.type);
-    end(status, `**${status}**: ${entry.problem.message}`);
+    end(status, `**${status}**: ${entry.problem.message}`, entry.problem.type);
     if (status === 'failed') throw ApplicationFailure.nonRetryable(entry.problem.message, entry.problem.type);
     return { ...base, status, reason: entry.problem };
   }
@@ -88,7 +93,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     if (!up.eligibility.classify) {
       const reason = { type: up.eligibility.type, message: up.eligibility.message };
       const status = statusForType(reason.type);
-      end(status, `**${status}**: ${reason.message}`);
+      end(status, `**${status}**: ${reason.message}`, reason.type);
       if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
       return {
         ...base,
@@ -133,7 +138,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     if (err instanceof ApplicationFailure && err.nonRetryable) throw err; // already classified above
     const reason = describeFailure(err);
     if (reason === undefined) throw err;
-    end('failed', `**failed** (${reason.type}): ${reason.message}`);
+    end('failed', `**failed** (${reason.type}): ${reason.message}`, reason.type);
     throw ApplicationFailure.nonRetryable(reason.message, reason.type);
   }
 }

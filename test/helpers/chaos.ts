@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, type PipelineConfig, PROJECT_ROOT } from '../../src/config';
+import { loadConfig, type PipelineConfig, PROJECT_ROOT, temporalConnectionOptions } from '../../src/config';
 import { readManifest } from '../../src/inference/manifest';
 import { deriveReportUids } from '../../src/dicom/uids';
 import { OrthancClient } from '../../src/orthanc/client';
@@ -36,6 +36,37 @@ export function freePort(): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** CXR_PROFILE=production: the private services are PostgreSQL, the Temporal server (mTLS) and Orthanc on PostgreSQL. */
+export const PRODUCTION = process.env.CXR_PROFILE === 'production';
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** n consecutive free ports (the Temporal server's internal services take a block). */
+export async function freePortBlock(n: number): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const base = 30000 + Math.floor(Math.random() * 25000);
+    let ok = true;
+    for (let p = base; p < base + n && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error(`no block of ${n} free ports`);
+}
+
+/** The production profile's extra ports for a private environment (scripts/lib.sh names them). */
+async function productionPorts(): Promise<NodeJS.ProcessEnv> {
+  return {
+    CXR_PG_PORT: String(await freePort()),
+    TEMPORAL_METRICS_PORT: String(await freePort()),
+    TEMPORAL_INTERNAL_PORT_BASE: String(await freePortBlock(8)),
+  };
+}
 
 const livePids = new Set<number>();
 process.on('exit', () => {
@@ -119,6 +150,8 @@ export class WorkerProcess {
   }
 }
 
+export type ChaosService = 'temporal' | 'orthanc' | 'postgres';
+
 export interface ChaosEnv {
   name: string;
   dataDir: string;
@@ -130,7 +163,11 @@ export interface ChaosEnv {
   orthanc: OrthancClient;
   worker: WorkerProcess;
   /** scripts/services start|stop temporal|orthanc with this environment's overrides. */
-  services(cmd: 'start' | 'stop', which: 'temporal' | 'orthanc'): void;
+  services(cmd: 'start' | 'stop', which: ChaosService): void;
+  /** The environment scripts/services runs with (ports, data folder, profile). */
+  servicesEnv: NodeJS.ProcessEnv;
+  /** Pid of a running private service (from its pid file), e.g. to SIGKILL it. */
+  pidOf(which: ChaosService): number | undefined;
   /** Stop the worker and both services; remove the data folder unless keepData (kept when a test failed). */
   teardown(opts?: { keepData?: boolean }): Promise<void>;
 }
@@ -150,18 +187,19 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`,
     ORTHANC_HTTP_PORT: String(oPort),
     ORTHANC_DICOM_PORT: String(dPort),
-    ORTHANC_URL: `http://127.0.0.1:${oPort}`,
+    ORTHANC_URL: `${PRODUCTION ? 'https' : 'http'}://127.0.0.1:${oPort}`,
     ORTHANC_USERNAME: 'chaos',
     ORTHANC_PASSWORD: password,
+    ...(PRODUCTION ? await productionPorts() : {}),
   };
   const taskQueue = `chaos-${id}`;
-  const services = (cmd: 'start' | 'stop', which: 'temporal' | 'orthanc'): void => {
+  const services = (cmd: 'start' | 'stop', which: ChaosService): void => {
     execFileSync(SERVICES, [cmd, which], { env: servicesEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     const pid = pidFromFile(path.join(dataDir, 'run', `${which}.pid`));
     if (cmd === 'start' && pid) livePids.add(pid);
   };
   const stopAll = () => {
-    for (const which of ['orthanc', 'temporal'] as const) {
+    for (const which of ['orthanc', 'temporal', ...(PRODUCTION ? (['postgres'] as const) : [])] as const) {
       const pid = pidFromFile(path.join(dataDir, 'run', `${which}.pid`));
       try {
         services('stop', which);
@@ -203,7 +241,7 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
 
-    connection = await Connection.connect({ address: config.temporal.address });
+    connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const w = worker;
     const conn = connection;
@@ -218,6 +256,8 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
       orthanc: new OrthancClient(config.orthanc),
       worker: w,
       services,
+      servicesEnv,
+      pidOf: (which) => pidFromFile(path.join(dataDir, 'run', `${which}.pid`)),
       async teardown(opts = {}) {
         await w.kill();
         await conn.close().catch(() => undefined);

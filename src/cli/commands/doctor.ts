@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { loadConfig } from '../../config';
+import { loadConfig, temporalConnectionOptions } from '../../config';
 import { readManifest } from '../../inference/manifest';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
@@ -53,7 +53,10 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
 
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+    connection = await Connection.connect({
+      ...temporalConnectionOptions(config.temporal),
+      connectTimeout: '5 seconds',
+    });
     const client = new Client({ connection, namespace });
     const sys = await client.workflowService.getSystemInfo({});
     await client.workflowService.describeNamespace({ namespace });
