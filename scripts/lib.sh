@@ -10,6 +10,9 @@ export TEMPORAL_BIN="${TEMPORAL_BIN:-$ROOT/.tools/temporal}"
 export TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 export TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}"
+# How long Temporal keeps a closed ingest's history (attach, status, verify, retry-failed work until then; after it
+# the same zip starts a new ingest). Set on the namespace by scripts/services at every start; shown by `cxr doctor`.
+export CXR_NAMESPACE_RETENTION="${CXR_NAMESPACE_RETENTION:-168h}"
 export ORTHANC_HTTP_PORT="${ORTHANC_HTTP_PORT:-8042}"
 export ORTHANC_DICOM_PORT="${ORTHANC_DICOM_PORT:-4242}"
 export ORTHANC_URL="${ORTHANC_URL:-http://127.0.0.1:$ORTHANC_HTTP_PORT}"
@@ -32,7 +35,6 @@ die() { printf '\033[1;31m[%s] error:\033[0m %s\n' "$(basename "$0")" "$*" >&2; 
 # One version line: server 1.29.1 is the server the dev CLI 1.5.1 embeds; UI server 2.42.1 is the UI it embeds.
 export TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.29.1}"
 export TEMPORAL_UI_SERVER_VERSION="${TEMPORAL_UI_SERVER_VERSION:-2.42.1}"
-export TEMPORAL_NAMESPACE_RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-7d}"
 # Fixed when the cluster's database is created (docs/deployment.md).
 export TEMPORAL_HISTORY_SHARDS="${TEMPORAL_HISTORY_SHARDS:-4}"
 # Production-only ports. With CXR_EXTRA_PORT_BASE set (machines shared by several checkouts), all of them come

@@ -286,8 +286,12 @@ start_temporal_server() {
 temporal_namespace_setup() {
   local ns="${TEMPORAL_NAMESPACE:-default}" existing a i
   if ! tls_temporal operator namespace describe --namespace "$ns" >/dev/null 2>&1; then
-    log "creating namespace $ns (retention $TEMPORAL_NAMESPACE_RETENTION)"
-    tls_temporal operator namespace create --namespace "$ns" --retention "$TEMPORAL_NAMESPACE_RETENTION" >/dev/null
+    log "creating namespace $ns (retention $CXR_NAMESPACE_RETENTION)"
+    tls_temporal operator namespace create --namespace "$ns" --retention "$CXR_NAMESPACE_RETENTION" >/dev/null
+  else
+    # As the dev profile: the documented retention at every start (docs/operator-guide.md).
+    tls_temporal operator namespace update --namespace "$ns" --retention "$CXR_NAMESPACE_RETENTION" >/dev/null ||
+      die "could not set the namespace retention to $CXR_NAMESPACE_RETENTION"
   fi
   for i in $(seq 1 30); do existing="$(tls_temporal operator search-attribute list --namespace "$ns" 2>/dev/null)" && break; sleep 1; done
   for a in "${CXR_SEARCH_ATTRIBUTES[@]}"; do

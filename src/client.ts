@@ -13,6 +13,7 @@ import { replayCommand } from './cli/commands/replay';
 import { resultsCommand } from './cli/commands/results';
 import { retryFailedCommand } from './cli/commands/retry-failed';
 import { statusCommand, watchCommand } from './cli/commands/status';
+import { verifyCommand } from './cli/commands/verify';
 import { CliError, EXIT, EXIT_HELP } from './cli/exit-codes';
 
 export function buildProgram(): Command {
@@ -52,6 +53,7 @@ Examples:
   $ cxr failures study.zip          why entries failed
   $ cxr retry-failed study.zip      re-run only those
   $ cxr results study.zip           findings read back from the SRs in Orthanc
+  $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
 ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
@@ -65,6 +67,7 @@ ${EXIT_HELP}`,
     failuresCommand(),
     retryFailedCommand(),
     resultsCommand(),
+    verifyCommand(),
     replayCommand(),
     doctorCommand(),
   ]) {

@@ -1,15 +1,18 @@
 /**
- * The pipeline's error taxonomy. Every error has a stable `type` string which becomes the Temporal
- * failure type and the reason an operator sees. `retryable` decides whether Temporal tries again.
+ * The error classes activities throw. Each one carries a reason type declared in src/reasons.ts, which becomes
+ * the Temporal failure type and the reason an operator sees; its retryability is read from that declaration.
  *
  * Rule of thumb: anything about the *input* (the zip, the file, the pixels) will fail the same way
  * every time -> non-retryable. Anything about the *environment* (Orthanc down, timeouts, 5xx)
  * may heal -> retryable.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { REASONS, type ReasonType } from './reasons';
+
+export { NON_RETRYABLE_TYPES } from './reasons';
 
 export abstract class PipelineError extends Error {
-  abstract readonly type: string;
+  abstract readonly type: ReasonType;
   abstract readonly retryable: boolean;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -26,52 +29,38 @@ export abstract class PipelineError extends Error {
   }
 }
 
-function defineError(type: string, retryable: boolean) {
+/** An error class for a declared reason: its retryability comes from src/reasons.ts, never from here. */
+function defineError<T extends ReasonType>(type: T) {
   return class extends PipelineError {
-    static readonly TYPE = type;
-    readonly type = type;
-    readonly retryable = retryable;
+    static readonly TYPE: T = type;
+    readonly type: T = type;
+    readonly retryable: boolean = REASONS[type].retryable;
   };
 }
 
 // ---- Zip level (reject the whole archive) ----
-export class ZipRejectedError extends defineError('ZipRejected', false) {}
+export class ZipRejectedError extends defineError('ZipRejected') {}
 // ---- Entry level (one file in the zip) ----
-export class UnsafeEntryNameError extends defineError('UnsafeEntryName', false) {}
-export class EntryTooLargeError extends defineError('EntryTooLarge', false) {}
-export class EntryUnreadableError extends defineError('EntryUnreadable', false) {}
-export class NotDicomError extends defineError('NotDicom', false) {}
-export class CorruptDicomError extends defineError('CorruptDicom', false) {}
-export class NoPixelDataError extends defineError('NoPixelData', false) {}
-export class UnsupportedPixelDataError extends defineError('UnsupportedPixelData', false) {}
-export class OrthancRejectedError extends defineError('OrthancRejected', false) {}
-export class ModelError extends defineError('ModelError', false) {}
-export class ReportBuildError extends defineError('ReportBuildError', false) {}
+export class UnsafeEntryNameError extends defineError('UnsafeEntryName') {}
+export class EntryTooLargeError extends defineError('EntryTooLarge') {}
+export class EntryUnreadableError extends defineError('EntryUnreadable') {}
+export class DuplicateEntryNameError extends defineError('DuplicateEntryName') {}
+export class NestedArchiveError extends defineError('NestedArchive') {}
+export class ZeroByteEntryError extends defineError('ZeroByteEntry') {}
+export class NotDicomError extends defineError('NotDicom') {}
+export class CorruptDicomError extends defineError('CorruptDicom') {}
+export class NoPixelDataError extends defineError('NoPixelData') {}
+export class UnsupportedPixelDataError extends defineError('UnsupportedPixelData') {}
+export class OrthancRejectedError extends defineError('OrthancRejected') {}
+/** HTTP 404 from Orthanc about an instance the pipeline stored earlier: it was deleted meanwhile. */
+export class OrthancNotFoundError extends defineError('OrthancNotFound') {}
+/** HTTP 400 (other than a refused upload or decode): the same request fails the same way every time. */
+export class OrthancBadRequestError extends defineError('OrthancBadRequest') {}
+export class ModelError extends defineError('ModelError') {}
+export class ReportBuildError extends defineError('ReportBuildError') {}
 // ---- Environment (retry) ----
-export class OrthancUnavailableError extends defineError('OrthancUnavailable', true) {}
-export class ZipMissingError extends defineError('ZipMissing', true) {}
-// ---- Entry level, added with the zip reader (src/zip): pre-flagged by listEntries ----
-export class DuplicateEntryNameError extends defineError('DuplicateEntryName', false) {}
-export class NestedArchiveError extends defineError('NestedArchive', false) {}
-export class ZeroByteEntryError extends defineError('ZeroByteEntry', false) {}
-
-/** Failure types the activities' retry policies must never retry. Kept next to the classes. */
-export const NON_RETRYABLE_TYPES: readonly string[] = [
-  ZipRejectedError.TYPE,
-  UnsafeEntryNameError.TYPE,
-  EntryTooLargeError.TYPE,
-  EntryUnreadableError.TYPE,
-  NotDicomError.TYPE,
-  CorruptDicomError.TYPE,
-  NoPixelDataError.TYPE,
-  UnsupportedPixelDataError.TYPE,
-  OrthancRejectedError.TYPE,
-  ModelError.TYPE,
-  ReportBuildError.TYPE,
-  DuplicateEntryNameError.TYPE,
-  NestedArchiveError.TYPE,
-  ZeroByteEntryError.TYPE,
-];
+export class OrthancUnavailableError extends defineError('OrthancUnavailable') {}
+export class ZipMissingError extends defineError('ZipMissing') {}
 
 /** Wrap an activity body so typed errors reach Temporal with their type and retryability. */
 export async function asTemporalFailure<T>(fn: () => Promise<T>): Promise<T> {

@@ -18,14 +18,14 @@ import { chestXrayEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
+import { type OrthancClient, type SimplifiedTags, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
-export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
+export { SOURCE_SHA_METADATA };
 
 function tag(tags: SimplifiedTags, keyword: string): string | undefined {
   const v = tags[keyword];
@@ -112,6 +112,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             studyInstanceUid: studyInstanceUid ?? '',
             seriesInstanceUid: tag(tags, 'SeriesInstanceUID') ?? '',
             modality: tag(tags, 'Modality') ?? '',
+            sourceSha256: sha256,
             eligibility,
           });
           if (duplicate) {

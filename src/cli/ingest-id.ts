@@ -18,8 +18,12 @@ export function displayName(zipPath: string): string {
   return path.basename(zipPath);
 }
 
-/** Ingest workflow IDs look like this; retries add `-retry-<n>`. */
-const INGEST_ID = /^ingest-[0-9a-f]{64}(-retry-\d+)*$/;
+/** Kinds of ingest linked to an earlier one (CxrRetryOf): retry-failed, verify --repair, ingest --again. */
+export type LinkedKind = 'retry' | 'repair' | 'again';
+export const LINKED_SUFFIX = /(-(retry|repair|again)-\d+)+$/;
+
+/** Ingest workflow IDs look like this; linked ingests add `-retry-<n>`, `-repair-<n>` or `-again-<n>`. */
+const INGEST_ID = /^ingest-[0-9a-f]{64}(-(retry|repair|again)-\d+)*$/;
 
 export function looksLikeIngestId(s: string): boolean {
   return INGEST_ID.test(s);

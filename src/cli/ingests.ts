@@ -11,14 +11,16 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
+import { type Reason, toReason } from '../reasons';
 import { progressQuery } from '../workflows/queries';
 import * as SA from '../workflows/search-attributes';
 import type { Counts, EntryOutcome, IngestInput, IngestProgress, IngestResult } from '../workflows/types';
+import { LINKED_SUFFIX, type LinkedKind } from './ingest-id';
 
 export type IngestView =
   | { kind: 'running'; ingestId: string; progress: IngestProgress; source: 'query' | 'search-attributes' }
   | { kind: 'completed'; ingestId: string; result: IngestResult }
-  | { kind: 'rejected'; ingestId: string; reason: { type: string; message: string }; progress?: IngestProgress }
+  | { kind: 'rejected'; ingestId: string; reason: Reason; progress?: IngestProgress }
   | { kind: 'not-found'; ingestId: string };
 
 /** Visibility query strings: quote a value. */
@@ -90,10 +92,7 @@ export async function getIngest(
     case 'COMPLETED':
       return { kind: 'completed', ingestId, result: (await handle.result()) as IngestResult };
     default: {
-      let reason: { type: string; message: string } = {
-        type: info.status.name,
-        message: `the ingest workflow ended ${info.status.name.toLowerCase().replace(/_/g, ' ')}`,
-      };
+      let reason = reasonForStatus(info.status.name);
       try {
         await handle.result();
       } catch (err) {
@@ -105,15 +104,30 @@ export async function getIngest(
 }
 
 /** Type + message of a closed workflow's failure (ApplicationFailure type, or terminated / timed out / cancelled). */
-export function failureReason(err: unknown): { type: string; message: string } | undefined {
+export function failureReason(err: unknown): Reason | undefined {
   if (!(err instanceof WorkflowFailedError)) return undefined;
   const c = err.cause;
-  if (c instanceof ApplicationFailure) return { type: c.type ?? 'Error', message: c.message };
+  if (c instanceof ApplicationFailure) return toReason(c.type, c.message);
   if (c instanceof TerminatedFailure)
     return { type: 'Terminated', message: `terminated: ${c.message || 'no reason given'}` };
   if (c instanceof TimeoutFailure) return { type: 'TimedOut', message: `timed out (${c.timeoutType})` };
   if (c instanceof CancelledFailure) return { type: 'Cancelled', message: 'cancelled' };
-  return { type: 'Error', message: c?.message ?? err.message };
+  return toReason(undefined, c?.message ?? err.message);
+}
+
+/** The reason for a closed workflow from its status alone (when its result cannot be read). */
+export function reasonForStatus(status: string): Reason {
+  const message = `the ingest workflow ended ${status.toLowerCase().replace(/_/g, ' ')}`;
+  switch (status) {
+    case 'TERMINATED':
+      return { type: 'Terminated', message };
+    case 'TIMED_OUT':
+      return { type: 'TimedOut', message };
+    case 'CANCELLED':
+      return { type: 'Cancelled', message };
+    default:
+      return toReason(status, message);
+  }
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -258,13 +272,20 @@ export async function listIngests(client: Client, opts: { limit: number; filter?
   return rows;
 }
 
-/** The next free retry ID for an ingest: `<root>-retry-<n>` (root: the ingest's ID without retry suffixes). */
-export async function nextRetryId(client: Client, ingestId: string): Promise<{ root: string; next: number }> {
-  const root = ingestId.replace(/(-retry-\d+)+$/, '');
+/**
+ * The next free linked-ingest ID: `<root>-<kind>-<n>` (root: the ingest's ID without linked suffixes), for
+ * `retry-failed` (retry), `verify --repair` (repair) and `ingest --again` (again).
+ */
+export async function nextRetryId(
+  client: Client,
+  ingestId: string,
+  kind: LinkedKind = 'retry',
+): Promise<{ root: string; next: number }> {
+  const root = ingestId.replace(LINKED_SUFFIX, '');
   let max = 0;
-  const re = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-retry-(\\d+)$`);
+  const re = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-${kind}-(\\d+)$`);
   for await (const w of client.workflow.list({
-    query: `WorkflowId STARTS_WITH ${q(root + '-retry-')} AND WorkflowType = 'ingestZipWorkflow'`,
+    query: `WorkflowId STARTS_WITH ${q(`${root}-${kind}-`)} AND WorkflowType = 'ingestZipWorkflow'`,
   })) {
     const m = re.exec(w.workflowId);
     if (m) max = Math.max(max, Number(m[1]));

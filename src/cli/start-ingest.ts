@@ -24,6 +24,14 @@ export interface StartedIngest {
   zipSha256: string;
   /** False when an ingest for this zip already existed (running or finished) and we attached. */
   started: boolean;
+  /** When attached: the existing ingest's status and times (for the operator's message). */
+  existing?: ExistingIngest;
+}
+
+export interface ExistingIngest {
+  status: string;
+  startTime: Date;
+  closeTime?: Date;
 }
 
 export class InputFileError extends Error {}
@@ -56,9 +64,10 @@ export async function startOrAttachIngest(
   // An ingest for this zip that is running or completed is joined, never started twice. Only a failed,
   // terminated or timed-out one may be started again (ALLOW_DUPLICATE_FAILED_ONLY). The describe tells
   // the operator which case applies; the server's ID policies, not this check, guarantee uniqueness.
-  const existing = await existingStatus(client, ingestId);
-  if (existing === 'RUNNING' || existing === 'COMPLETED' || existing === 'CONTINUED_AS_NEW') {
-    return { handle: client.workflow.getHandle(ingestId), ingestId, zipPath, zipSha256, started: false };
+  const existing = await existingIngest(client, ingestId);
+  const st = existing?.status;
+  if (st === 'RUNNING' || st === 'COMPLETED' || st === 'CONTINUED_AS_NEW') {
+    return { handle: client.workflow.getHandle(ingestId), ingestId, zipPath, zipSha256, started: false, existing };
   }
   try {
     const handle = await client.workflow.start(ingestZipWorkflow, {
@@ -79,9 +88,10 @@ export async function startOrAttachIngest(
   }
 }
 
-async function existingStatus(client: Client, workflowId: string): Promise<string | undefined> {
+async function existingIngest(client: Client, workflowId: string): Promise<ExistingIngest | undefined> {
   try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name;
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return { status: d.status.name, startTime: d.startTime, closeTime: d.closeTime };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;

@@ -5,8 +5,10 @@
  * Error mapping:
  *  - connection refused / reset / timeout / HTTP 5xx / 401 / 403 -> OrthancUnavailableError (retryable:
  *    an outage or a credentials fix followed by a worker restart heals it, nothing is lost meanwhile)
- *  - HTTP 400 on upload -> OrthancRejectedError (Orthanc could not parse the file as DICOM)
- *  - HTTP 404 -> OrthancNotFound (null results where the method says so)
+ *  - HTTP 400/404 on upload -> OrthancRejectedError (Orthanc could not parse the file as DICOM)
+ *  - HTTP 404 -> OrthancNotFoundError (non-retryable: the instance was deleted, e.g. by an operator mid-ingest;
+ *    retrying for two hours cannot bring it back); null results where the method says so
+ *  - any other HTTP 4xx -> OrthancBadRequestError (non-retryable: the same request fails the same way)
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,7 +16,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { OrthancConfig } from '../config';
-import { OrthancRejectedError, OrthancUnavailableError } from '../errors';
+import { OrthancBadRequestError, OrthancNotFoundError, OrthancRejectedError, OrthancUnavailableError } from '../errors';
 
 export type UploadStatus = 'Success' | 'AlreadyStored';
 
@@ -47,6 +49,9 @@ export interface OrthancStatistics {
 }
 
 export type ResourceLevel = 'Patient' | 'Study' | 'Series' | 'Instance';
+
+/** User metadata (declared in orthanc.json) holding the SHA-256 of the bytes the pipeline uploaded. */
+export const SOURCE_SHA_METADATA = 'CxrSourceSha256';
 
 export class OrthancClient {
   private readonly http: AxiosInstance;
@@ -123,8 +128,13 @@ export class OrthancClient {
         : body instanceof Buffer
           ? body.toString('utf8', 0, 300)
           : '';
-    return new OrthancNotFoundOrBadRequest(
-      status,
+    if (status === 404) {
+      return new OrthancNotFoundError(
+        `Orthanc has no such resource (HTTP 404) while trying to ${what}: it was deleted from Orthanc after it was ` +
+          'stored (by an operator?). Run `cxr retry-failed` to store and process it again.',
+      );
+    }
+    return new OrthancBadRequestError(
       `Orthanc answered HTTP ${status} while trying to ${what}${detail ? `: ${detail}` : ''}`,
     );
   }
@@ -155,7 +165,7 @@ export class OrthancClient {
         parentSeries: res.ParentSeries,
       };
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && (err.status === 400 || err.status === 404)) {
+      if (err instanceof OrthancBadRequestError || err instanceof OrthancNotFoundError) {
         // 400: DCMTK could not parse the file; 404 'Inexistent tag': a required UID is missing (e.g. DICOMDIR).
         throw new OrthancRejectedError(`Orthanc could not store the file: ${err.message}`);
       }
@@ -193,7 +203,20 @@ export class OrthancClient {
       });
       return Buffer.from(data).toString('utf8');
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 404) return null;
+      if (err instanceof OrthancNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** Every metadata value of an instance (`?expand`), or null when Orthanc has no such instance. */
+  async getInstanceMetadataAll(id: string): Promise<Record<string, string> | null> {
+    try {
+      return await this.request<Record<string, string>>(`read the metadata of instance ${id}`, {
+        method: 'GET',
+        url: `/instances/${encodeURIComponent(id)}/metadata?expand`,
+      });
+    } catch (err) {
+      if (err instanceof OrthancNotFoundError) return null;
       throw err;
     }
   }
@@ -303,7 +326,7 @@ export class OrthancClient {
       });
       return Buffer.from(data);
     } catch (err) {
-      if (err instanceof OrthancNotFoundOrBadRequest && err.status === 404) return null;
+      if (err instanceof OrthancNotFoundError) return null;
       throw err;
     }
   }
@@ -394,15 +417,4 @@ function firstMultipartBody(data: Buffer, contentType: string): Buffer | null {
   const bodyStart = headersEnd + 4;
   const end = data.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), bodyStart);
   return end < 0 ? null : data.subarray(bodyStart, end);
-}
-
-/** HTTP 4xx other than auth: 400 bad request, 404 not found. Non-retryable. */
-export class OrthancNotFoundOrBadRequest extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OrthancNotFoundOrBadRequest';
-  }
 }

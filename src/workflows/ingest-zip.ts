@@ -19,8 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../errors';
-import { statusForType } from './outcome-types';
+import { NON_RETRYABLE_TYPES, outcomeOf, type Reason, toReason } from '../reasons';
 import { processInstanceWorkflow } from './process-instance';
 import { progressQuery } from './queries';
 import * as SA from './search-attributes';
@@ -213,10 +212,10 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   return { ...progress(), finishedAt: new Date(Date.now()).toISOString() };
 }
 
-function failureOf(err: unknown): { status: 'failed' | 'skipped'; reason: { type: string; message: string } } {
+function failureOf(err: unknown): { status: 'failed' | 'skipped'; reason: Reason } {
   if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
-    const type = err.cause.type ?? 'Error';
-    return { status: statusForType(type), reason: { type, message: err.cause.message } };
+    const reason = toReason(err.cause.type, err.cause.message);
+    return { status: outcomeOf(reason.type), reason };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { status: 'failed', reason: { type: 'ChildWorkflowFailed', message } };

@@ -15,8 +15,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../errors';
-import { statusForType } from './outcome-types';
+import { NON_RETRYABLE_TYPES, outcomeOf, type Reason, toReason } from '../reasons';
 import { STATE } from './search-attributes';
 import type { EntryOutcome, InstanceInput } from './types';
 
@@ -79,30 +78,30 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       .add(1, { outcome: status, reason });
   };
 
-  if (entry.problem) {
-    const status = statusForType(entry.problem.type);
-    end(status, `**${status}**: ${entry.problem.message}`, entry.problem.type);
-    if (status === 'failed') throw ApplicationFailure.nonRetryable(entry.problem.message, entry.problem.type);
-    return { ...base, status, reason: entry.problem };
-  }
+  /** Skip (returns the outcome) or fail (throws the typed failure): decided by the reason's declared outcome. */
+  const settle = (reason: Reason, extra: Partial<EntryOutcome> = {}): EntryOutcome => {
+    const status = outcomeOf(reason.type);
+    end(
+      status,
+      status === 'failed' ? `**failed** (${reason.type}): ${reason.message}` : `**skipped**: ${reason.message}`,
+      reason.type,
+    );
+    if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
+    return { ...base, ...extra, status, reason };
+  };
+
+  if (entry.problem) return settle(entry.problem);
 
   const { uploadInstance, classifyInstance, storeReport } = steps(entry.name, input.inferenceTaskQueue);
   try {
     setCurrentDetails(`uploading \`${entry.name}\` to Orthanc`);
     const up = await uploadInstance({ entry, limits: input.limits });
     if (!up.eligibility.classify) {
-      const reason = { type: up.eligibility.type, message: up.eligibility.message };
-      const status = statusForType(reason.type);
-      end(status, `**${status}**: ${reason.message}`, reason.type);
-      if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
-      return {
-        ...base,
-        status,
-        reason,
-        sopInstanceUid: up.sopInstanceUid,
-        orthancId: up.orthancId,
-        alreadyStored: up.alreadyStored,
-      };
+      const { type, message } = up.eligibility;
+      return settle(
+        { type, message },
+        { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId, alreadyStored: up.alreadyStored },
+      );
     }
 
     setCurrentDetails(`classifying Orthanc instance ${up.orthancId}`);
@@ -131,6 +130,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       studyInstanceUid: up.studyInstanceUid,
       orthancId: up.orthancId,
       reportSopInstanceUid: report.reportSopInstanceUid,
+      sourceSha256: up.sourceSha256,
       topFindings,
       alreadyStored: up.alreadyStored,
     };
@@ -138,16 +138,15 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     if (err instanceof ApplicationFailure && err.nonRetryable) throw err; // already classified above
     const reason = describeFailure(err);
     if (reason === undefined) throw err;
-    end('failed', `**failed** (${reason.type}): ${reason.message}`, reason.type);
-    throw ApplicationFailure.nonRetryable(reason.message, reason.type);
+    return settle(reason);
   }
 }
 
 /** Turn an activity failure into the typed reason shown to operators. */
-function describeFailure(err: unknown): { type: string; message: string } | undefined {
+function describeFailure(err: unknown): Reason | undefined {
   if (!(err instanceof ActivityFailure)) return undefined;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+  if (cause instanceof ApplicationFailure) return toReason(cause.type, cause.message);
   if (cause instanceof TimeoutFailure) {
     const last = cause.cause instanceof ApplicationFailure ? ` Last error: ${cause.cause.message}` : '';
     return {
@@ -155,5 +154,5 @@ function describeFailure(err: unknown): { type: string; message: string } | unde
       message: `Step ${err.activityType} gave up after its retry window (${cause.timeoutType}).${last}`,
     };
   }
-  return { type: 'Error', message: cause?.message ?? err.message };
+  return toReason(undefined, cause?.message ?? err.message);
 }

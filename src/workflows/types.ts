@@ -3,6 +3,7 @@
  * bundled into the deterministic workflow sandbox. Payloads carry references (zip path + entry
  * index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
  */
+import type { Reason } from '../reasons';
 
 export type EntryStatus = 'done' | 'failed' | 'skipped';
 
@@ -16,7 +17,7 @@ export interface ZipEntryRef {
   compressedSize: number;
   crc32: number;
   /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
-  problem?: { type: string; message: string };
+  problem?: Reason;
 }
 
 /** Optional overrides of the worker's zip limits (tests use small ones). */
@@ -56,12 +57,14 @@ export interface EntryOutcome {
   name: string;
   status: EntryStatus;
   /** Failure or skip type (stable string) and a message an operator can act on. */
-  reason?: { type: string; message: string };
+  reason?: Reason;
   /** Present when done. */
   sopInstanceUid?: string;
   studyInstanceUid?: string;
   orthancId?: string;
   reportSopInstanceUid?: string;
+  /** SHA-256 of the source file's bytes as uploaded (also Orthanc metadata CxrSourceSha256): `cxr verify` compares them. */
+  sourceSha256?: string;
   topFindings?: { label: string; probability: number; positive: boolean }[];
   alreadyStored?: boolean;
 }
@@ -115,7 +118,7 @@ export interface InstanceInput {
 
 // ---- activity payloads ----
 
-export type Eligibility = { classify: true } | { classify: false; type: string; message: string };
+export type Eligibility = { classify: true } | ({ classify: false } & Reason);
 
 export interface UploadOutput {
   orthancId: string;
@@ -125,6 +128,8 @@ export interface UploadOutput {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   modality: string;
+  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
+  sourceSha256: string;
   eligibility: Eligibility;
 }
 

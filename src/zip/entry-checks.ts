@@ -12,23 +12,18 @@ import {
   UnsafeEntryNameError,
   ZeroByteEntryError,
 } from '../errors';
+import { outcomeOf, type Reason, type ReasonType } from '../reasons';
 import { Zip } from './admzip-internals';
 import type { CentralEntry } from './archive';
 import { formatBytes } from './archive';
 import { COMPRESSION_RATIO_MIN_BYTES, type ZipLimits } from './limits';
 
 /** Skip reasons (not errors): the entry is fine, it is just not something this pipeline processes. */
-export const SKIP_DICOMDIR = 'DicomDir';
-export const SKIP_SYSTEM_FILE = 'SystemFile';
+export const SKIP_DICOMDIR = 'DicomDir' satisfies ReasonType;
+export const SKIP_SYSTEM_FILE = 'SystemFile' satisfies ReasonType;
 
-export interface EntryProblem {
-  /** Failure type (an error class's TYPE) or skip reason. */
-  type: string;
-  /** What happened and what to do, for the operator. */
-  message: string;
-  /** failed: the entry counts as failed; skipped: deliberately not processed. */
-  outcome: 'failed' | 'skipped';
-}
+/** A declared reason (failed or skipped, as src/reasons.ts says) and a message for the operator. */
+export type EntryProblem = Reason;
 
 /** Longest name kept as is in listings and Temporal history; longer ones keep their start and end. */
 export const MAX_DISPLAY_NAME_CHARS = 200;
@@ -80,7 +75,7 @@ export function entryProblem(
   limits: ZipLimits,
   centralDirectoryOffset: number,
 ): EntryProblem | undefined {
-  const failed = (type: string, message: string): EntryProblem => ({ type, message, outcome: 'failed' });
+  const failed = (type: ReasonType, message: string): EntryProblem => ({ type, message });
   const shown = `"${displayName(entry.name)}"`;
   const unsafe = unsafeNameReason(entry.name);
   if (unsafe) return failed(UnsafeEntryNameError.TYPE, `${shown} was not read: ${unsafe}, which is unsafe`);
@@ -115,18 +110,10 @@ export function entryProblem(
     );
   }
   if (isSystemFile(entry.name)) {
-    return {
-      type: SKIP_SYSTEM_FILE,
-      message: `${shown} is operating-system metadata, not an image`,
-      outcome: 'skipped',
-    };
+    return { type: SKIP_SYSTEM_FILE, message: `${shown} is operating-system metadata, not an image` };
   }
   if (baseName(entry.name).toUpperCase() === 'DICOMDIR') {
-    return {
-      type: SKIP_DICOMDIR,
-      message: `${shown} is a DICOMDIR (an index of the other files), not an image`,
-      outcome: 'skipped',
-    };
+    return { type: SKIP_DICOMDIR, message: `${shown} is a DICOMDIR (an index of the other files), not an image` };
   }
   if (ARCHIVE_EXTENSIONS.test(entry.name)) {
     return failed(
@@ -138,7 +125,7 @@ export function entryProblem(
   return undefined;
 }
 
-const ERRORS: Record<string, new (message: string) => PipelineError> = {
+const ERRORS: Partial<Record<ReasonType, new (message: string) => PipelineError>> = {
   [UnsafeEntryNameError.TYPE]: UnsafeEntryNameError,
   [EntryUnreadableError.TYPE]: EntryUnreadableError,
   [EntryTooLargeError.TYPE]: EntryTooLargeError,
@@ -149,7 +136,7 @@ const ERRORS: Record<string, new (message: string) => PipelineError> = {
 
 /** The typed error for a failed problem (for activities that want to fail with it); undefined for skips. */
 export function problemError(problem: EntryProblem): PipelineError | undefined {
-  if (problem.outcome !== 'failed') return undefined;
+  if (outcomeOf(problem.type) !== 'failed') return undefined;
   const ErrorClass = ERRORS[problem.type];
   return ErrorClass ? new ErrorClass(problem.message) : new EntryUnreadableError(problem.message);
 }

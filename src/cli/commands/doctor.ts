@@ -46,6 +46,26 @@ async function pollers(client: Client, queue: string, type: temporal.api.enums.v
   }
 }
 
+/** Humane duration: 7d, 36h, 90m. */
+export function formatRetention(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return `${Math.round(seconds / 60)}m`;
+}
+
+/** What the namespace retention means for an operator (informational: any retention works). */
+export function retentionCheck(namespace: string, seconds: number): Check {
+  const r = formatRetention(seconds);
+  return {
+    name: 'namespace retention',
+    ok: seconds > 0,
+    detail:
+      seconds > 0
+        ? `${r} (namespace ${namespace}): a finished ingest can be attached to, verified (cxr verify) and retried for ${r} after it closes; then Temporal deletes its history and the same zip starts a new ingest (set by scripts/services from CXR_NAMESPACE_RETENTION)`
+        : `namespace ${namespace} reports no retention`,
+  };
+}
+
 export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Check[]> {
   const config = loadConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
   const checks: Check[] = [];
@@ -59,12 +79,13 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
     });
     const client = new Client({ connection, namespace });
     const sys = await client.workflowService.getSystemInfo({});
-    await client.workflowService.describeNamespace({ namespace });
+    const ns = await client.workflowService.describeNamespace({ namespace });
     checks.push({
       name: 'Temporal reachable',
       ok: true,
       detail: `${address}, namespace ${namespace}, server ${sys.serverVersion || '?'}`,
     });
+    checks.push(retentionCheck(namespace, Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0)));
     try {
       const res = await connection.operatorService.listSearchAttributes({ namespace });
       const have = new Set(Object.keys(res.customAttributes ?? {}));
@@ -129,7 +150,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
 export function doctorCommand(): Command {
   return new Command('doctor')
     .description(
-      'Check the environment: Temporal, search attributes, workers polling, Orthanc and its credentials, the model',
+      'Check the environment: Temporal and its retention, search attributes, workers polling, Orthanc and its credentials, the model',
     )
     .option('--task-queue <name>', 'check this task queue (default CXR_TASK_QUEUE or cxr-pipeline)')
     .option('--json', 'print the checks as JSON')

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { resolveIngestRef } from '../ingest-id';
 import { getIngest, listProblems } from '../ingests';
+import { reasonsHelp } from '../reason-docs';
 import { problemsTable } from '../render';
 import { withClient } from '../with-client';
 
@@ -18,9 +19,9 @@ export function failuresCommand(): Command {
       `
 The ingest's own result keeps only the latest 200 problems; this reads the child workflows
 (WorkflowId STARTS_WITH '<ingest>/' with CxrState failed/skipped) and each child's failure, so
-nothing is left out. Reason types: NotDicom, CorruptDicom, NoPixelData, UnsupportedPixelData,
-UnsafeEntryName, EntryTooLarge, OrthancRejected, StepTimedOut, ... (failed); NotChestXray,
-DicomDir, DuplicateSopInstanceUid, NestedArchive (skipped).
+nothing is left out.
+
+${reasonsHelp()}
 
 Examples:
   $ cxr failures study.zip

@@ -1,12 +1,9 @@
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ingestZipWorkflow } from '../../workflows';
-import type { IngestInput } from '../../workflows/types';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { followIngest } from '../follow';
-import { resolveIngestRef, sha256File, webUiUrl } from '../ingest-id';
-import { getIngest, ingestInput, listProblems, nextRetryId } from '../ingests';
+import { resolveIngestRef, webUiUrl } from '../ingest-id';
+import { getIngest, listProblems } from '../ingests';
+import { startLinkedIngest, zipOfIngest } from '../linked-ingest';
 import { positiveInt } from '../options';
 import { withClient } from '../with-client';
 
@@ -67,60 +64,18 @@ ${EXIT_HELP}`,
               );
             return;
           }
-          const orig = await ingestInput(client, ingestId);
-          let zipPath = orig.zipPath;
-          if (opts.zip) {
-            zipPath = path.resolve(opts.zip);
-            const sha = await sha256File(zipPath).catch(() => {
-              throw new CliError(`Cannot read ${zipPath}`, EXIT.usage);
-            });
-            if (sha !== orig.zipSha256)
-              throw new CliError(`${zipPath} is not the zip of ${ingestId} (SHA-256 ${sha})`, EXIT.usage);
-          }
-          const input: IngestInput = {
+          const { orig, zipPath } = await zipOfIngest(client, ingestId, opts.zip);
+          const indexes = problems.map((p) => p.index);
+          const retryId = await startLinkedIngest(client, config, {
+            kind: 'retry',
+            of: ingestId,
+            orig,
             zipPath,
-            zipSha256: orig.zipSha256,
-            zipName: orig.zipName,
-            options: {
-              limits: orig.options?.limits,
-              pageSize: orig.options?.pageSize,
-              continueAsNewEvery: orig.options?.continueAsNewEvery,
-              window: opts.window ?? orig.options?.window,
-              inferenceTaskQueue: config.temporal.inferenceTaskQueue,
-              onlyEntries: problems.map((p) => p.index),
-              retryOf: ingestId,
-            },
-          };
-          const { root, next: firstNext } = await nextRetryId(client, ingestId);
-          let next = firstNext;
-          const idFor = (n: number): string => `${root}-retry-${n}`;
-          for (let attempt = 0; ; attempt++) {
-            const retryId = idFor(next);
-            try {
-              await client.workflow.start(ingestZipWorkflow, {
-                taskQueue: config.temporal.taskQueue,
-                workflowId: retryId,
-                args: [input],
-                workflowIdConflictPolicy: 'FAIL',
-                workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                staticSummary: `Retry ${next} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
-                staticDetails:
-                  `Retry of [${ingestId}](${webUiUrl(config.temporal.namespace, ingestId)}) ` +
-                  `(entries ${summariseIndexes(problems.map((p) => p.index))}).\n\n` +
-                  `zip: \`${zipPath}\`\n\nsha256: \`${orig.zipSha256}\`\n\n` +
-                  `CLI: \`cxr status ${retryId}\` · \`cxr failures ${retryId}\``,
-              });
-              break;
-            } catch (err) {
-              // Visibility lags a little behind starts: take the next number.
-              if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < 20) {
-                next++;
-                continue;
-              }
-              throw err;
-            }
-          }
-          const retryId = idFor(next);
+            options: { window: opts.window ?? orig.options?.window, onlyEntries: indexes },
+            summary: (n) =>
+              `Retry ${n} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
+            details: `Entries ${summariseIndexes(indexes)}.`,
+          });
           if (!opts.json) {
             console.error(
               `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, retryId)}`,

@@ -27,7 +27,7 @@ function native(): Record<string, string> {
       '-c',
       'source scripts/lib.sh && CXR_PROFILE=production source scripts/production.sh && ' +
         'printf "%s\\n" "server=$TEMPORAL_SERVER_VERSION" "ui=$TEMPORAL_UI_SERVER_VERSION" "cli=$TEMPORAL_VERSION" ' +
-        '"retention=$TEMPORAL_NAMESPACE_RETENTION" "shards=$TEMPORAL_HISTORY_SHARDS" "pgbin=$PG_BIN" ' +
+        '"retention=$CXR_NAMESPACE_RETENTION" "shards=$TEMPORAL_HISTORY_SHARDS" "pgbin=$PG_BIN" ' +
         '"attrs=${CXR_SEARCH_ATTRIBUTES[*]}"',
     ],
     { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, CXR_PROFILE: 'production' } },

@@ -1,0 +1,46 @@
+/**
+ * Sources of "entries recorded as done" for `cxr verify`. A zip ingest (and its retries, repairs and re-runs)
+ * records each entry in its child workflow `<ingest>/<index>`: visibility lists the done ones page by page, and
+ * each child's result (its close event, one small history read) holds the UIDs, the Orthanc ID and the
+ * fingerprint. Nothing is listed up front: the pages stream through verify's window.
+ * Follow and reprocess runs can add their own source yielding EntryLoaders the same way.
+ */
+import type { Client } from '@temporalio/client';
+import * as SA from '../workflows/search-attributes';
+import type { EntryOutcome } from '../workflows/types';
+import type { EntryLoader, RecordedEntry } from '../verify/verify';
+import { q } from './ingests';
+
+const PAGE = 500;
+
+/** The done entries of a zip ingest, one loader per child (each child ID once, whatever its executions). */
+export async function* zipIngestDoneEntries(client: Client, ingestId: string): AsyncGenerator<EntryLoader> {
+  const query =
+    `WorkflowId STARTS_WITH ${q(ingestId + '/')} AND WorkflowType = 'processInstanceWorkflow'` +
+    ` AND CxrState = 'done' AND ExecutionStatus = 'Completed'`;
+  const seen = new Set<number>();
+  for await (const w of client.workflow.list({ query, pageSize: PAGE })) {
+    const rest = w.workflowId.slice(ingestId.length + 1);
+    if (!/^\d+$/.test(rest)) continue; // a child of a linked ingest (<ingest>-retry-1/…) is not ours
+    const index = Number(rest);
+    if (seen.has(index)) continue;
+    seen.add(index);
+    const name = String(w.typedSearchAttributes.get(SA.ENTRY_NAME) ?? '');
+    yield {
+      index,
+      name,
+      load: async (): Promise<RecordedEntry | null> => {
+        const o = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as EntryOutcome;
+        if (o.status !== 'done' || !o.sopInstanceUid) return null;
+        return {
+          index: o.index,
+          name: o.name,
+          sopInstanceUid: o.sopInstanceUid,
+          orthancId: o.orthancId,
+          sourceSha256: o.sourceSha256,
+          reportSopInstanceUid: o.reportSopInstanceUid,
+        };
+      },
+    };
+  }
+}
