@@ -173,6 +173,8 @@ temporal_schema() { # database versioned-dir
 
 write_temporal_server_config() {
   local dir="$CXR_DATA_DIR/temporal-server/config" b="$TEMPORAL_INTERNAL_PORT_BASE" pw
+  # Temporal's SQL schema stores membership ports as smallint.
+  ((b + 7 < 32768)) || die "TEMPORAL_INTERNAL_PORT_BASE ($b) must leave its 8 ports below 32768"
   mkdir -p "$dir"
   pw="$(ensure_secret postgres-temporal)"
   (umask 077 && cat >"$dir/production.yaml" <<YAML

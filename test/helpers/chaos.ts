@@ -48,10 +48,13 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** n consecutive free ports (the Temporal server's internal services take a block). */
+/**
+ * n consecutive free ports (the Temporal server's internal services take a block). Below 32768: Temporal's SQL
+ * schema stores membership ports as smallint.
+ */
 export async function freePortBlock(n: number): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
-    const base = 30000 + Math.floor(Math.random() * 25000);
+    const base = 21000 + Math.floor(Math.random() * 11000);
     let ok = true;
     for (let p = base; p < base + n && ok; p++) ok = await portFree(p);
     if (ok) return base;
