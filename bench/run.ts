@@ -32,7 +32,7 @@ import { loadClassifier } from '../src/inference';
 import { OrthancClient } from '../src/orthanc/client';
 import type { ClassifyOutput, UploadOutput, ZipEntryRef } from '../src/workflows/types';
 import { DEFAULT_WINDOW } from '../src/workflows/ingest-zip';
-import { archiveCache, readEntry, zipLimitsFromEnv } from '../src/zip';
+import { archiveCache, readEntry } from '../src/zip';
 import { childrenOf, cpuMsOf, memoryOf, pidListeningOn, RssSampler } from './lib/procstat';
 import { writeSyntheticZip, type WrittenZip } from './lib/synthetic-zip';
 
@@ -163,7 +163,7 @@ async function measureStages(
   k: number,
 ): Promise<StageResults> {
   const loadavg = load();
-  const limits = zipLimitsFromEnv();
+  const limits = loadConfig().zipLimits;
   await archiveCache.clear();
   const t = performance.now();
   await inActivity(acts.inspectZip, { zipPath: zip.file, expectedSha256: zipSha256 });
@@ -817,7 +817,11 @@ async function main(): Promise<void> {
   try {
     const needLocal = opts.parts.has('stages') || opts.parts.has('sequential');
     const acts = needLocal
-      ? createActivities({ orthanc, classifier: await loadClassifier(opts.modelDir), zipLimits: zipLimitsFromEnv() })
+      ? createActivities({
+          orthanc,
+          classifier: await loadClassifier(opts.modelDir),
+          zipLimits: loadConfig().zipLimits,
+        })
       : undefined;
     if (opts.parts.has('stages')) {
       log(`stages alone, ${opts.stageN} instances each`);

@@ -16,9 +16,26 @@ export CXR_NAMESPACE_RETENTION="${CXR_NAMESPACE_RETENTION:-168h}"
 export ORTHANC_HTTP_PORT="${ORTHANC_HTTP_PORT:-8042}"
 export ORTHANC_DICOM_PORT="${ORTHANC_DICOM_PORT:-4242}"
 export ORTHANC_URL="${ORTHANC_URL:-http://127.0.0.1:$ORTHANC_HTTP_PORT}"
-# Demo credentials (documented in the README); override both for anything real.
+# ensure_secret NAME: print the secret in $CXR_DATA_DIR/secrets/NAME, generating it on first use (32 random bytes,
+# base64url; folder 0700, file 0600; created atomically, so concurrent callers agree). Never echo it into logs.
+ensure_secret() {
+  local name="$1" dir="$CXR_DATA_DIR/secrets" tmp
+  [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "ensure_secret: bad name '$name'" >&2; return 1; }
+  if [[ ! -s "$dir/$name" ]]; then
+    (umask 077 && mkdir -p "$dir") || return 1
+    tmp="$(umask 077 && mktemp "$dir/.$name.XXXXXX")" || return 1
+    head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$tmp"
+    ln "$tmp" "$dir/$name" 2>/dev/null || true # first writer wins
+    rm -f "$tmp"
+  fi
+  cat "$dir/$name"
+}
+# Orthanc's credentials: no well-known default. Unless ORTHANC_PASSWORD is given, a random password is generated once
+# per data folder (read it: cat $CXR_DATA_DIR/secrets/orthanc-password; scripts/services also writes user:password to
+# $CXR_DATA_DIR/orthanc-credentials, which the CLI and worker read).
 export ORTHANC_USERNAME="${ORTHANC_USERNAME:-cxr}"
-export ORTHANC_PASSWORD="${ORTHANC_PASSWORD:-cxr-demo-password}"
+if [[ -z "${ORTHANC_PASSWORD:-}" ]]; then ORTHANC_PASSWORD="$(ensure_secret orthanc-password)"; fi
+export ORTHANC_PASSWORD
 export CXR_VENV="${CXR_VENV:-$ROOT/.tools/venv}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 
@@ -56,15 +73,5 @@ if [[ "$CXR_PROFILE" == production ]]; then
   export TEMPORAL_TLS_CLIENT_KEY_PATH="${TEMPORAL_TLS_CLIENT_KEY_PATH:-$CXR_TLS_DIR/temporal-client.key}"
   export TEMPORAL_TLS_SERVER_CA_CERT_PATH="${TEMPORAL_TLS_SERVER_CA_CERT_PATH:-$CXR_TLS_DIR/ca.pem}"
   export ORTHANC_CA_FILE="${ORTHANC_CA_FILE:-$CXR_TLS_DIR/ca.pem}"
-  [[ "$ORTHANC_URL" == "http://127.0.0.1:$ORTHANC_HTTP_PORT" ]] && export ORTHANC_URL="https://127.0.0.1:$ORTHANC_HTTP_PORT"
+  if [[ "$ORTHANC_URL" == "http://127.0.0.1:$ORTHANC_HTTP_PORT" ]]; then export ORTHANC_URL="https://127.0.0.1:$ORTHANC_HTTP_PORT"; fi
 fi
-
-# A random secret created once, kept owner-only at $CXR_DATA_DIR/secrets/NAME; prints it. Every generated
-# password goes through here (PostgreSQL roles today).
-ensure_secret() {
-  local f="$CXR_DATA_DIR/secrets/$1"
-  if [[ ! -s "$f" ]]; then
-    (umask 077 && mkdir -p "${f%/*}" && head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$f.tmp" && mv "$f.tmp" "$f")
-  fi
-  cat "$f"
-}

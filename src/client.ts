@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * The operator CLI: `cxr <command>`. Configuration from the environment (TEMPORAL_ADDRESS,
- * TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME, ORTHANC_PASSWORD), with
- * defaults that match scripts/services. Exit codes: src/cli/exit-codes.ts (and docs/operator-guide.md).
+ * The operator CLI: `cxr <command>`. Configuration from src/config.ts (environment, the `temporal` CLI's
+ * profiles through @temporalio/envconfig, defaults that match scripts/services), with the global flags as overrides. Exit codes: src/cli/exit-codes.ts (and docs/operator-guide.md).
  */
 import { Command, CommanderError } from 'commander';
+import { AuditLogError } from './audit';
 import { doctorCommand } from './cli/commands/doctor';
 import { failuresCommand } from './cli/commands/failures';
 import { ingestCommand } from './cli/commands/ingest';
@@ -14,34 +14,31 @@ import { resultsCommand } from './cli/commands/results';
 import { retryFailedCommand } from './cli/commands/retry-failed';
 import { statusCommand, watchCommand } from './cli/commands/status';
 import { verifyCommand } from './cli/commands/verify';
+import { setCliFlags } from './cli/cli-config';
 import { CliError, EXIT, EXIT_HELP } from './cli/exit-codes';
 
 export function buildProgram(): Command {
   const program = new Command('cxr')
     .description('Durable chest X-ray AI pipeline: DICOM zip -> Orthanc -> ONNX classifier -> DICOM SR, on Temporal')
     .showHelpAfterError()
-    // Flags override the environment variables of the same meaning (and so loadConfig()'s defaults).
+    // Flags override the environment variables of the same meaning (passed to loadConfig(), not into process.env).
     .option('--address <host:port>', 'Temporal frontend (TEMPORAL_ADDRESS)')
     .option('--namespace <name>', 'Temporal namespace (TEMPORAL_NAMESPACE)')
+    .option('--profile <name>', "profile of the temporal CLI's config file (TEMPORAL_PROFILE)")
     .option('--task-queue <name>', 'task queue of the pipeline workers (CXR_TASK_QUEUE)')
     .option('--orthanc-url <url>', 'Orthanc REST API (ORTHANC_URL)')
     .option('--model-dir <dir>', 'model folder, for doctor (CXR_MODEL_DIR)')
     .hook('preAction', (root) => {
-      const o = root.opts<{
-        address?: string;
-        namespace?: string;
-        taskQueue?: string;
-        orthancUrl?: string;
-        modelDir?: string;
-      }>();
-      const set = (name: string, value: string | undefined): void => {
-        if (value !== undefined) process.env[name] = value;
-      };
-      set('TEMPORAL_ADDRESS', o.address);
-      set('TEMPORAL_NAMESPACE', o.namespace);
-      set('CXR_TASK_QUEUE', o.taskQueue);
-      set('ORTHANC_URL', o.orthancUrl);
-      set('CXR_MODEL_DIR', o.modelDir);
+      setCliFlags(
+        root.opts<{
+          address?: string;
+          namespace?: string;
+          profile?: string;
+          taskQueue?: string;
+          orthancUrl?: string;
+          modelDir?: string;
+        }>(),
+      );
     })
     .addHelpText(
       'after',
@@ -55,7 +52,8 @@ Examples:
   $ cxr results study.zip           findings read back from the SRs in Orthanc
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
 
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
+(as the temporal CLI reads them, with its profile file), CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
 ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
 ${EXIT_HELP}`,
     );
@@ -83,6 +81,11 @@ async function main(): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse error is a usage error (message already printed).
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof AuditLogError) {
+      console.error(`cxr: ${err.message}`);
+      process.exitCode = EXIT.error;
       return;
     }
     if (err instanceof CliError) {

@@ -1,12 +1,21 @@
 /**
- * Runtime configuration, read once from environment variables.
+ * Configuration in one place: loadConfig() returns everything a process reads (environment + flags + defaults):
+ * Temporal (the ecosystem way, through @temporalio/envconfig: TEMPORAL_ADDRESS / _NAMESPACE / _API_KEY / _TLS_*,
+ * TEMPORAL_PROFILE and the `temporal` CLI's profile file), Orthanc, the model, the zip limits and archive cache,
+ * the worker's role and concurrency, payload encryption and the Web UI URL. Nothing else reads process.env.
+ * Flags are passed as overrides (they win over the environment) and are never written into process.env.
  * Defaults match scripts/services and orthanc.json, so a newcomer needs no settings.
  * Credentials are never defaulted in code: ORTHANC_USERNAME / ORTHANC_PASSWORD come from the
  * environment, or from the file named by ORTHANC_CREDENTIALS_FILE (default .data/orthanc-credentials,
  * written by scripts/services from the same variables it starts Orthanc with).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { type ClientConfigTLS, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import type { PayloadKeySettings } from './codec/encryption';
+import { type ArchiveCacheOptions, archiveCacheOptionsFromEnv } from './zip/cache';
+import { type ZipLimits, zipLimitsFromEnv } from './zip/limits';
 
 export interface OrthancConfig {
   url: string;
@@ -18,36 +27,84 @@ export interface OrthancConfig {
   timeoutMs: number;
 }
 
-/** Mutual TLS to the Temporal frontend: the temporal CLI's own variables (TEMPORAL_TLS_*). */
-export interface TemporalTlsConfig {
-  clientCertPath: string;
-  clientKeyPath: string;
-  /** CA that signed the server's certificate; default: the system's roots. */
-  serverCaCertPath?: string;
-  /** Name to verify the server certificate against; default: the host of the address. */
-  serverName?: string;
-}
-
 export interface TemporalConfig {
   address: string;
-  /** Set when TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH are (production profile). */
-  tls?: TemporalTlsConfig;
   namespace: string;
   taskQueue: string;
   /** Queue of the CPU-bound classify activity, so inference scales separately from I/O. */
   inferenceTaskQueue: string;
+  /** Profile of the `temporal` CLI's config file that was read (TEMPORAL_PROFILE / --profile), if any. */
+  profile?: string;
+  /** Temporal Cloud API key (TEMPORAL_API_KEY or the profile); implies TLS. */
+  apiKey?: string;
+  /** TLS / mTLS (TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, ... or the profile's [tls] table). */
+  tls?: ClientConfigTLS;
+  /** Extra gRPC headers (TEMPORAL_GRPC_META_* or the profile). */
+  grpcMeta?: Record<string, string>;
+}
+
+/** Where operator actions are recorded (src/audit). */
+export interface AuditConfig {
+  /** Append-only JSON-lines log (CXR_AUDIT_LOG, default <data dir>/audit/audit.jsonl). */
+  logFile: string;
+  /** Configured operator identity (CXR_OPERATOR); the OS user when unset. */
+  operator?: string;
+  /** Syslog collector for DICOM audit messages: udp://host:port or tcp://host:port (CXR_AUDIT_SYSLOG); none when unset. */
+  syslog?: string;
+}
+
+export type WorkerRole = 'all' | 'io' | 'inference';
+
+export interface WorkerConfig {
+  /** Which queues this worker serves (CXR_WORKER_ROLE). */
+  role: WorkerRole;
+  /** Concurrent I/O activities (CXR_MAX_CONCURRENT_IO, default 8): Orthanc's store saturates at ~4 in flight. */
+  maxConcurrentIo: number;
+  /**
+   * Concurrent classify activities (CXR_MAX_CONCURRENT_INFERENCE, default max(2, ceil(cores / 2))): the session runs
+   * one inference at a time, so a second slot overlaps the next image's fetch + preprocessing (docs/performance.md).
+   */
+  maxConcurrentInference: number;
+  /** ONNX intra-op threads (CXR_INTRA_OP_THREADS, default max(1, floor(cores / 2))): the rest needs the other cores. */
+  intraOpThreads: number;
+  /** host:port of the worker's Prometheus endpoint (CXR_METRICS_ADDRESS, src/metrics.ts); none when unset. */
+  metricsAddress?: string;
 }
 
 export interface PipelineConfig {
   temporal: TemporalConfig;
   orthanc: OrthancConfig;
+  audit: AuditConfig;
   /** Folder holding model.onnx and manifest.json. */
   modelDir: string;
   /** Project data folder (services' storage, logs, credentials file). */
   dataDir: string;
-  /** host:port for the worker's Prometheus endpoint (CXR_METRICS_ADDRESS); none when unset. */
-  metricsAddress?: string;
+  /** Zip limits (CXR_ZIP_MAX_*, src/zip/limits.ts). */
+  zipLimits: ZipLimits;
+  /** The worker's archive cache (CXR_ZIP_CACHE_*, src/zip/cache.ts). */
+  archiveCache: ArchiveCacheOptions;
+  worker: WorkerConfig;
+  /** Payload encryption keys (CXR_PAYLOAD_KEY / _KEY_ID / _KEY_FILE, docs/security.md); none set: no encryption. */
+  payloadKeys: PayloadKeySettings;
+  /** Temporal Web UI base URL for links (TEMPORAL_UI_URL, default the dev server's UI on TEMPORAL_UI_PORT). */
+  webUiUrl: string;
+  /** The codec server (src/codec/server.ts): CXR_CODEC_HOST / _PORT / _CORS_ORIGIN. */
+  codecServer: { host: string; port: number; corsOrigin: string };
 }
+
+/** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
+export interface ConfigOverrides {
+  address?: string;
+  namespace?: string;
+  /** A profile of the `temporal` CLI's config file (like `temporal --profile`). */
+  profile?: string;
+  taskQueue?: string;
+  orthancUrl?: string;
+  modelDir?: string;
+  role?: WorkerRole;
+}
+
+type Env = Record<string, string | undefined>;
 
 /** The repository root: the nearest folder above this file holding package.json (works from src/ and dist/src/). */
 export const PROJECT_ROOT = findRoot(__dirname);
@@ -57,11 +114,6 @@ function findRoot(start: string): string {
     if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'orthanc.json'))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(start, '..', '..');
   }
-}
-
-function env(name: string, fallback: string): string {
-  const v = process.env[name];
-  return v === undefined || v === '' ? fallback : v;
 }
 
 function readCredentialsFile(file: string): { username?: string; password?: string } {
@@ -75,72 +127,122 @@ function readCredentialsFile(file: string): { username?: string; password?: stri
   }
 }
 
-export function loadConfig(
-  overrides: Partial<{ modelDir: string; orthancUrl: string; taskQueue: string }> = {},
-): PipelineConfig {
-  // The production profile (docs/deployment.md) keeps its own data folder, serves Orthanc over HTTPS and
-  // requires mTLS to Temporal, with certificates from its private CA under <data>/tls (as scripts/lib.sh).
-  const production = process.env.CXR_PROFILE === 'production';
+/** The variables set to a non-empty value (an empty variable counts as unset, as in the shell scripts). */
+function setOnly(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+function positiveInt(env: Record<string, string>, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${JSON.stringify(text)} must be a positive integer`);
+  return n;
+}
+
+function workerRole(value: string): WorkerRole {
+  if (value === 'all' || value === 'io' || value === 'inference') return value;
+  throw new Error(`CXR_WORKER_ROLE / --role must be all, io or inference (got ${value})`);
+}
+
+/** Temporal connection settings: envconfig's profile (file + TEMPORAL_* variables), then flags, then defaults. */
+function temporalFrom(
+  env: Record<string, string>,
+  o: ConfigOverrides,
+): Omit<TemporalConfig, 'taskQueue' | 'inferenceTaskQueue'> {
+  const profileName = o.profile ?? env.TEMPORAL_PROFILE;
+  const profile = loadClientConfigProfile({ profile: profileName, overrideEnvVars: env });
+  return {
+    address: o.address ?? profile.address ?? `127.0.0.1:${env.TEMPORAL_PORT ?? '7233'}`,
+    namespace: o.namespace ?? profile.namespace ?? 'default',
+    ...(profileName !== undefined ? { profile: profileName } : {}),
+    ...(profile.apiKey !== undefined ? { apiKey: profile.apiKey } : {}),
+    ...(profile.tls !== undefined ? { tls: profile.tls } : {}),
+    ...(profile.grpcMeta !== undefined ? { grpcMeta: profile.grpcMeta } : {}),
+  };
+}
+
+/**
+ * Everything a process reads. `overrides` are the command-line flags; `env` defaults to the process environment
+ * (tests pass their own).
+ */
+export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = process.env): PipelineConfig {
+  const env = setOnly(environment);
+  const get = (name: string, fallback: string): string => env[name] ?? fallback;
+  // The production profile (CXR_PROFILE=production, docs/deployment.md) keeps its own data folder, serves Orthanc
+  // over HTTPS and requires mTLS to Temporal, with the certificates scripts/services made under <data>/tls.
+  const production = env.CXR_PROFILE === 'production';
   const dataDir = path.resolve(
-    env('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data', ...(production ? ['production'] : []))),
+    get('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data', ...(production ? ['production'] : []))),
   );
-  const tlsDir = env('CXR_TLS_DIR', path.join(dataDir, 'tls'));
-  const taskQueue = overrides.taskQueue ?? env('CXR_TASK_QUEUE', 'cxr-pipeline');
-  const fileCreds = readCredentialsFile(env('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
+  if (production) {
+    const tlsDir = get('CXR_TLS_DIR', path.join(dataDir, 'tls'));
+    env.TEMPORAL_TLS_CLIENT_CERT_PATH ??= path.join(tlsDir, 'temporal-client.pem');
+    env.TEMPORAL_TLS_CLIENT_KEY_PATH ??= path.join(tlsDir, 'temporal-client.key');
+    env.TEMPORAL_TLS_SERVER_CA_CERT_PATH ??= path.join(tlsDir, 'ca.pem');
+    env.ORTHANC_CA_FILE ??= path.join(tlsDir, 'ca.pem');
+  }
+  const taskQueue = overrides.taskQueue ?? get('CXR_TASK_QUEUE', 'cxr-pipeline');
+  const fileCreds = readCredentialsFile(get('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
+  const cores = os.availableParallelism();
+  const uiUrl = get('TEMPORAL_UI_URL', `http://127.0.0.1:${get('TEMPORAL_UI_PORT', '8233')}`).replace(/\/+$/, '');
   return {
     temporal: {
-      address: env('TEMPORAL_ADDRESS', `127.0.0.1:${env('TEMPORAL_PORT', '7233')}`),
-      tls: tlsFromEnv(production ? tlsDir : undefined),
-      namespace: env('TEMPORAL_NAMESPACE', 'default'),
+      ...temporalFrom(env, overrides),
       taskQueue,
-      inferenceTaskQueue: env('CXR_INFERENCE_TASK_QUEUE', `${taskQueue}-inference`),
+      inferenceTaskQueue: get('CXR_INFERENCE_TASK_QUEUE', `${taskQueue}-inference`),
     },
     orthanc: {
       url: (
         overrides.orthancUrl ??
-        env('ORTHANC_URL', `${production ? 'https' : 'http'}://127.0.0.1:${env('ORTHANC_HTTP_PORT', '8042')}`)
+        get('ORTHANC_URL', `${production ? 'https' : 'http'}://127.0.0.1:${get('ORTHANC_HTTP_PORT', '8042')}`)
       ).replace(/\/+$/, ''),
-      caFile: process.env.ORTHANC_CA_FILE || (production ? path.join(tlsDir, 'ca.pem') : undefined),
-      username: process.env.ORTHANC_USERNAME || fileCreds.username,
-      password: process.env.ORTHANC_PASSWORD || fileCreds.password,
-      timeoutMs: Number(env('ORTHANC_TIMEOUT_MS', '60000')),
+      caFile: env.ORTHANC_CA_FILE,
+      username: env.ORTHANC_USERNAME ?? fileCreds.username,
+      password: env.ORTHANC_PASSWORD ?? fileCreds.password,
+      timeoutMs: positiveInt(env, 'ORTHANC_TIMEOUT_MS', 60000),
     },
-    modelDir: path.resolve(overrides.modelDir ?? env('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
+    audit: {
+      logFile: path.resolve(get('CXR_AUDIT_LOG', path.join(dataDir, 'audit', 'audit.jsonl'))),
+      operator: env.CXR_OPERATOR,
+      syslog: env.CXR_AUDIT_SYSLOG,
+    },
+    modelDir: path.resolve(overrides.modelDir ?? get('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
     dataDir,
-    metricsAddress: process.env.CXR_METRICS_ADDRESS || undefined,
+    zipLimits: zipLimitsFromEnv(env),
+    archiveCache: archiveCacheOptionsFromEnv(env),
+    worker: {
+      role: workerRole(overrides.role ?? get('CXR_WORKER_ROLE', 'all')),
+      maxConcurrentIo: positiveInt(env, 'CXR_MAX_CONCURRENT_IO', 8),
+      maxConcurrentInference: positiveInt(env, 'CXR_MAX_CONCURRENT_INFERENCE', Math.max(2, Math.ceil(cores / 2))),
+      intraOpThreads: positiveInt(env, 'CXR_INTRA_OP_THREADS', Math.max(1, Math.floor(cores / 2))),
+      metricsAddress: env.CXR_METRICS_ADDRESS,
+    },
+    payloadKeys: { key: env.CXR_PAYLOAD_KEY, keyId: env.CXR_PAYLOAD_KEY_ID, keyFile: env.CXR_PAYLOAD_KEY_FILE },
+    webUiUrl: uiUrl,
+    codecServer: {
+      host: get('CXR_CODEC_HOST', '127.0.0.1'),
+      port: positiveInt(env, 'CXR_CODEC_PORT', 8888),
+      corsOrigin: get('CXR_CODEC_CORS_ORIGIN', `http://127.0.0.1:${get('TEMPORAL_UI_PORT', '8233')}`),
+    },
   };
 }
 
-/** TEMPORAL_TLS_*; with a default folder (production profile), the certificates scripts/services made there. */
-function tlsFromEnv(defaultDir: string | undefined): TemporalTlsConfig | undefined {
-  const fallback = (file: string) => (defaultDir ? path.join(defaultDir, file) : undefined);
-  const clientCertPath = process.env.TEMPORAL_TLS_CLIENT_CERT_PATH || fallback('temporal-client.pem');
-  const clientKeyPath = process.env.TEMPORAL_TLS_CLIENT_KEY_PATH || fallback('temporal-client.key');
-  if (!clientCertPath || !clientKeyPath) return undefined;
-  return {
-    clientCertPath,
-    clientKeyPath,
-    serverCaCertPath: process.env.TEMPORAL_TLS_SERVER_CA_CERT_PATH || fallback('ca.pem'),
-    serverName: process.env.TEMPORAL_TLS_SERVER_NAME || undefined,
-  };
-}
-
-/** Connection options for @temporalio/client and @temporalio/worker: the address, plus mTLS when configured. */
-export function temporalConnectionOptions(t: TemporalConfig): {
-  address: string;
-  tls?: {
-    serverNameOverride?: string;
-    serverRootCACertificate?: Buffer;
-    clientCertPair: { crt: Buffer; key: Buffer };
-  };
-} {
-  if (!t.tls) return { address: t.address };
+/** Connection options for @temporalio/client's Connection and @temporalio/worker's NativeConnection (TLS, API key). */
+export function temporalConnectionOptions(t: TemporalConfig) {
+  const { connectionOptions } = toClientOptions({
+    address: t.address,
+    namespace: t.namespace,
+    apiKey: t.apiKey,
+    tls: t.tls,
+    grpcMeta: t.grpcMeta,
+  });
   return {
     address: t.address,
-    tls: {
-      serverNameOverride: t.tls.serverName,
-      serverRootCACertificate: t.tls.serverCaCertPath ? fs.readFileSync(t.tls.serverCaCertPath) : undefined,
-      clientCertPair: { crt: fs.readFileSync(t.tls.clientCertPath), key: fs.readFileSync(t.tls.clientKeyPath) },
-    },
+    ...(connectionOptions.tls !== undefined ? { tls: connectionOptions.tls } : {}),
+    ...(connectionOptions.apiKey !== undefined ? { apiKey: connectionOptions.apiKey } : {}),
+    ...(connectionOptions.metadata !== undefined ? { metadata: connectionOptions.metadata } : {}),
   };
 }

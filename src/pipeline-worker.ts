@@ -3,40 +3,33 @@
  * activities) and the inference queue (classifyInstance, CPU-bound, bounded to the cores).
  * Used by src/worker.ts and by the tests, so both run exactly the same wiring.
  */
-import os from 'node:os';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { payloadCodecFromEnv } from './codec';
-import { type PipelineConfig, temporalConnectionOptions } from './config';
-import { loadClassifier } from './inference';
+import { payloadCodecFrom } from './codec/encryption';
+import { type PipelineConfig, temporalConnectionOptions, type WorkerRole } from './config';
+import { loadClassifier, readManifest } from './inference';
 import { stepMetrics } from './metrics';
 import { OrthancClient } from './orthanc/client';
-import { zipLimitsFromEnv } from './zip';
+import { ArchiveCache } from './zip';
 
-export type WorkerRole = 'all' | 'io' | 'inference';
+export type { WorkerRole };
 
+/** Overrides of what the configuration says (tests use them); absent fields come from `config`. */
 export interface PipelineWorkerOptions {
   config: PipelineConfig;
+  /** Default config.worker.role. */
   role?: WorkerRole;
   connection?: NativeConnection;
   /** Pre-built workflow bundle (tests bundle once); default: bundle src/workflows at start. */
   workflowBundle?: WorkflowBundle;
-  /** Concurrent I/O activities (uploads, SR stores). Orthanc's store saturates at ~4 in flight. */
+  /** Default config.worker.maxConcurrentIo. */
   maxConcurrentIo?: number;
-  /**
-   * Concurrent classify activities. Default max(2, ceil(cores / 2)): the session runs one ONNX inference at a
-   * time, so a second slot overlaps the next image's pixel fetch + preprocessing with the current inference
-   * (bench: 1 slot 1.0 inst/s, 2 slots 1.7 inst/s end to end on 2 cores, docs/performance.md).
-   */
+  /** Default config.worker.maxConcurrentInference. */
   maxConcurrentInference?: number;
-  /**
-   * ONNX intra-op threads. Default max(1, floor(cores / 2)): the rest of the pipeline (inflate, hashing, Orthanc,
-   * Temporal) needs the other cores; on 2 cores one thread gave more end-to-end throughput and ~40 ms less worker
-   * CPU per instance than two (docs/performance.md).
-   */
+  /** Default config.worker.intraOpThreads. */
   intraOpThreads?: number;
-  /** Payload encryption (docs/security.md). Default: from CXR_PAYLOAD_KEY / CXR_PAYLOAD_KEY_FILE; null: none. */
+  /** Payload encryption (docs/security.md). Default: from config.payloadKeys; null: none. */
   payloadCodec?: PayloadCodec | null;
 }
 
@@ -50,21 +43,24 @@ export interface PipelineWorkers {
 
 export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promise<PipelineWorkers> {
   const { config } = opts;
-  const role = opts.role ?? 'all';
+  const role = opts.role ?? config.worker.role;
   const ownConnection = !opts.connection;
   const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const orthanc = new OrthancClient(config.orthanc);
-  const cores = os.availableParallelism();
   // Load and validate the model before taking any work: a bad manifest stops the worker at start.
   const classifier =
     role === 'io'
       ? undefined
       : await loadClassifier(config.modelDir, {
-          intraOpThreads: opts.intraOpThreads ?? Math.max(1, Math.floor(cores / 2)),
+          intraOpThreads: opts.intraOpThreads ?? config.worker.intraOpThreads,
         });
-  const activities = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
+  // An I/O-only worker decides eligibility too: it reads (and validates) the manifest, cheaply, without the model.
+  const accepts = classifier ? classifier.manifest.accepts : readManifest(config.modelDir).accepts;
+  // The worker's own archive cache, bounded by the configuration, injected like the Orthanc client.
+  const archives = new ArchiveCache(config.archiveCache);
+  const activities = createActivities({ orthanc, classifier, accepts, zipLimits: config.zipLimits, archives });
   const { classifyInstance, ...ioActivities } = activities;
-  const codec = opts.payloadCodec === undefined ? payloadCodecFromEnv() : opts.payloadCodec;
+  const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;
   const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
 
   const common = {
@@ -83,7 +79,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
           ? { workflowBundle: opts.workflowBundle }
           : { workflowsPath: require.resolve('./workflows') }),
         activities: ioActivities,
-        maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? 8,
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? config.worker.maxConcurrentIo,
       }),
     );
   }
@@ -93,7 +89,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
         ...common,
         taskQueue: config.temporal.inferenceTaskQueue,
         activities: { classifyInstance },
-        maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? Math.max(2, Math.ceil(cores / 2)),
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? config.worker.maxConcurrentInference,
       }),
     );
   }

@@ -67,6 +67,14 @@ export const REASONS = {
   DicomDir: skipped('A DICOMDIR index, not an image.'),
   SystemFile: skipped('Operating-system metadata (macOS resource forks, .DS_Store, Thumbs.db), not an image.'),
   DuplicateSopInstanceUid: skipped('Orthanc already holds a different file with this SOP Instance UID; not stored.'),
+  // ---- skipped: outside the model's intended input (its manifest's `accepts`; src/dicom/eligibility.ts) ----
+  ForProcessingImage: skipped(
+    'A raw detector image (Presentation Intent Type FOR PROCESSING); send the processed one.',
+  ),
+  PhotometricNotAccepted: skipped('A Photometric Interpretation the model does not read (it reads greyscale films).'),
+  NotFrontalView: skipped('A view the model was not made for (e.g. a lateral); the message names the attribute.'),
+  ImageTooSmall: skipped('Smaller than the model accepts (a thumbnail or reduced copy); send the full-size image.'),
+  OutsideAgeRange: skipped("The patient's age is outside the model's range; the message names the bound, not the age."),
   // ---- the environment: Temporal retries the step for up to two hours ----
   OrthancUnavailable: retried('Orthanc did not answer, failed (5xx) or refused the credentials; retried.'),
   ZipMissing: retried('The zip is not at its path on the worker (yet); retried.'),

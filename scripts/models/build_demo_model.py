@@ -14,7 +14,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import TXV_LABELS, TXV_PREPROCESSING, txv_manifest, write_manifest  # noqa: E402
+from common import DEMO_ACCEPTS, TXV_LABELS, TXV_PREPROCESSING, txv_manifest, write_manifest  # noqa: E402
 
 SEED = 20240601
 VERSION = '1.0.0'
@@ -64,6 +64,7 @@ def build(out_dir):
         license='Apache-2.0 (same as this repository)',
         provenance=f'Built by scripts/models/build_demo_model.py: tiny CNN, random weights from numpy seed {SEED}; never trained on any image.',
         intended_use='Demonstration and testing of the pipeline only. The scores are random functions of the image and carry NO clinical meaning.',
+        accepts=DEMO_ACCEPTS,
     ))
 
 

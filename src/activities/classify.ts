@@ -8,7 +8,7 @@
  */
 import { asTemporalFailure, ModelError } from '../errors';
 import { classifyOrthancInstance } from '../inference';
-import type { ClassifyOutput } from '../workflows/types';
+import type { ClassifyOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 
@@ -19,23 +19,8 @@ export function makeClassifyActivities(deps: ActivityDeps) {
         asTemporalFailure(async () => {
           if (!deps.classifier) throw new ModelError('This worker has no model loaded (it was started for I/O only).');
           const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId);
-          return {
-            model: {
-              id: c.model.id,
-              version: c.model.version,
-              name: c.model.name,
-              manufacturer: c.model.manufacturer,
-              diagnostic: c.model.diagnostic,
-              intendedUse: c.model.intendedUse,
-            },
-            findings: c.findings.map(({ label, probability, threshold, positive }) => ({
-              label,
-              probability,
-              threshold,
-              positive,
-            })),
-            timingsMs: { ...c.timingsMs },
-          };
+          // The classification's model and findings are the contract types themselves: passed on, never copied.
+          return { model: c.model, findings: c.findings, timingsMs: { ...c.timingsMs } };
         }),
       );
     },

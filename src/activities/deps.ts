@@ -1,6 +1,8 @@
+import { ModelError } from '../errors';
 import type { OrthancClient } from '../orthanc/client';
 import type { Classifier } from '../inference';
-import type { ZipLimits } from '../zip';
+import type { ArchiveCache, ZipLimits } from '../zip';
+import type { AcceptedInput } from '../dicom/eligibility';
 
 /** What the activities need, built once per worker process and injected (STYLE.md: createActivities(deps)). */
 export interface ActivityDeps {
@@ -8,4 +10,22 @@ export interface ActivityDeps {
   /** Loaded once at worker start; session reused by every classify call. Absent on an I/O-only worker. */
   classifier?: Classifier;
   zipLimits: ZipLimits;
+  /** The worker's cache of open zips (built from PipelineConfig.archiveCache); default: the process-wide one. */
+  archives?: ArchiveCache;
+  /**
+   * What the model accepts (its manifest's `accepts`), for the eligibility decision in uploadInstance. An I/O-only
+   * worker reads it from the manifest at start (no model loaded); otherwise the classifier's manifest is used.
+   */
+  accepts?: AcceptedInput;
+}
+
+/** The intended input eligibility is decided against; a worker without one refuses to start. */
+export function acceptsOf(deps: ActivityDeps): AcceptedInput {
+  const accepts = deps.accepts ?? deps.classifier?.manifest.accepts;
+  if (accepts === undefined) {
+    throw new ModelError(
+      "The activities need the model manifest's accepts section (pass `accepts`, or a classifier): without it no image can be judged",
+    );
+  }
+  return accepts;
 }

@@ -1,5 +1,5 @@
 import { makeClassifyActivities } from './classify';
-import type { ActivityDeps } from './deps';
+import { acceptsOf, type ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
 import { makeUploadActivities } from './upload';
 import { makeZipActivities } from './zip-activities';
@@ -8,6 +8,7 @@ export type { ActivityDeps } from './deps';
 
 /** All activities of the pipeline, bound to one worker's clients. */
 export function createActivities(deps: ActivityDeps) {
+  acceptsOf(deps); // fail at worker start, not at the first upload
   return {
     ...makeZipActivities(deps),
     ...makeUploadActivities(deps),

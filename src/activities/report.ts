@@ -12,7 +12,7 @@ import { heartbeat } from '@temporalio/activity';
 import { buildReport, sourceImageFromTags } from '../dicom/sr';
 import { deriveReportUids } from '../dicom/uids';
 import { asTemporalFailure, ReportBuildError } from '../errors';
-import type { StoreReportInput, StoreReportOutput } from '../workflows/types';
+import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 
@@ -33,16 +33,10 @@ export function makeReportActivities(deps: ActivityDeps) {
           const expected = deriveReportUids(source.instance.sopInstanceUid, model.id, model.version);
           const bytes = buildReport({
             source,
-            algorithm: {
-              name: model.name,
-              version: model.version,
-              manufacturer: model.manufacturer,
-              modelId: model.id,
-              diagnostic: model.diagnostic,
-              intendedUse: model.intendedUse,
-            },
+            algorithm: model,
             findings,
             createdAt: new Date(input.reportedAt),
+            admission: input.admission,
           });
           heartbeat('built');
           const stored = await orthanc.uploadInstance(bytes);

@@ -14,23 +14,19 @@
  */
 import crypto from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
-import { chestXrayEligibility } from '../dicom/eligibility';
+import { decideEligibility } from '../dicom/eligibility';
 import { sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import { type OrthancClient, type SimplifiedTags, SOURCE_SHA_METADATA } from '../orthanc/client';
+import { tagString as tag } from '../dicom/tags';
+import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
-import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../workflows/types';
-import type { ActivityDeps } from './deps';
+import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
+import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
 export { SOURCE_SHA_METADATA };
-
-function tag(tags: SimplifiedTags, keyword: string): string | undefined {
-  const v = tags[keyword];
-  return typeof v === 'string' ? v : undefined;
-}
 
 /** How long to wait for a concurrent upload of the same UID to record its fingerprint (no-meta files only). */
 const CLAIM_SETTLE_MS = 2000;
@@ -68,6 +64,7 @@ async function isSameFile(
 
 export function makeUploadActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
+  const accepts = acceptsOf(deps);
   return {
     async uploadInstance(input: { entry: ZipEntryRef; limits?: ZipLimitOverrides }): Promise<UploadOutput> {
       return keepAlive(() =>
@@ -78,6 +75,7 @@ export function makeUploadActivities(deps: ActivityDeps) {
             entry.index,
             { name: entry.name, size: entry.size, crc32: entry.crc32 },
             effectiveLimits(deps.zipLimits, input.limits),
+            deps.archives,
           );
           heartbeat('read');
           const sniff = sniffDicom(bytes);
@@ -135,15 +133,8 @@ export function makeUploadActivities(deps: ActivityDeps) {
               message: `"${entry.name}" carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
             });
           }
-          // simplified-tags lists PixelData (with a null value) exactly when the element is present.
-          const hasPixelData = 'PixelData' in tags || 'FloatPixelData' in tags || 'DoubleFloatPixelData' in tags;
-          return output(
-            chestXrayEligibility({
-              modality: tag(tags, 'Modality'),
-              bodyPartExamined: tag(tags, 'BodyPartExamined'),
-              hasPixelData,
-            }),
-          );
+          // What the model was made for (its manifest's accepts) decides; see src/dicom/eligibility.ts.
+          return output(decideEligibility(accepts, tags));
         }),
       );
     },

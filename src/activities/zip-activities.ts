@@ -5,7 +5,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { asTemporalFailure, ZipRejectedError } from '../errors';
 import { inspectZip as inspect, listEntries, listEntriesByIndex, type ZipLimits } from '../zip';
-import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../workflows/types';
+import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 
@@ -24,7 +24,7 @@ export function makeZipActivities(deps: ActivityDeps) {
       return keepAlive(() =>
         asTemporalFailure(async () => {
           heartbeat('inspecting');
-          const z = await inspect(input.zipPath, effectiveLimits(deps.zipLimits, input.limits));
+          const z = await inspect(input.zipPath, effectiveLimits(deps.zipLimits, input.limits), deps.archives);
           if (z.sha256 !== input.expectedSha256) {
             throw new ZipRejectedError(
               `The file at ${input.zipPath} is not the zip this ingest was started for (its content changed: sha256 ${z.sha256.slice(0, 12)}… instead of ${input.expectedSha256.slice(0, 12)}…). Start a new ingest for the new file.`,
@@ -53,8 +53,8 @@ export function makeZipActivities(deps: ActivityDeps) {
         const limits = effectiveLimits(deps.zipLimits, input.limits);
         // `indexes` are central-directory indexes (entry identities); offset/limit page over file entries.
         const infos = input.indexes
-          ? await listEntriesByIndex(input.zipPath, input.indexes, limits)
-          : await listEntries(input.zipPath, input.offset, input.limit, limits);
+          ? await listEntriesByIndex(input.zipPath, input.indexes, limits, deps.archives)
+          : await listEntries(input.zipPath, input.offset, input.limit, limits, deps.archives);
         return infos.map((e) => ({ zipPath: input.zipPath, zipSha256: input.zipSha256, ...e }));
       });
     },

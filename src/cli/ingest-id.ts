@@ -48,12 +48,8 @@ export async function resolveIngestRef(ref: string): Promise<{ ingestId: string;
   return { ingestId: ref };
 }
 
-/** The Web UI page of a workflow (TEMPORAL_UI_URL, or the dev server's UI on TEMPORAL_UI_PORT, default 8233). */
-export function webUiUrl(namespace: string, workflowId?: string): string {
-  const base = (process.env.TEMPORAL_UI_URL || `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT || '8233'}`).replace(
-    /\/+$/,
-    '',
-  );
+/** The Web UI page of a workflow under `base` (PipelineConfig.webUiUrl). */
+export function webUiUrl(base: string, namespace: string, workflowId?: string): string {
   const ns = `${base}/namespaces/${encodeURIComponent(namespace)}/workflows`;
   return workflowId === undefined ? ns : `${ns}/${encodeURIComponent(workflowId)}`;
 }

@@ -94,7 +94,7 @@ export async function startLinkedIngest(
         staticSummary: req.summary(next),
         staticDetails:
           `${req.kind === 'retry' ? 'Retry' : req.kind === 'repair' ? 'Repair' : 'Re-run'} of ` +
-          `[${req.of}](${webUiUrl(config.temporal.namespace, req.of)}).\n\n${req.details}\n\n` +
+          `[${req.of}](${webUiUrl(config.webUiUrl, config.temporal.namespace, req.of)}).\n\n${req.details}\n\n` +
           `zip: \`${req.zipPath}\`\n\nsha256: \`${req.orig.zipSha256}\`\n\n` +
           `CLI: \`cxr status ${id}\` · \`cxr failures ${id}\` · \`cxr verify ${id}\``,
       });

@@ -4,7 +4,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressQuery } from '../workflows/queries';
-import type { ReportSummary } from '../report';
+import type { ReportSummary } from '../dicom/sr';
 import type { EntryOutcome, IngestProgress, IngestResult } from '../workflows/types';
 import type { IngestListRow } from './ingests';
 

@@ -1,17 +1,23 @@
 import { Client, Connection } from '@temporalio/client';
-import { payloadCodecFromEnv } from '../codec';
-import { type TemporalConfig, temporalConnectionOptions } from '../config';
+import { payloadCodecFrom } from '../codec/encryption';
+import { type PipelineConfig, temporalConnectionOptions } from '../config';
 
 /**
- * A Temporal client for the CLI (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, as the temporal CLI uses). With
- * CXR_PAYLOAD_KEY / CXR_PAYLOAD_KEY_FILE set, payloads are encrypted and decrypted as the worker does.
+ * A Temporal client for the CLI, connected as the configuration says (address, namespace, TLS / mTLS and API key,
+ * as the `temporal` CLI reads them). With payload keys configured, payloads are encrypted and decrypted as the
+ * worker does.
  */
-export async function connectClient(config: TemporalConfig): Promise<Client> {
-  const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '10 seconds' });
-  const codec = payloadCodecFromEnv();
+export async function connectClient(config: PipelineConfig, identity?: string): Promise<Client> {
+  const connection = await Connection.connect({
+    ...temporalConnectionOptions(config.temporal),
+    connectTimeout: '10 seconds',
+  });
+  const codec = payloadCodecFrom(config.payloadKeys);
   return new Client({
     connection,
-    namespace: config.namespace,
+    namespace: config.temporal.namespace,
+    // The operator (src/audit): Temporal records it in the start and signal events of the workflows.
+    ...(identity ? { identity } : {}),
     dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
   });
 }

@@ -124,11 +124,29 @@ function keysFromFile(file: string): PayloadKey[] {
   return keys;
 }
 
-/** The codec configured by CXR_PAYLOAD_KEY / CXR_PAYLOAD_KEY_FILE, or undefined when neither is set. */
-export function payloadCodecFromEnv(env: NodeJS.ProcessEnv = process.env): AesGcmPayloadCodec | undefined {
+/** Where the payload keys come from (PipelineConfig.payloadKeys: CXR_PAYLOAD_KEY, _KEY_ID, _KEY_FILE). */
+export interface PayloadKeySettings {
+  /** Base64 of a 32-byte key. */
+  key?: string;
+  keyId?: string;
+  /** A file of keys, one a line (`id:base64` or `base64`); the first is the active one. */
+  keyFile?: string;
+}
+
+/** The codec for these key settings, or undefined when no key is configured. */
+export function payloadCodecFrom(settings: PayloadKeySettings): AesGcmPayloadCodec | undefined {
   const keys: PayloadKey[] = [];
-  if (env.CXR_PAYLOAD_KEY) keys.push(payloadKey(env.CXR_PAYLOAD_KEY, env.CXR_PAYLOAD_KEY_ID || undefined));
-  if (env.CXR_PAYLOAD_KEY_FILE) keys.push(...keysFromFile(env.CXR_PAYLOAD_KEY_FILE));
+  if (settings.key) keys.push(payloadKey(settings.key, settings.keyId || undefined));
+  if (settings.keyFile) keys.push(...keysFromFile(settings.keyFile));
   if (keys.length === 0) return undefined;
   return new AesGcmPayloadCodec(keys[0], keys.slice(1));
+}
+
+/** The codec configured by CXR_PAYLOAD_KEY / CXR_PAYLOAD_KEY_FILE in `env`, or undefined when neither is set. */
+export function payloadCodecFromEnv(env: Record<string, string | undefined>): AesGcmPayloadCodec | undefined {
+  return payloadCodecFrom({
+    key: env.CXR_PAYLOAD_KEY,
+    keyId: env.CXR_PAYLOAD_KEY_ID,
+    keyFile: env.CXR_PAYLOAD_KEY_FILE,
+  });
 }

@@ -11,7 +11,8 @@
  */
 import http from 'node:http';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { payloadCodecFromEnv } from './encryption';
+import { loadConfig } from '../config';
+import { payloadCodecFrom } from './encryption';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -76,11 +77,10 @@ export function createCodecServer(codec: PayloadCodec, opts: { corsOrigin?: stri
 }
 
 async function main(): Promise<void> {
-  const codec = payloadCodecFromEnv();
+  const config = loadConfig();
+  const codec = payloadCodecFrom(config.payloadKeys);
   if (!codec) throw new Error('No payload key: set CXR_PAYLOAD_KEY or CXR_PAYLOAD_KEY_FILE (docs/security.md)');
-  const port = Number(process.env.CXR_CODEC_PORT ?? 8888);
-  const host = process.env.CXR_CODEC_HOST ?? '127.0.0.1';
-  const corsOrigin = process.env.CXR_CODEC_CORS_ORIGIN ?? `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT ?? 8233}`;
+  const { port, host, corsOrigin } = config.codecServer;
   const server = createCodecServer(codec, { corsOrigin });
   server.listen(port, host, () =>
     console.log(`codec server on http://${host}:${port} (keys ${codec.keyIds.join(', ')}; CORS ${corsOrigin})`),

@@ -45,6 +45,8 @@ export const PROCEDURE_REPORTED = code('121058', 'DCM', 'Procedure reported');
 export const PLAIN_CHEST_XRAY = code('399208008', 'SCT', 'Plain chest X-ray');
 export const IMAGE_LIBRARY = code('111028', 'DCM', 'Image Library');
 export const IMAGE_LIBRARY_GROUP = code('126200', 'DCM', 'Image Library Group');
+/** TID 1603 row 1 (Image Library Entry Descriptors for Projection Radiography): the view, a CID 4010 "DX View" code. */
+export const IMAGE_VIEW = code('111031', 'DCM', 'Image View');
 export const IMAGING_MEASUREMENTS = code('126010', 'DCM', 'Imaging Measurements');
 export const QUALITATIVE_EVALUATIONS = code('C0034375', 'UMLS', 'Qualitative Evaluations');
 export const MEASUREMENT_GROUP = code('125007', 'DCM', 'Measurement Group');
@@ -65,6 +67,14 @@ export const THRESHOLD_VALUE = code('122411', 'DCM', 'Threshold Value');
 /** UCUM annotation unit (dimensionless, value in [0, 1]); self-describing where "1" would not be. */
 export const UNIT_PROBABILITY = code('{probability}', 'UCUM', 'probability');
 /** CID 241 "Present/Absent Only": the thresholded decision, as the value of a CODE named after the finding. */
+// ---- CID 4010 DX View (the views src/dicom/eligibility.ts names; View Position term where there is one) ----
+export const VIEW_POSTERO_ANTERIOR = code('272479007', 'SCT', 'postero-anterior');
+export const VIEW_ANTERO_POSTERIOR = code('399348003', 'SCT', 'antero-posterior');
+export const VIEW_FRONTAL = code('399033003', 'SCT', 'frontal');
+export const VIEW_LEFT_LATERAL = code('399173006', 'SCT', 'left lateral');
+export const VIEW_RIGHT_LATERAL = code('399198007', 'SCT', 'right lateral');
+export const VIEW_LATERAL = code('399067008', 'SCT', 'lateral');
+
 export const PRESENT = code('52101004', 'SCT', 'Present');
 export const ABSENT = code('272519000', 'SCT', 'Absent');
 

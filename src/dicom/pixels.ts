@@ -1,5 +1,5 @@
 /**
- * From an Orthanc instance to presentation intensities: the greyscale pipeline of DICOM PS3.3 C.11
+ * From stored pixel values to presentation intensities: the greyscale pipeline of DICOM PS3.3 C.11
  * (stored values -> Modality LUT -> VOI LUT -> photometric inversion), done once here so the model sees what a
  * radiologist's viewer would show by default.
  *
@@ -20,10 +20,8 @@
  *  - Colour (RGB, YBR_*, PALETTE COLOR) and multi-sample images are refused: the models read one grey channel and
  *    silently converting a colour secondary capture would hide that it is probably not a radiograph.
  */
-import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
 import { NoPixelDataError, UnsupportedPixelDataError } from '../errors';
-import { parseNpy } from './npy';
-import { decodeJpeg2000, JPEG2000_SYNTAXES } from './jpeg2000';
+import { type SimplifiedTags, tagItem, tagNumbers, tagString as str } from './tags';
 
 export type VoiPolicy = 'dicom-first' | 'full-range';
 
@@ -69,33 +67,14 @@ export interface GreyImage {
   values: Float64Array;
 }
 
-// ---------------------------------------------------------------------------------------------- tag reading
-
-function str(tags: SimplifiedTags, key: string): string | undefined {
-  const v = tags[key];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
-
-function nums(tags: SimplifiedTags, key: string): number[] | undefined {
-  const s = str(tags, key);
-  if (s === undefined) return undefined;
-  const out = s.split('\\').map((x) => Number(x.trim()));
-  return out.every((n) => Number.isFinite(n)) ? out : undefined;
-}
-
 function int(tags: SimplifiedTags, key: string, fallback?: number): number {
-  const v = nums(tags, key)?.[0] ?? fallback;
+  const v = tagNumbers(tags, key)?.[0] ?? fallback;
   if (v === undefined || !Number.isInteger(v)) {
     throw new UnsupportedPixelDataError(
       `The image header has no usable ${key} (found ${JSON.stringify(tags[key] ?? null)}); it cannot be read as a radiograph`,
     );
   }
   return v;
-}
-
-function firstItem(tags: SimplifiedTags, key: string): SimplifiedTags | undefined {
-  const v = tags[key];
-  return Array.isArray(v) && v.length > 0 ? v[0] : undefined;
 }
 
 /** Raw LUT Data bytes for the sequences present in `tags` (simplified-tags shows LUT Data as null). */
@@ -105,7 +84,7 @@ export interface LutBytes {
 }
 
 export function parseLut(item: SimplifiedTags, bytes: Buffer | undefined, what: string): Lut {
-  const desc = nums(item, 'LUTDescriptor');
+  const desc = tagNumbers(item, 'LUTDescriptor');
   if (desc === undefined || desc.length !== 3)
     throw new UnsupportedPixelDataError(`The ${what} has no valid LUT Descriptor`);
   const entries = desc[0] === 0 ? 65536 : desc[0]; // PS3.3 C.11.1.1.1: 0 means 2^16 entries
@@ -157,23 +136,23 @@ export function readPixelModule(
   if (rows < 1 || columns < 1)
     throw new NoPixelDataError(`The image is ${rows}x${columns} pixels: there is nothing to classify`);
 
-  const modalityItem = firstItem(tags, 'ModalityLUTSequence');
+  const modalityItem = tagItem(tags, 'ModalityLUTSequence');
   const modality: ModalityTransform =
     modalityItem !== undefined
       ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
       : {
           kind: 'rescale',
-          slope: nums(tags, 'RescaleSlope')?.[0] ?? 1,
-          intercept: nums(tags, 'RescaleIntercept')?.[0] ?? 0,
+          slope: tagNumbers(tags, 'RescaleSlope')?.[0] ?? 1,
+          intercept: tagNumbers(tags, 'RescaleIntercept')?.[0] ?? 0,
         };
   if (modality.kind === 'rescale' && modality.slope === 0)
     throw new UnsupportedPixelDataError('The image has Rescale Slope 0: every pixel would have the same value');
 
   let voi: VoiTransform = { kind: 'none' };
   if (voiPolicy === 'dicom-first') {
-    const voiItem = firstItem(tags, 'VOILUTSequence');
-    const center = nums(tags, 'WindowCenter')?.[0];
-    const width = nums(tags, 'WindowWidth')?.[0];
+    const voiItem = tagItem(tags, 'VOILUTSequence');
+    const center = tagNumbers(tags, 'WindowCenter')?.[0];
+    const width = tagNumbers(tags, 'WindowWidth')?.[0];
     const fn = str(tags, 'VOILUTFunction') ?? 'LINEAR';
     if (voiItem !== undefined) {
       voi = { kind: 'lut', lut: parseLut(voiItem, luts.voi, 'VOI LUT') };
@@ -353,111 +332,4 @@ function requireFrameBytes(bytes: Buffer, pm: PixelModule): number {
 function u16View(bytes: Buffer, n: number): Uint16Array {
   if (bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
   return new Uint16Array(Uint8Array.prototype.slice.call(bytes, 0, n * 2).buffer);
-}
-
-// ---------------------------------------------------------------------------------------------- Orthanc
-
-export interface FetchedFrame {
-  pixelModule: PixelModule;
-  frame: StoredFrame;
-  /** How the pixels came: stored bytes (/raw, uncompressed LE), OpenJPEG here (JPEG 2000), the /numpy route (built-in decoder) or DICOMweb transcoding (GDCM plugin). */
-  route: 'raw' | 'openjpeg' | 'numpy' | 'dicomweb';
-  transferSyntax: string | null;
-}
-
-/** Implicit and Explicit VR Little Endian: the frame's stored bytes are the pixel values. */
-const UNCOMPRESSED_LE: ReadonlySet<string> = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
-
-async function lutBytes(orthanc: OrthancClient, id: string, tags: SimplifiedTags): Promise<LutBytes> {
-  const out: LutBytes = {};
-  // 0028-3000 Modality LUT Sequence, 0028-3010 VOI LUT Sequence, 0028-3006 LUT Data
-  if (firstItem(tags, 'ModalityLUTSequence'))
-    out.modality = (await orthanc.getInstanceContent(id, '0028-3000/0/0028-3006')) ?? undefined;
-  if (firstItem(tags, 'VOILUTSequence'))
-    out.voi = (await orthanc.getInstanceContent(id, '0028-3010/0/0028-3006')) ?? undefined;
-  return out;
-}
-
-/**
- * Read the header and decode the first frame of an Orthanc instance. Undecodable or absent pixel data ->
- * UnsupportedPixelDataError / NoPixelDataError (non-retryable); Orthanc unreachable -> OrthancUnavailableError (retryable).
- */
-export async function fetchFirstFrame(
-  orthanc: OrthancClient,
-  id: string,
-  voiPolicy: VoiPolicy = 'dicom-first',
-): Promise<FetchedFrame> {
-  const tags = await orthanc.getInstanceTags(id);
-  const pm = readPixelModule(tags, await lutBytes(orthanc, id, tags), voiPolicy);
-  const transferSyntax = await orthanc.getInstanceMetadata(id, 'TransferSyntax');
-  const syntax = transferSyntax ?? 'an unknown transfer syntax';
-
-  // Uncompressed little endian: take the stored bytes as they are (measured on a 2500x2048 16-bit image:
-  // /raw ~10 MB vs /numpy's float32 ~20 MB plus Orthanc's conversion).
-  if (
-    transferSyntax !== null &&
-    UNCOMPRESSED_LE.has(transferSyntax) &&
-    (pm.bitsAllocated === 8 || pm.bitsAllocated === 16)
-  ) {
-    const raw = await orthanc.tryGetFrameRaw(id, 0);
-    if (raw.ok && raw.data.length >= pm.rows * pm.columns * (pm.bitsAllocated / 8)) {
-      return { pixelModule: pm, frame: packedFromRawLE(raw.data, pm), route: 'raw', transferSyntax };
-    }
-  }
-  // JPEG 2000: decoded here (see jpeg2000.ts: Orthanc 1.10.1 cannot, or crashes trying).
-  if (transferSyntax !== null && JPEG2000_SYNTAXES.has(transferSyntax)) {
-    const raw = await orthanc.tryGetFrameRaw(id, 0);
-    if (!raw.ok)
-      throw new UnsupportedPixelDataError(
-        `Orthanc cannot read the JPEG 2000 frame (${raw.orthancError}${raw.details ? `: ${raw.details}` : ''})`,
-      );
-    const j2k = await decodeJpeg2000(raw.data);
-    if (
-      j2k.width !== pm.columns ||
-      j2k.height !== pm.rows ||
-      j2k.componentCount !== 1 ||
-      j2k.data.length !== pm.rows * pm.columns * (pm.bitsAllocated / 8)
-    ) {
-      throw new UnsupportedPixelDataError(
-        `The JPEG 2000 stream holds ${j2k.width}x${j2k.height}x${j2k.componentCount} samples of ${j2k.bitsPerSample} bits; the header says ${pm.columns}x${pm.rows}, 1 sample of ${pm.bitsAllocated} bits`,
-      );
-    }
-    return { pixelModule: pm, frame: frameFromRawLE(j2k.data, pm), route: 'openjpeg', transferSyntax };
-  }
-  const numpy = await orthanc.tryGetFrameNumpy(id, 0);
-  if (numpy.ok) {
-    const arr = parseNpy(numpy.data);
-    const [r, c, s = 1] = arr.shape;
-    if (arr.shape.length < 2 || arr.shape.length > 3 || s !== 1 || r !== pm.rows || c !== pm.columns) {
-      throw new UnsupportedPixelDataError(
-        `Orthanc decoded a frame of shape (${arr.shape.join(', ')}) for a ${pm.rows}x${pm.columns} greyscale image`,
-      );
-    }
-    return { pixelModule: pm, frame: { rows: r, columns: c, values: arr.values }, route: 'numpy', transferSyntax };
-  }
-  if (numpy.httpStatus === 400) {
-    // Orthanc records where the pixel data starts (since 1.9.1); no offset means there is no Pixel Data element.
-    const offset = await orthanc.getInstanceMetadata(id, 'PixelDataOffset');
-    if (offset === null)
-      throw new NoPixelDataError('The instance has image attributes but no Pixel Data: there is nothing to classify');
-    throw new UnsupportedPixelDataError(
-      `Orthanc cannot decode the pixel data (${numpy.orthancError}${numpy.details ? `: ${numpy.details}` : ''}); the file in ${syntax} is probably damaged`,
-    );
-  }
-  // Orthanc 1.10.1's /numpy route knows only DCMTK's codecs; its transcoder (used by DICOMweb) also has GDCM's.
-  const uids = {
-    study: str(tags, 'StudyInstanceUID'),
-    series: str(tags, 'SeriesInstanceUID'),
-    instance: str(tags, 'SOPInstanceUID'),
-  };
-  if (uids.study !== undefined && uids.series !== undefined && uids.instance !== undefined) {
-    const raw = await orthanc.tryGetFrameUncompressed(
-      { study: uids.study, series: uids.series, instance: uids.instance },
-      0,
-    );
-    if (raw.ok) return { pixelModule: pm, frame: frameFromRawLE(raw.data, pm), route: 'dicomweb', transferSyntax };
-  }
-  throw new UnsupportedPixelDataError(
-    `Orthanc cannot decode this image's pixel data (${syntax}: ${numpy.details ?? numpy.orthancError}); re-export it uncompressed or as JPEG/JPEG 2000 lossless`,
-  );
 }

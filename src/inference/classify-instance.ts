@@ -3,27 +3,15 @@
  * Claim check: the caller passes an Orthanc ID; pixels are fetched here and never leave the worker.
  */
 import path from 'node:path';
+import type { Finding, ModelIdentity } from '../contracts';
 import type { OrthancClient } from '../orthanc/client';
-import { fetchFirstFrame, toGrey } from '../dicom/pixels';
+import { toGrey } from '../dicom/pixels';
+import { fetchFirstFrame } from './fetch-frame';
 import { readManifest, scoresFromOutputs, thresholdFor, type ModelManifest } from './manifest';
 import { preprocess } from './preprocess';
 import { createSession, type ModelSession, type SessionOptions } from './session';
 
-export interface ModelIdentity {
-  id: string;
-  version: string;
-  name: string;
-  manufacturer: string;
-  diagnostic: boolean;
-  intendedUse: string;
-}
-
-export interface Finding {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
+export type { Finding, ModelIdentity };
 
 export interface Classification {
   model: ModelIdentity;

@@ -12,6 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../errors';
 import type { VoiPolicy } from '../dicom/pixels';
+import type { AcceptedInput } from '../dicom/eligibility';
+import { parseAccepts } from './accepts';
 
 export type Activation = 'sigmoid' | 'softmax' | 'none';
 /** A dimension: a fixed size, or a symbolic name (e.g. 'batch') for a dimension the model leaves free. */
@@ -26,6 +28,8 @@ export interface ModelManifest {
   license: string;
   provenance: string;
   intendedUse: string;
+  /** What the model was made for: the images it reads, the rest is skipped with the reason (src/inference/accepts.ts). */
+  accepts: AcceptedInput;
   /** False for demo and benchmark models: their findings must never be read as a diagnosis. */
   diagnostic: boolean;
   /** Model file, relative to the manifest. */
@@ -158,6 +162,7 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
     license: r.str(m, 'license'),
     provenance: r.str(m, 'provenance'),
     intendedUse: r.str(m, 'intendedUse'),
+    accepts: parseAccepts(m.accepts, where),
     diagnostic: m.diagnostic as boolean,
     file: r.str(m, 'file'),
     input: {

@@ -16,6 +16,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { OrthancConfig } from '../config';
+import type { SimplifiedTags } from '../dicom/tags';
 import { OrthancBadRequestError, OrthancNotFoundError, OrthancRejectedError, OrthancUnavailableError } from '../errors';
 
 export type UploadStatus = 'Success' | 'AlreadyStored';
@@ -29,8 +30,7 @@ export interface UploadResult {
   parentSeries: string;
 }
 
-/** Orthanc's `simplified-tags`: keyword -> string, or nested arrays for sequences. */
-export type SimplifiedTags = { [keyword: string]: string | SimplifiedTags[] | null };
+export type { SimplifiedTags };
 
 export interface OrthancInstanceInfo {
   ID: string;

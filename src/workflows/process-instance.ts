@@ -113,6 +113,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       sourceSopInstanceUid: up.sopInstanceUid,
       classification,
       reportedAt: new Date(Date.now()).toISOString(), // workflow time: deterministic on replay
+      admission: up.eligibility.admission,
     });
 
     const topFindings = [...classification.findings]

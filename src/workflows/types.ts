@@ -1,33 +1,25 @@
 /**
- * Payload types shared by workflows, activities and the CLI. Pure types only: this module is
- * bundled into the deterministic workflow sandbox. Payloads carry references (zip path + entry
- * index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
+ * Workflow inputs, results and progress, shared by the workflows and the CLI. Pure types only: this module is
+ * bundled into the deterministic workflow sandbox. Activity payloads live in src/contracts.ts (re-exported here).
  */
+import type { ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { Reason } from '../reasons';
 
+export type {
+  Admission,
+  ClassifyOutput,
+  Eligibility,
+  Finding,
+  ModelIdentity,
+  StoreReportInput,
+  StoreReportOutput,
+  UploadOutput,
+  ZipEntryRef,
+  ZipLimitOverrides,
+  ZipListing,
+} from '../contracts';
+
 export type EntryStatus = 'done' | 'failed' | 'skipped';
-
-/** Where one DICOM file lives: the claim check every activity redeems itself. */
-export interface ZipEntryRef {
-  zipPath: string;
-  zipSha256: string;
-  index: number;
-  name: string;
-  size: number;
-  compressedSize: number;
-  crc32: number;
-  /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
-  problem?: Reason;
-}
-
-/** Optional overrides of the worker's zip limits (tests use small ones). */
-export interface ZipLimitOverrides {
-  maxEntries?: number;
-  maxEntryBytes?: number;
-  maxTotalUncompressedBytes?: number;
-  maxCompressionRatio?: number;
-  maxZipBytes?: number;
-}
 
 export interface IngestOptions {
   /** Children in flight at once (sliding window). Default 16. */
@@ -114,59 +106,4 @@ export interface InstanceInput {
   entry: ZipEntryRef;
   limits?: ZipLimitOverrides;
   inferenceTaskQueue?: string;
-}
-
-// ---- activity payloads ----
-
-export type Eligibility = { classify: true } | ({ classify: false } & Reason);
-
-export interface UploadOutput {
-  orthancId: string;
-  alreadyStored: boolean;
-  sopInstanceUid: string;
-  sopClassUid: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  modality: string;
-  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
-  sourceSha256: string;
-  eligibility: Eligibility;
-}
-
-export interface FindingScore {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
-
-/** The model that produced a classification (type-only import: nothing of the inference code enters the sandbox). */
-import type { ModelIdentity } from '../inference/classify-instance';
-export type { ModelIdentity };
-
-export interface ClassifyOutput {
-  model: ModelIdentity;
-  findings: FindingScore[];
-  timingsMs: Record<string, number>;
-}
-
-export interface StoreReportInput {
-  orthancId: string;
-  sourceSopInstanceUid: string;
-  classification: ClassifyOutput;
-  /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
-  reportedAt: string;
-}
-
-export interface StoreReportOutput {
-  reportSopInstanceUid: string;
-  reportOrthancId: string;
-  alreadyStored: boolean;
-}
-
-export interface ZipListing {
-  zipSha256: string;
-  fileEntryCount: number;
-  directoryCount: number;
-  sizeBytes: number;
 }

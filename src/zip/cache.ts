@@ -35,7 +35,7 @@ interface Slot {
   evicted: boolean;
 }
 
-export function archiveCacheOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ArchiveCacheOptions {
+export function archiveCacheOptionsFromEnv(env: Record<string, string | undefined>): ArchiveCacheOptions {
   const read = (name: string, fallback: number) => {
     const text = env[name];
     return text === undefined || text === '' ? fallback : parseLimitValue(name, text);
@@ -152,4 +152,8 @@ export class ArchiveCache {
 }
 
 /** The worker's one cache. */
-export const archiveCache = new ArchiveCache(archiveCacheOptionsFromEnv());
+/**
+ * The default cache, with the default bounds, for code that opens zips outside a worker (the CLI, tests, the bench).
+ * A worker builds its own from PipelineConfig.archiveCache and injects it into the activities.
+ */
+export const archiveCache = new ArchiveCache(archiveCacheOptionsFromEnv({}));

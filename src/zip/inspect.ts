@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ZipRejectedError } from '../errors';
 import { statZip, type CentralEntry, type ZipArchive } from './archive';
-import { archiveCache } from './cache';
+import { type ArchiveCache, archiveCache } from './cache';
 import { displayName, entryProblem, type EntryProblem } from './entry-checks';
 import type { ZipLimits } from './limits';
 
@@ -37,8 +37,12 @@ export interface ZipEntryInfo {
  * Check that the file is a zip this pipeline can read and hash it. Throws ZipMissingError (retryable) when the
  * path does not exist, ZipRejectedError with the reason otherwise.
  */
-export async function inspectZip(zipPath: string, limits: ZipLimits): Promise<ZipInspection> {
-  return archiveCache.use(zipPath, limits, async (archive) => {
+export async function inspectZip(
+  zipPath: string,
+  limits: ZipLimits,
+  cache: ArchiveCache = archiveCache,
+): Promise<ZipInspection> {
+  return cache.use(zipPath, limits, async (archive) => {
     const hash = createHash('sha256');
     await pipeline(createReadStream(archive.identity.path, { highWaterMark: 1024 * 1024 }), hash);
     const after = await statZip(zipPath);
@@ -63,11 +67,12 @@ export async function listEntries(
   offset: number,
   limit: number,
   limits: ZipLimits,
+  cache: ArchiveCache = archiveCache,
 ): Promise<ZipEntryInfo[]> {
   if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0) {
     throw new RangeError(`listEntries: offset and limit must be non-negative integers (got ${offset}, ${limit})`);
   }
-  return archiveCache.use(zipPath, limits, async (archive) =>
+  return cache.use(zipPath, limits, async (archive) =>
     archive.files.slice(offset, offset + limit).map((e) => describeEntry(archive, e, limits)),
   );
 }
@@ -77,8 +82,9 @@ export async function listEntriesByIndex(
   zipPath: string,
   indexes: readonly number[],
   limits: ZipLimits,
+  cache: ArchiveCache = archiveCache,
 ): Promise<ZipEntryInfo[]> {
-  return archiveCache.use(zipPath, limits, async (archive) => {
+  return cache.use(zipPath, limits, async (archive) => {
     const byIndex = new Map(archive.files.map((e) => [e.index, e]));
     return indexes.map((i) => {
       const entry = byIndex.get(i);
@@ -90,18 +96,14 @@ export async function listEntriesByIndex(
 }
 
 function describeEntry(archive: ZipArchive, entry: CentralEntry, limits: ZipLimits): ZipEntryInfo {
-  {
-    {
-      const info: ZipEntryInfo = {
-        index: entry.index,
-        name: displayName(entry.name),
-        size: entry.size,
-        compressedSize: entry.compressedSize,
-        crc32: entry.crc32,
-      };
-      const problem = entryProblem(entry, limits, archive.centralDirectoryOffset);
-      if (problem) info.problem = problem;
-      return info;
-    }
-  }
+  const info: ZipEntryInfo = {
+    index: entry.index,
+    name: displayName(entry.name),
+    size: entry.size,
+    compressedSize: entry.compressedSize,
+    crc32: entry.crc32,
+  };
+  const problem = entryProblem(entry, limits, archive.centralDirectoryOffset);
+  if (problem) info.problem = problem;
+  return info;
 }

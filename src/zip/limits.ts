@@ -66,7 +66,7 @@ export function parseLimitValue(name: string, text: string): number {
 }
 
 /** The defaults, overridden by any CXR_ZIP_* variable that is set. Throws on an unreadable value. */
-export function zipLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): ZipLimits {
+export function zipLimitsFromEnv(env: Record<string, string | undefined>): ZipLimits {
   const limits: ZipLimits = { ...DEFAULT_ZIP_LIMITS };
   for (const key of Object.keys(ZIP_LIMIT_ENV) as (keyof ZipLimits)[]) {
     const name = ZIP_LIMIT_ENV[key];

@@ -5,7 +5,7 @@
  */
 import { ZipRejectedError } from '../errors';
 import { readEntryData } from './archive';
-import { archiveCache } from './cache';
+import { type ArchiveCache, archiveCache } from './cache';
 import { displayName, entryProblem, problemError } from './entry-checks';
 import type { ZipLimits } from './limits';
 
@@ -28,8 +28,9 @@ export async function readEntry(
   index: number,
   expected: ExpectedEntry,
   limits: ZipLimits,
+  cache: ArchiveCache = archiveCache,
 ): Promise<Buffer> {
-  return archiveCache.use(zipPath, limits, async (archive) => {
+  return cache.use(zipPath, limits, async (archive) => {
     const entry = Number.isInteger(index) ? archive.entries[index] : undefined;
     if (
       !entry ||

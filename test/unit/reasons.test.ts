@@ -38,7 +38,17 @@ describe('reason vocabulary', { timeout: 10_000 }, () => {
 
   it('the non-retryable and skip lists are derived from the declarations', () => {
     assert.deepEqual([...NON_RETRYABLE_TYPES].sort(), REASON_TYPES.filter((t) => !REASONS[t].retryable).sort());
-    assert.deepEqual([...SKIP_TYPES].sort(), ['DicomDir', 'DuplicateSopInstanceUid', 'NotChestXray', 'SystemFile']);
+    assert.deepEqual([...SKIP_TYPES].sort(), [
+      'DicomDir',
+      'DuplicateSopInstanceUid',
+      'ForProcessingImage',
+      'ImageTooSmall',
+      'NotChestXray',
+      'NotFrontalView',
+      'OutsideAgeRange',
+      'PhotometricNotAccepted',
+      'SystemFile',
+    ]);
     // Environment trouble is retried; input problems and skips are not.
     for (const t of ['OrthancUnavailable', 'ZipMissing']) assert.ok(!NON_RETRYABLE_TYPES.includes(t as never), t);
     for (const t of ['NotDicom', 'OrthancNotFound', 'OrthancBadRequest', 'NestedArchive', 'InvalidUid'])

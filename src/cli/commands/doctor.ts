@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { loadConfig, temporalConnectionOptions } from '../../config';
+import { cliConfig } from '../cli-config';
 import { readManifest } from '../../inference/manifest';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
@@ -67,16 +67,13 @@ export function retentionCheck(namespace: string, seconds: number): Check {
 }
 
 export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Check[]> {
-  const config = loadConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
+  const config = cliConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
   const checks: Check[] = [];
   const { address, namespace, taskQueue, inferenceTaskQueue } = config.temporal;
 
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({
-      ...temporalConnectionOptions(config.temporal),
-      connectTimeout: '5 seconds',
-    });
+    connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
     const client = new Client({ connection, namespace });
     const sys = await client.workflowService.getSystemInfo({});
     const ns = await client.workflowService.describeNamespace({ namespace });

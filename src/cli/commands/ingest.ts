@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
+import { audited, auditReport } from '../../audit';
 import type { IngestOptions } from '../../workflows/types';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { followIngest, type IngestReport } from '../follow';
@@ -58,10 +60,41 @@ ${EXIT_HELP}`,
           const reports: (IngestReport | { ingestId: string; zipPath: string; started: boolean; webUi: string })[] = [];
           let exit: number = EXIT.ok;
           for (const zip of zips) {
-            let started;
+            const action = opts.again ? 'ingest-again' : 'ingest';
             try {
-              started = await startOrAttachIngest(client, config, zip, options);
-              if (opts.again && !started.started) started = await startAgain(client, config, started, options);
+              const e = await audited(config, action, { zipPath: path.resolve(zip) }, async (a) => {
+                let started = await startOrAttachIngest(client, config, zip, options);
+                if (opts.again && !started.started) started = await startAgain(client, config, started, options);
+                Object.assign(a.what, {
+                  ingestId: started.ingestId,
+                  zipSha256: started.zipSha256,
+                  started: started.started,
+                });
+                a.outcome = 'success';
+                const webUi = webUiUrl(config.webUiUrl, config.temporal.namespace, started.ingestId);
+                if (started.started) {
+                  if (!opts.json)
+                    console.error(`started ingest ${started.ingestId} for ${started.zipPath}\n  Web UI: ${webUi}`);
+                } else {
+                  console.error(attachMessage(started, zip) + `\n  Web UI: ${webUi}`);
+                }
+                if (!opts.wait) {
+                  if (opts.json)
+                    reports.push({
+                      ingestId: started.ingestId,
+                      zipPath: started.zipPath,
+                      started: started.started,
+                      webUi,
+                    });
+                  else console.log(started.ingestId);
+                  return EXIT.ok;
+                }
+                const followed = await followIngest(client, started.ingestId, { json: opts.json, zipName: zip });
+                reports.push(followed.report);
+                auditReport(a, followed);
+                return followed.exit;
+              });
+              exit = Math.max(exit, e);
             } catch (err) {
               if (err instanceof InputFileError) {
                 console.error(`cxr: ${err.message}`);
@@ -75,22 +108,6 @@ ${EXIT_HELP}`,
               }
               throw err;
             }
-            const webUi = webUiUrl(config.temporal.namespace, started.ingestId);
-            if (started.started) {
-              if (!opts.json)
-                console.error(`started ingest ${started.ingestId} for ${started.zipPath}\n  Web UI: ${webUi}`);
-            } else {
-              console.error(attachMessage(started, zip) + `\n  Web UI: ${webUi}`);
-            }
-            if (!opts.wait) {
-              if (opts.json)
-                reports.push({ ingestId: started.ingestId, zipPath: started.zipPath, started: started.started, webUi });
-              else console.log(started.ingestId);
-              continue;
-            }
-            const { report, exit: e } = await followIngest(client, started.ingestId, { json: opts.json, zipName: zip });
-            reports.push(report);
-            exit = Math.max(exit, e);
           }
           if (opts.json) console.log(JSON.stringify(reports, null, 2));
           process.exitCode = exit;

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config';
+import { cliConfig } from '../cli-config';
 import { OrthancClient } from '../../orthanc/client';
-import { readStudyReports, type ReportSummary } from '../../report';
+import type { ReportSummary } from '../../dicom/sr';
+import { readStudyReports } from '../../orthanc/reports';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { looksLikeIngestId, resolveIngestRef } from '../ingest-id';
 import { getIngest, listDone } from '../ingests';
@@ -34,7 +35,7 @@ Examples:
 ${EXIT_HELP}`,
     )
     .action(async (ref: string, opts: { top?: number; json?: boolean }) => {
-      const config = loadConfig();
+      const config = cliConfig();
       const orthanc = new OrthancClient(config.orthanc);
       let reports: ReportSummary[] = [];
       const names = new Map<string, string>();

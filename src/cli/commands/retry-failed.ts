@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { followIngest } from '../follow';
 import { resolveIngestRef, webUiUrl } from '../ingest-id';
@@ -38,65 +39,74 @@ ${EXIT_HELP}`,
         opts: { includeSkipped?: boolean; zip?: string; wait: boolean; json?: boolean; window?: number },
       ) => {
         const { ingestId } = await resolveIngestRef(ref);
-        await withClient(async (client, config) => {
-          const view = await getIngest(client, ingestId);
-          if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
-          if (view.kind === 'running')
-            throw new CliError(
-              `Ingest ${ingestId} is still running: wait for it (cxr watch ${ingestId})`,
-              EXIT.running,
-            );
-          if (view.kind === 'rejected') {
-            throw new CliError(
-              `Ingest ${ingestId} was rejected as a whole ([${view.reason.type}] ${view.reason.message}): fix the zip and ingest it again`,
-              EXIT.rejected,
-            );
-          }
-          const { problems } = await listProblems(client, ingestId, {
-            includeSkipped: Boolean(opts.includeSkipped),
-            parentProblems: view.result.recentProblems,
-          });
-          if (problems.length === 0) {
-            if (opts.json) console.log(JSON.stringify({ ingestId, retried: 0 }, null, 2));
-            else
-              console.log(
-                `Nothing to retry: ingest ${ingestId} has no failed${opts.includeSkipped ? ' or skipped' : ''} entries.`,
+        await withClient((client, config) =>
+          audited(config, 'retry-failed', { retryOf: ingestId }, async (a) => {
+            const view = await getIngest(client, ingestId);
+            if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
+            if (view.kind === 'running')
+              throw new CliError(
+                `Ingest ${ingestId} is still running: wait for it (cxr watch ${ingestId})`,
+                EXIT.running,
               );
-            return;
-          }
-          const { orig, zipPath } = await zipOfIngest(client, ingestId, opts.zip);
-          const indexes = problems.map((p) => p.index);
-          const retryId = await startLinkedIngest(client, config, {
-            kind: 'retry',
-            of: ingestId,
-            orig,
-            zipPath,
-            options: { window: opts.window ?? orig.options?.window, onlyEntries: indexes },
-            summary: (n) =>
-              `Retry ${n} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
-            details: `Entries ${summariseIndexes(indexes)}.`,
-          });
-          if (!opts.json) {
-            console.error(
-              `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, retryId)}`,
-            );
-          }
-          if (!opts.wait) {
-            if (opts.json)
-              console.log(
-                JSON.stringify(
-                  { ingestId: retryId, retryOf: ingestId, entries: problems.map((p) => p.index) },
-                  null,
-                  2,
-                ),
+            if (view.kind === 'rejected') {
+              throw new CliError(
+                `Ingest ${ingestId} was rejected as a whole ([${view.reason.type}] ${view.reason.message}): fix the zip and ingest it again`,
+                EXIT.rejected,
               );
-            else console.log(retryId);
-            return;
-          }
-          const { report, exit } = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
-          if (opts.json) console.log(JSON.stringify(report, null, 2));
-          process.exitCode = exit;
-        });
+            }
+            const { problems } = await listProblems(client, ingestId, {
+              includeSkipped: Boolean(opts.includeSkipped),
+              parentProblems: view.result.recentProblems,
+            });
+            if (problems.length === 0) {
+              a.what.counts = { retried: 0 };
+              if (opts.json) console.log(JSON.stringify({ ingestId, retried: 0 }, null, 2));
+              else
+                console.log(
+                  `Nothing to retry: ingest ${ingestId} has no failed${opts.includeSkipped ? ' or skipped' : ''} entries.`,
+                );
+              return;
+            }
+            const { orig, zipPath } = await zipOfIngest(client, ingestId, opts.zip);
+            const indexes = problems.map((p) => p.index);
+            const retryId = await startLinkedIngest(client, config, {
+              kind: 'retry',
+              of: ingestId,
+              orig,
+              zipPath,
+              options: { window: opts.window ?? orig.options?.window, onlyEntries: indexes },
+              summary: (n) =>
+                `Retry ${n} of ${orig.zipName}: ${problems.length} ${opts.includeSkipped ? 'failed/skipped' : 'failed'} entries`,
+              details: `Entries ${summariseIndexes(indexes)}.`,
+            });
+            Object.assign(a.what, {
+              ingestId: retryId,
+              zipSha256: orig.zipSha256,
+              counts: { retried: problems.length },
+            });
+            if (!opts.json) {
+              console.error(
+                `started ${retryId}: re-running ${problems.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, retryId)}`,
+              );
+            }
+            if (!opts.wait) {
+              if (opts.json)
+                console.log(
+                  JSON.stringify(
+                    { ingestId: retryId, retryOf: ingestId, entries: problems.map((p) => p.index) },
+                    null,
+                    2,
+                  ),
+                );
+              else console.log(retryId);
+              return;
+            }
+            const followed = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
+            auditReport(a, followed, { retried: problems.length });
+            if (opts.json) console.log(JSON.stringify(followed.report, null, 2));
+            process.exitCode = followed.exit;
+          }),
+        );
       },
     );
 }

@@ -62,7 +62,7 @@ ${EXIT_HELP}`,
       const { ingestId } = await resolveIngestRef(ref);
       await withClient(async (client, config) => {
         const view = await getIngest(client, ingestId);
-        const webUi = webUiUrl(config.temporal.namespace, ingestId);
+        const webUi = webUiUrl(config.webUiUrl, config.temporal.namespace, ingestId);
         if (opts.json) console.log(JSON.stringify({ ...view, webUi }, null, 2));
         else if (view.kind === 'not-found') console.error(`cxr: ${describeView(view, webUi)}`);
         else console.log(describeView(view, webUi));
@@ -94,7 +94,9 @@ ${EXIT_HELP}`,
         const view = await getIngest(client, ingestId);
         if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
         if (!opts.json)
-          console.error(`watching ingest ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, ingestId)}`);
+          console.error(
+            `watching ingest ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, ingestId)}`,
+          );
         const { report, exit } = await followIngest(client, ingestId, { json: opts.json });
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         process.exitCode = exit;

@@ -136,7 +136,7 @@ ${EXIT_HELP}`,
               out.repair = { ingestId: repairId, entries: toRepair.length, attached: false };
               if (!opts.json)
                 console.error(
-                  `started ${repairId}: re-running ${toRepair.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.temporal.namespace, repairId)}`,
+                  `started ${repairId}: re-running ${toRepair.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, repairId)}`,
                 );
             } else if (!opts.json) {
               console.log(

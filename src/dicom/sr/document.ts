@@ -21,30 +21,25 @@ import {
   TRANSFER_SYNTAX_EXPLICIT_VR_LITTLE_ENDIAN,
 } from '../uids';
 import { TemplateViolation, type ContentItem } from './content';
-import type { SourceImage } from './source-image';
-import { measurementGroup, type LabelFinding } from './tid1501-measurement-group';
-import { measurementReport } from './tid1500-measurement-report';
 
-export interface ReportAlgorithm {
-  name: string;
-  version: string;
-  manufacturer: string;
-  modelId: string;
-  /** From the model manifest. false puts NOT DIAGNOSTIC into the series description and the report text. */
-  diagnostic: boolean;
-  intendedUse: string;
-}
+import type { SourceImage } from './source-image';
+import type { Admission, Finding, ModelIdentity } from '../../contracts';
+import { measurementGroup } from './tid1501-measurement-group';
+import { measurementReport } from './tid1500-measurement-report';
 
 export interface BuildReportInput {
   source: SourceImage;
-  algorithm: ReportAlgorithm;
-  findings: LabelFinding[];
+  /** The model, as its manifest names it (ModelIdentity, as the classify activity returns it). */
+  algorithm: ModelIdentity;
+  findings: Finding[];
   createdAt: Date;
   /**
    * All labels the model can report (its manifest). When given and some are missing from `findings`, the
    * document says CompletionFlag PARTIAL; otherwise COMPLETE.
    */
   expectedLabels?: readonly string[];
+  /** Which rules of the model's intended input admitted the image (src/dicom/eligibility.ts); stated in the report. */
+  admission?: Admission;
 }
 
 /** SR series number: fixed and high so AI series sort after acquired ones in viewers. */
@@ -52,18 +47,27 @@ export const REPORT_SERIES_NUMBER = 9001;
 const SERIES_DESCRIPTION_MAX = 64;
 const NOT_DIAGNOSTIC = 'NOT DIAGNOSTIC';
 
-export function seriesDescription(algorithm: Pick<ReportAlgorithm, 'name' | 'version' | 'diagnostic'>): string {
+export function seriesDescription(algorithm: Pick<ModelIdentity, 'name' | 'version' | 'diagnostic'>): string {
   const suffix = algorithm.diagnostic ? '' : ` ${NOT_DIAGNOSTIC}`;
   const body = `AI ${algorithm.name} ${algorithm.version}`;
   // Truncate the model name, never the NOT DIAGNOSTIC warning.
   return body.slice(0, SERIES_DESCRIPTION_MAX - suffix.length).trimEnd() + suffix;
 }
 
+/** The statement saying why the image was classified, so a reader can check it against the image header. */
+export function admissionStatement(a: Admission): string {
+  const view =
+    a.view.from === 'missing'
+      ? 'an image without a recorded view (the model accepts unrecorded views)'
+      : `a ${a.view.value} view (from ${a.view.from === 'ViewPosition' ? 'View Position' : 'View Code Sequence'})`;
+  return `Eligibility: classified as ${view}; the image meets the model's intended input: ${a.rules.join('; ')}.`;
+}
+
 /** The report's TEXT statements (TID 1500 Qualitative Evaluations). */
-export function reportStatements(algorithm: ReportAlgorithm): string[] {
+export function reportStatements(algorithm: ModelIdentity, admission?: Admission): string[] {
   const out = [
     `Machine-generated result of the algorithm ${algorithm.name} version ${algorithm.version} ` +
-      `(${algorithm.manufacturer}, model id ${algorithm.modelId}). It has not been reviewed by a person.`,
+      `(${algorithm.manufacturer}, model id ${algorithm.id}). It has not been reviewed by a person.`,
   ];
   if (!algorithm.diagnostic) {
     out.push(
@@ -71,6 +75,7 @@ export function reportStatements(algorithm: ReportAlgorithm): string[] {
     );
   }
   out.push(`Intended use: ${algorithm.intendedUse}`);
+  if (admission !== undefined) out.push(admissionStatement(admission));
   return out;
 }
 
@@ -100,7 +105,7 @@ function validateInput(input: BuildReportInput): void {
   const rows = {
     name: ['TID 4019', 'row 1 (Algorithm Name)'],
     version: ['TID 4019', 'row 2 (Algorithm Version)'],
-    modelId: ['TID 4019', 'row 3 (Algorithm Parameters)'],
+    id: ['TID 4019', 'row 3 (Algorithm Parameters)'],
     manufacturer: ['TID 1004', 'row 3 (Device Observer Manufacturer)'],
     intendedUse: ['TID 1500', 'row 12 (Qualitative Evaluations)'],
   } as const;
@@ -126,9 +131,9 @@ function validateInput(input: BuildReportInput): void {
 export function buildReportDataset(input: BuildReportInput): Record<string, unknown> {
   validateInput(input);
   const { source, algorithm, findings, createdAt } = input;
-  const uids = deriveReportUids(source.instance.sopInstanceUid, algorithm.modelId, algorithm.version);
+  const uids = deriveReportUids(source.instance.sopInstanceUid, algorithm.id, algorithm.version);
   const sourceRef = { sopClassUid: source.instance.sopClassUid, sopInstanceUid: source.instance.sopInstanceUid };
-  const parameters = [`model id=${algorithm.modelId}`];
+  const parameters = [`model id=${algorithm.id}`];
   const algorithmId = { name: algorithm.name, version: algorithm.version, parameters };
   const groups = findings.map((finding) => {
     const trackingUid = deriveTrackingUid(uids.sopInstanceUid, finding.label);
@@ -136,14 +141,19 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
   });
   const root = measurementReport({
     device: {
-      uid: deriveDeviceObserverUid(algorithm.modelId, algorithm.version),
+      uid: deriveDeviceObserverUid(algorithm.id, algorithm.version),
       name: `${algorithm.name} ${algorithm.version}`,
       manufacturer: algorithm.manufacturer,
       modelName: algorithm.name,
     },
-    source: sourceRef,
+    source: {
+      ...sourceRef,
+      ...(input.admission?.view.from !== 'missing' && input.admission?.view.code !== undefined
+        ? { view: input.admission.view.code }
+        : {}),
+    },
     groups,
-    statements: reportStatements(algorithm),
+    statements: reportStatements(algorithm, input.admission),
   });
   const reported = new Set(findings.map((f) => f.label));
   const complete = (input.expectedLabels ?? []).every((l) => reported.has(l));

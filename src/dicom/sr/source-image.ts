@@ -3,7 +3,7 @@
  * in the same study. Read from Orthanc's `/instances/{id}/simplified-tags` inside the activity, so no patient
  * data ever travels through Temporal's history.
  */
-import type { SimplifiedTags } from '../../orthanc/client';
+import { type SimplifiedTags, tagString } from '../tags';
 import { ReportBuildError } from '../../errors';
 import { isValidUid } from '../uids';
 
@@ -29,8 +29,7 @@ export interface SourceImage {
 }
 
 function str(tags: SimplifiedTags, keyword: string): string {
-  const v = tags[keyword];
-  return typeof v === 'string' ? v.trim() : '';
+  return tagString(tags, keyword) ?? '';
 }
 
 /** Values that do not parse as DA/TM/CS are dropped (Type 2 allows empty) rather than copied into an invalid SR. */

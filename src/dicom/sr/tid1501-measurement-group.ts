@@ -1,6 +1,6 @@
 /**
  * TID 1501 Measurement and Qualitative Evaluation Group, one per classifier label, image-level (no region):
- *   row 2  Tracking Identifier = the label exactly as the model's manifest spells it (read back by src/report)
+ *   row 2  Tracking Identifier = the label exactly as the model's manifest spells it (read back by parse.ts)
  *   row 3  Tracking Unique Identifier
  *   row 5  Finding = the label's concept (codes.ts)
  *   row 6  TID 4019 Algorithm Identification, with the decision threshold as a parameter
@@ -35,13 +35,7 @@ import {
 } from './content';
 import { algorithmIdentification, type AlgorithmIdentification } from './tid4019-algorithm';
 import type { ImageReference } from './tid1600-image-library';
-
-export interface LabelFinding {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
+import type { Finding } from '../../contracts';
 
 function checkUnitInterval(row: string, what: string, v: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
@@ -50,7 +44,7 @@ function checkUnitInterval(row: string, what: string, v: number): void {
 }
 
 export function measurementGroup(input: {
-  finding: LabelFinding;
+  finding: Finding;
   trackingUid: string;
   algorithm: AlgorithmIdentification;
   source: ImageReference;

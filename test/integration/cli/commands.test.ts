@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../../src/config';
 import * as SA from '../../../src/workflows/search-attributes';
 import type { EntryOutcome, IngestResult } from '../../../src/workflows/types';
-import type { ReportSummary } from '../../../src/report';
+import type { ReportSummary } from '../../../src/dicom/sr';
 import { startTestPipeline, TEST_OUTPUT, type TestPipeline, uniqueQueue } from '../../helpers/pipeline';
 import { syntheticCr, uidFrom } from '../../helpers/synthetic-dicom';
 import { assertBuilt, runCli, writeZip } from './run-cli';

@@ -45,8 +45,15 @@ function composeConfig(): { services: Record<string, Service> } {
   const yaml = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    // Defaults as a user without an .env file gets them.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+    // Defaults as a user without an .env file gets them, except the passwords, which have none (docs/security.md).
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      ORTHANC_PASSWORD: 'x',
+      POSTGRES_PASSWORD: 'x',
+      TEMPORAL_DB_PASSWORD: 'x',
+      ORTHANC_DB_PASSWORD: 'x',
+    },
   });
   const json = execFileSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], {
     input: yaml,

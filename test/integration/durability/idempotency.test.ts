@@ -20,7 +20,6 @@ import { loadConfig } from '../../../src/config';
 import { deriveReportUids } from '../../../src/dicom/uids';
 import { loadClassifier } from '../../../src/inference';
 import { OrthancClient } from '../../../src/orthanc/client';
-import { zipLimitsFromEnv } from '../../../src/zip';
 import { sha256File } from '../../../src/cli/ingest-id';
 import { TEST_OUTPUT } from '../../helpers/pipeline';
 import { syntheticCr, uidFrom } from '../../helpers/synthetic-dicom';
@@ -56,7 +55,7 @@ describe('activities are idempotent (real Orthanc, real model)', () => {
 
   before(async () => {
     const classifier = await loadClassifier(config.modelDir, {});
-    acts = createActivities({ orthanc, classifier, zipLimits: zipLimitsFromEnv() });
+    acts = createActivities({ orthanc, classifier, zipLimits: config.zipLimits });
     fs.mkdirSync(TEST_OUTPUT, { recursive: true });
     const zip = new AdmZip();
     for (const c of cases)

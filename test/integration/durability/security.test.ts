@@ -9,6 +9,7 @@
  * Real dev server, real Orthanc, real workers (in this process).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +20,14 @@ import { startOrAttachIngest } from '../../../src/cli/start-ingest';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, payloadKey } from '../../../src/codec';
 import { PROJECT_ROOT } from '../../../src/config';
 import type { IngestResult } from '../../../src/workflows/types';
-import { ingestHistories, leaks, payloadsOf, textsOf, withPatient } from '../../helpers/payload-scan';
+import {
+  ingestHistories,
+  leaks,
+  OLD_DEMO_PASSWORD,
+  payloadsOf,
+  textsOf,
+  withPatient,
+} from '../../helpers/payload-scan';
 import { startTestPipeline, TEST_OUTPUT, type TestPipeline } from '../../helpers/pipeline';
 import { syntheticCr } from '../../helpers/synthetic-dicom';
 
@@ -92,6 +100,25 @@ describe('no secrets or demographics in workflow history', () => {
       fs.readFileSync(f, 'utf8').includes(password),
     );
     assert.deepEqual(inCode, [], 'the password lives in configuration only');
+  });
+
+  it('the password is not the old demo one, and no tracked file, log or audit record holds it', () => {
+    const password = p.config.orthanc.password ?? '';
+    assert.notEqual(password, OLD_DEMO_PASSWORD);
+    // Every file git tracks (a clean clone's whole content), plus the services' logs and the audit log.
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter((f) => f && fs.existsSync(path.join(PROJECT_ROOT, f)))
+      .map((f) => path.join(PROJECT_ROOT, f));
+    assert.ok(tracked.length > 100, `git ls-files listed ${tracked.length} files`);
+    const logs = [path.join(p.config.dataDir, 'logs'), path.dirname(p.config.audit.logFile)]
+      .filter((d) => fs.existsSync(d))
+      .flatMap(filesUnder);
+    const holding = (needle: string) =>
+      [...tracked, ...logs].filter((f) => fs.statSync(f).isFile() && fs.readFileSync(f).includes(needle));
+    console.log(`[security] scanned ${tracked.length} tracked files and ${logs.length} log files`);
+    assert.deepEqual(holding(password), [], 'the generated password is in no tracked file or log');
+    assert.deepEqual(holding(OLD_DEMO_PASSWORD), [], 'the old demo password is gone from the repository');
   });
 });
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import AdmZip from 'adm-zip';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startOrAttachIngest } from '../../../src/cli/start-ingest';
-import { parseReport } from '../../../src/report';
+import { parseReport } from '../../../src/dicom/sr';
 import type { EntryOutcome, IngestResult } from '../../../src/workflows/types';
 import { validateSr } from '../../helpers/dicom-validate';
 import { FIXTURES, startTestPipeline, TEST_OUTPUT, type TestPipeline } from '../../helpers/pipeline';

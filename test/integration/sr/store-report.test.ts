@@ -16,11 +16,11 @@ import {
   buildReport,
   deriveReportUids,
   sourceImageFromTags,
-  type LabelFinding,
-  type ReportAlgorithm,
+  type Finding,
+  type ModelIdentity,
 } from '../../../src/dicom/sr';
 import { OrthancClient } from '../../../src/orthanc/client';
-import { readStudyReports } from '../../../src/report';
+import { readStudyReports } from '../../../src/orthanc/reports';
 import { validateSr } from '../../helpers/dicom-validate';
 import { TXV_LABELS } from '../../fixtures/sr/inputs';
 
@@ -39,16 +39,16 @@ const SOURCES = fs
   .sort();
 
 /** A model id used by nothing but this test, so the SR UIDs derived from it are this test's alone. */
-const ALGORITHM: ReportAlgorithm = {
+const ALGORITHM: ModelIdentity = {
   name: 'sr-integration-test',
   version: '1.0.0',
   manufacturer: 'cxr-pipeline tests',
-  modelId: 'sr-integration-test',
+  id: 'sr-integration-test',
   diagnostic: false,
   intendedUse: 'Integration test of SR filing only.',
 };
 
-function findingsFor(seed: number): LabelFinding[] {
+function findingsFor(seed: number): Finding[] {
   return TXV_LABELS.map((label, i) => {
     const probability = ((i + 1) * (seed + 3) * 0.0371) % 1;
     return { label, probability, threshold: 0.5, positive: probability >= 0.5 };
@@ -81,7 +81,7 @@ for (const [index, file] of SOURCES.entries()) {
     assert.deepEqual(v.errors, [], `dciodvfy/dsrdump errors for the SR of ${file}`);
     assert.ok(v.dsrdumpOk);
 
-    const uids = deriveReportUids(source.instance.sopInstanceUid, ALGORITHM.modelId, ALGORITHM.version);
+    const uids = deriveReportUids(source.instance.sopInstanceUid, ALGORITHM.id, ALGORITHM.version);
     await removeLeftover(uids.sopInstanceUid);
     const first = await orthanc.uploadInstance(bytes);
     createdInstances.push(first.id);
@@ -119,7 +119,7 @@ test('a new model version adds a second SR to the same study and both read back'
   const ids: string[] = [];
   for (const version of ['2.0.0', '2.0.1']) {
     const algorithm = { ...ALGORITHM, version };
-    await removeLeftover(deriveReportUids(source.instance.sopInstanceUid, algorithm.modelId, version).sopInstanceUid);
+    await removeLeftover(deriveReportUids(source.instance.sopInstanceUid, algorithm.id, version).sopInstanceUid);
     const createdAt = new Date('2024-06-02T00:00:00Z');
     const r = await orthanc.uploadInstance(buildReport({ source, algorithm, findings: findingsFor(7), createdAt }));
     createdInstances.push(r.id);

@@ -41,7 +41,10 @@ describe('cli rendering and references', () => {
     assert.equal((await resolveIngestRef(`ingest-${SHA}-retry-2`)).ingestId, `ingest-${SHA}-retry-2`);
     assert.ok(looksLikeIngestId(`ingest-${SHA}-retry-2`));
     assert.ok(!looksLikeIngestId('1.2.840.1'));
-    assert.equal(webUiUrl('default', 'ingest-x/3'), 'http://127.0.0.1:8233/namespaces/default/workflows/ingest-x%2F3');
+    assert.equal(
+      webUiUrl('http://127.0.0.1:8233', 'default', 'ingest-x/3'),
+      'http://127.0.0.1:8233/namespaces/default/workflows/ingest-x%2F3',
+    );
   });
 
   it('quotes visibility values and summarises index lists', () => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import dcmjs from 'dcmjs';
 import { ReportBuildError } from '../../../src/errors';
 import { buildReport, deriveReportUids, seriesDescription, type BuildReportInput } from '../../../src/dicom/sr';
-import { parseReport } from '../../../src/report';
+import { parseReport } from '../../../src/dicom/sr';
 import { readWithPydicom, validateSr } from '../../helpers/dicom-validate';
 import { demoAllLabels, partialUtf8 } from '../../fixtures/sr/inputs';
 
@@ -52,7 +52,7 @@ for (const [name, make] of CASES) {
 test('the SR files with its source: same patient and study, its own SR series, source referenced twice', () => {
   const input = demoAllLabels();
   const ds = header(buildReport(input));
-  const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.modelId, input.algorithm.version);
+  const uids = deriveReportUids(input.source.instance.sopInstanceUid, input.algorithm.id, input.algorithm.version);
   assert.equal(ds.StudyInstanceUID, input.source.study.instanceUid);
   assert.equal(ds.PatientID, input.source.patient.id);
   assert.deepEqual(ds.PatientName, [{ Alphabetic: input.source.patient.name }]);
@@ -106,7 +106,7 @@ test('the series description keeps NOT DIAGNOSTIC however long the model name is
 test('the SR round-trips: parseReport gives back exactly what was built', () => {
   for (const input of [demoAllLabels(), partialUtf8()]) {
     const s = parseReport(buildReport(input));
-    const { modelId, version } = input.algorithm;
+    const { id: modelId, version } = input.algorithm;
     const uids = deriveReportUids(input.source.instance.sopInstanceUid, modelId, version);
     assert.deepEqual(s, {
       sopInstanceUid: uids.sopInstanceUid,
@@ -175,4 +175,38 @@ test('builders refuse invalid input with a message naming the template row', () 
   refuses((i) => {
     i.source.instance.sopInstanceUid = '1.2.x';
   }, /not a valid DICOM UID/);
+});
+
+test('with an admission: the view as a coded Image View on the library entry and the eligibility statement; still valid', async () => {
+  const input: BuildReportInput = {
+    ...demoAllLabels(),
+    admission: {
+      view: {
+        value: 'PA',
+        from: 'ViewPosition',
+        code: { value: '272479007', scheme: 'SCT', meaning: 'postero-anterior' },
+      },
+      rules: ['Modality DX', 'View Position PA', 'Image 2048x2500 (at least 224x224)'],
+    },
+  };
+  const bytes = buildReport(input);
+  const v = await validateSr(bytes);
+  assert.deepEqual(v.errors, []);
+  assert.deepEqual(
+    v.warnings.filter((w) => w !== LOCAL_SCHEME_WARNING),
+    [],
+  );
+  assert.ok(v.dsrdumpOk, 'dsrdump exit 0');
+  assert.match(
+    v.dump,
+    /<contains IMAGE:[^\n]*>\n\s*<has acq context CODE:\(,,"Image View"\)=\(272479007,SCT,"postero-anterior"\)>/,
+  );
+  assert.match(v.dump, /Eligibility: classified as a PA view \(from View Position\)/);
+  const summary = parseReport(bytes);
+  assert.equal(
+    summary.eligibility,
+    "Eligibility: classified as a PA view (from View Position); the image meets the model's intended input: " +
+      'Modality DX; View Position PA; Image 2048x2500 (at least 224x224).',
+  );
+  assert.equal(summary.sourceSopInstanceUid, input.source.instance.sopInstanceUid);
 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildReport } from '../../../src/dicom/sr';
-import { parseReport } from '../../../src/report';
+import { parseReport } from '../../../src/dicom/sr';
 import { validateSr } from '../../helpers/dicom-validate';
 import { EXPECTED } from '../../fixtures/sr/inputs';
 

@@ -40,7 +40,7 @@ describe('readEntry and the archive cache', () => {
     small = makeZip('small.zip', 20);
   });
   afterEach(async () => {
-    archiveCache.configure(archiveCacheOptionsFromEnv());
+    archiveCache.configure(archiveCacheOptionsFromEnv({}));
     await archiveCache.clear();
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

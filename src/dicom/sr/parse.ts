@@ -1,5 +1,5 @@
 /**
- * Reading our AI result SRs back (TID 1500 as written by src/dicom/sr): proves the round trip, and lets the CLI
+ * Reading our AI result SRs back (TID 1500 as written by document.ts next door): proves the round trip, and lets the CLI
  * and tests list what a study holds. It reads by concept codes, not by position, so content item order may
  * change without breaking it; it refuses SRs of other makers with NotAnAiReportError.
  */
@@ -20,24 +20,20 @@ import {
   THRESHOLD_VALUE,
   TRACKING_IDENTIFIER,
   type Code,
-} from '../dicom/codes';
-import { SOP_CLASS } from '../dicom/uids';
-
-export interface ReportFinding {
-  label: string;
-  probability: number;
-  threshold: number;
-  positive: boolean;
-}
+} from '../codes';
+import { SOP_CLASS } from '../uids';
+import type { Finding, ModelIdentity } from '../../contracts';
 
 export interface ReportSummary {
   sopInstanceUid: string;
   seriesInstanceUid: string;
   studyInstanceUid: string;
   sourceSopInstanceUid: string;
-  algorithm: { name: string; version: string };
+  algorithm: Pick<ModelIdentity, 'name' | 'version'>;
   diagnostic: boolean;
-  findings: ReportFinding[];
+  findings: Finding[];
+  /** The report's statement of which rules of the model's intended input admitted the image (absent in older SRs). */
+  eligibility?: string;
 }
 
 /** The object is not an SR of the kind this pipeline writes (another maker's SR, or not an SR at all). */
@@ -95,7 +91,7 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 }
 
-function parseGroup(group: Item): { finding: ReportFinding; algorithm: { name: string; version: string } } {
+function parseGroup(group: Item): { finding: Finding; algorithm: { name: string; version: string } } {
   const label = child(group, TRACKING_IDENTIFIER)?.TextValue;
   if (label === undefined) throw new NotAnAiReportError('measurement group without Tracking Identifier');
   const concept = first(child(group, FINDING)?.ConceptCodeSequence);
@@ -147,6 +143,7 @@ export function parseReport(bytes: Buffer): ReportSummary {
   const statements = children(child(root, QUALITATIVE_EVALUATIONS))
     .filter((c) => named(c, COMMENT))
     .map((c) => c.TextValue ?? '');
+  const eligibility = statements.find((s) => s.startsWith('Eligibility:'));
   return {
     sopInstanceUid: str(ds.SOPInstanceUID),
     seriesInstanceUid: str(ds.SeriesInstanceUID),
@@ -155,5 +152,6 @@ export function parseReport(bytes: Buffer): ReportSummary {
     algorithm: parsed[0].algorithm,
     diagnostic: !statements.some((s) => s.startsWith('NOT DIAGNOSTIC')),
     findings: parsed.map((p) => p.finding),
+    ...(eligibility !== undefined ? { eligibility } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /** All AI result SRs of a study, read back from Orthanc. */
-import type { OrthancClient } from '../orthanc/client';
-import { NotAnAiReportError, parseReport, type ReportSummary } from './parse';
+import { NotAnAiReportError, parseReport, type ReportSummary } from '../dicom/sr';
+import type { OrthancClient } from './client';
 
 /**
  * Reports of our kind in the study with this Study Instance UID, sorted by SOP Instance UID.

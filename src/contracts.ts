@@ -1,0 +1,113 @@
+/**
+ * The contracts between the layers: activity payloads, the model identity and a finding. Pure types only
+ * (bundled into the workflow sandbox; imported by activities, dicom/, inference/, the CLI). Payloads carry
+ * references (zip path + entry index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
+ */
+import type { Reason } from './reasons';
+
+/** The model that produced a classification: from its manifest, repeated in every SR it writes. */
+export interface ModelIdentity {
+  id: string;
+  version: string;
+  name: string;
+  manufacturer: string;
+  /** false puts NOT DIAGNOSTIC into the SR's series description and text. */
+  diagnostic: boolean;
+  intendedUse: string;
+}
+
+/** One label's result: the model's calibrated probability, the label's threshold and the thresholded decision. */
+export interface Finding {
+  label: string;
+  probability: number;
+  threshold: number;
+  positive: boolean;
+}
+
+/** Where one DICOM file lives: the claim check every activity redeems itself. */
+export interface ZipEntryRef {
+  zipPath: string;
+  zipSha256: string;
+  index: number;
+  name: string;
+  size: number;
+  compressedSize: number;
+  crc32: number;
+  /** Problem pre-flagged when listing (unsafe name, bomb, ...): the child fails/skips without reading. */
+  problem?: Reason;
+}
+
+/** Optional overrides of the worker's zip limits (tests use small ones). */
+export interface ZipLimitOverrides {
+  maxEntries?: number;
+  maxEntryBytes?: number;
+  maxTotalUncompressedBytes?: number;
+  maxCompressionRatio?: number;
+  maxZipBytes?: number;
+}
+
+/**
+ * Why an image was classified: what each rule of the model's intended input (manifest `accepts`) found, in words a
+ * reader of the report can check against the image header. No patient demographics (an age rule says "within the
+ * range", never the age). Decided by src/dicom/eligibility.ts.
+ */
+export interface Admission {
+  /**
+   * The view the image was classified as, the attribute it was read from (`missing`: none recorded), and its CID 4010
+   * code when known (from View Code Sequence, or the code of a View Position term): the SR records it as Image View.
+   */
+  view:
+    | {
+        value: string;
+        from: 'ViewPosition' | 'ViewCodeSequence';
+        code?: { value: string; scheme: string; meaning: string };
+      }
+    | { value: null; from: 'missing' };
+  /** One line per rule, in rule order. */
+  rules: string[];
+}
+
+/** `admission` is absent only in histories recorded before eligibility came from the manifest. */
+export type Eligibility = { classify: true; admission?: Admission } | ({ classify: false } & Reason);
+
+export interface UploadOutput {
+  orthancId: string;
+  alreadyStored: boolean;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  modality: string;
+  /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
+  sourceSha256: string;
+  eligibility: Eligibility;
+}
+
+export interface ClassifyOutput {
+  model: ModelIdentity;
+  findings: Finding[];
+  timingsMs: Record<string, number>;
+}
+
+export interface StoreReportInput {
+  orthancId: string;
+  sourceSopInstanceUid: string;
+  classification: ClassifyOutput;
+  /** Content date/time of the SR (ISO), fixed by the workflow so every retry builds identical bytes. */
+  reportedAt: string;
+  /** Which rules admitted the image (from uploadInstance); the SR states it. */
+  admission?: Admission;
+}
+
+export interface StoreReportOutput {
+  reportSopInstanceUid: string;
+  reportOrthancId: string;
+  alreadyStored: boolean;
+}
+
+export interface ZipListing {
+  zipSha256: string;
+  fileEntryCount: number;
+  directoryCount: number;
+  sizeBytes: number;
+}

@@ -1,0 +1,138 @@
+/**
+ * Secure by default, on a real Orthanc started by scripts/services in a fresh data folder (own ports):
+ *  1. No ORTHANC_PASSWORD given: a random password is generated once (owner-only file), Orthanc takes it, the
+ *     orthanc.json placeholder and the old demo password are refused, a restart keeps the same password.
+ *  2. Who may send images, with dcmtk's storescu: by default C-STORE is kept only from loopback (an instance sent
+ *     to this machine's network address is discarded); with ORTHANC_DICOM_MODALITIES only the configured AE title
+ *     from its configured host is accepted (another AE, or the right AE from another address, is refused).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { PROJECT_ROOT } from '../../../src/config';
+import { OLD_DEMO_PASSWORD } from '../../helpers/payload-scan';
+import { TEST_OUTPUT } from '../../helpers/pipeline';
+import { syntheticCr } from '../../helpers/synthetic-dicom';
+
+const execFileP = promisify(execFile);
+const SERVICES = path.join(PROJECT_ROOT, 'scripts', 'services');
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** This machine's first non-loopback IPv4 address: connecting to it makes Orthanc see a non-loopback peer. */
+function networkAddress(): string {
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  throw new Error('this test needs a non-loopback IPv4 interface (to send from a non-loopback address)');
+}
+
+describe('secure defaults of a fresh installation', { timeout: 180_000 }, () => {
+  const dataDir = path.join(TEST_OUTPUT, `secure-${Date.now()}`);
+  let env: NodeJS.ProcessEnv;
+  let httpPort: number;
+  let dicomPort: number;
+  const files: string[] = [];
+
+  const services = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    execFileP(SERVICES, args, { env: { ...env, ...extra }, timeout: 90_000 });
+  const password = (): string => fs.readFileSync(path.join(dataDir, 'secrets', 'orthanc-password'), 'utf8');
+  const status = async (user: string, pass: string, p = '/system'): Promise<number> =>
+    (
+      await fetch(`http://127.0.0.1:${httpPort}${p}`, {
+        headers: { Authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` },
+      })
+    ).status;
+  const count = async (): Promise<number> => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/statistics`, {
+      headers: { Authorization: `Basic ${Buffer.from(`cxr:${password()}`).toString('base64')}` },
+    });
+    return ((await res.json()) as { CountInstances: number }).CountInstances;
+  };
+  /** storescu exit code (0: the SCP answered success). */
+  const storescu = async (aet: string, host: string, file: string): Promise<number> => {
+    try {
+      await execFileP('storescu', ['-aet', aet, '-aec', 'CXRPIPE', host, String(dicomPort), file], { timeout: 30_000 });
+      return 0;
+    } catch (err) {
+      return (err as { code?: number }).code ?? -1;
+    }
+  };
+
+  before(async () => {
+    httpPort = await freePort();
+    dicomPort = await freePort();
+    fs.mkdirSync(dataDir, { recursive: true });
+    env = { ...process.env, CXR_DATA_DIR: dataDir, ORTHANC_HTTP_PORT: String(httpPort) };
+    env.ORTHANC_DICOM_PORT = String(dicomPort);
+    for (const k of ['ORTHANC_PASSWORD', 'ORTHANC_USERNAME', 'ORTHANC_URL', 'ORTHANC_DICOM_MODALITIES']) delete env[k];
+    for (let i = 0; i < 4; i++) {
+      const f = path.join(dataDir, `img${i}.dcm`);
+      fs.writeFileSync(f, syntheticCr({ seed: `secure-${Date.now()}`, index: i }));
+      files.push(f);
+    }
+  });
+  after(async () => {
+    await services(['stop', 'orthanc']).catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('generates the Orthanc password once, owner-only, and Orthanc accepts only it', async () => {
+    await services(['start', 'orthanc']);
+    const secret = password();
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
+    assert.equal(fs.statSync(path.join(dataDir, 'secrets')).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(dataDir, 'secrets', 'orthanc-password')).mode & 0o777, 0o600);
+    assert.equal(fs.readFileSync(path.join(dataDir, 'orthanc-credentials'), 'utf8'), `cxr:${secret}`);
+    assert.equal(fs.statSync(path.join(dataDir, 'orthanc-credentials')).mode & 0o777, 0o600);
+    const shipped = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'orthanc.json'), 'utf8')) as {
+      RegisteredUsers: Record<string, string>;
+    };
+    assert.equal(await status('cxr', secret), 200);
+    for (const [u, p] of Object.entries(shipped.RegisteredUsers)) assert.equal(await status(u, p), 401, 'placeholder');
+    assert.equal(await status('cxr', OLD_DEMO_PASSWORD), 401, 'the old demo password');
+    await services(['restart', 'orthanc']);
+    assert.equal(password(), secret, 'generated once');
+    assert.equal(await status('cxr', secret), 200);
+  });
+
+  it('by default keeps C-STORE only from loopback', async () => {
+    const before = await count();
+    assert.equal(await storescu('ANYONE', '127.0.0.1', files[0]), 0);
+    assert.equal(await count(), before + 1, 'stored from loopback');
+    await storescu('ANYONE', networkAddress(), files[1]);
+    assert.equal(await count(), before + 1, 'discarded from a network address');
+    const log = fs.readFileSync(path.join(dataDir, 'logs', 'Orthanc.log'), 'utf8');
+    assert.match(
+      log,
+      new RegExp(`refused C-STORE from ${networkAddress().replace(/\./g, '\\.')} \\(calling AE ANYONE\\)`),
+    );
+  });
+
+  it('with ORTHANC_DICOM_MODALITIES accepts only the configured AE title from its host', async () => {
+    const ip = networkAddress();
+    const modalities = {
+      xr1: { AET: 'XR1', Host: '127.0.0.1', Port: 104 },
+      xr2: { AET: 'XR2', Host: ip, Port: 104 },
+    };
+    await services(['restart', 'orthanc'], { ORTHANC_DICOM_MODALITIES: JSON.stringify(modalities) });
+    const before = await count();
+    assert.notEqual(await storescu('STRANGER', '127.0.0.1', files[2]), 0, 'unknown AE refused');
+    assert.notEqual(await storescu('XR1', ip, files[2]), 0, 'XR1 from the wrong host refused');
+    assert.notEqual(await storescu('XR2', '127.0.0.1', files[2]), 0, 'XR2 from the wrong host refused');
+    assert.equal(await count(), before);
+    assert.equal(await storescu('XR1', '127.0.0.1', files[2]), 0, 'XR1 from its host accepted');
+    assert.equal(await storescu('XR2', ip, files[3]), 0, 'XR2 from its host accepted');
+    assert.equal(await count(), before + 2);
+  });
+});

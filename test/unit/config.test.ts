@@ -1,0 +1,120 @@
+/**
+ * loadConfig: one loader for environment + flags + defaults. Flags win and never touch process.env; Temporal is
+ * read the ecosystem way (@temporalio/envconfig: TEMPORAL_* variables and the temporal CLI's profile file).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig, temporalConnectionOptions } from '../../src/config';
+import { DEFAULT_ZIP_LIMITS } from '../../src/zip';
+
+/** An environment with no config file to find (HOME points nowhere), so only what a test sets counts. */
+const bare = (vars: Record<string, string> = {}) => ({ HOME: '/nonexistent', ...vars });
+
+describe('loadConfig', { timeout: 10_000 }, () => {
+  it('defaults match scripts/services', () => {
+    const c = loadConfig({}, bare());
+    assert.equal(c.temporal.address, '127.0.0.1:7233');
+    assert.equal(c.temporal.namespace, 'default');
+    assert.equal(c.temporal.taskQueue, 'cxr-pipeline');
+    assert.equal(c.temporal.inferenceTaskQueue, 'cxr-pipeline-inference');
+    assert.equal(c.orthanc.url, 'http://127.0.0.1:8042');
+    assert.equal(c.webUiUrl, 'http://127.0.0.1:8233');
+    assert.equal(c.worker.role, 'all');
+    assert.equal(c.worker.maxConcurrentIo, 8);
+    assert.deepEqual(c.zipLimits, { ...DEFAULT_ZIP_LIMITS });
+    assert.equal(c.temporal.tls, undefined);
+  });
+
+  it('reads the environment; an empty variable counts as unset', () => {
+    const c = loadConfig(
+      {},
+      bare({
+        TEMPORAL_PORT: '7333',
+        TEMPORAL_UI_PORT: '8333',
+        TEMPORAL_NAMESPACE: '',
+        ORTHANC_HTTP_PORT: '8142',
+        CXR_WORKER_ROLE: 'io',
+        CXR_MAX_CONCURRENT_IO: '3',
+        CXR_ZIP_MAX_ENTRIES: '10',
+        CXR_ZIP_CACHE_MAX_OPEN: '4',
+        CXR_PAYLOAD_KEY_FILE: '/keys',
+      }),
+    );
+    assert.equal(c.temporal.address, '127.0.0.1:7333');
+    assert.equal(c.temporal.namespace, 'default');
+    assert.equal(c.orthanc.url, 'http://127.0.0.1:8142');
+    assert.equal(c.webUiUrl, 'http://127.0.0.1:8333');
+    assert.equal(c.worker.role, 'io');
+    assert.equal(c.worker.maxConcurrentIo, 3);
+    assert.equal(c.zipLimits.maxEntries, 10);
+    assert.equal(c.archiveCache.maxOpen, 4);
+    assert.equal(c.payloadKeys.keyFile, '/keys');
+  });
+
+  it('flags win over the environment and are not written into it', () => {
+    const env = bare({ TEMPORAL_ADDRESS: 'env:1', ORTHANC_URL: 'http://env:1/', CXR_WORKER_ROLE: 'io' });
+    const before = { ...env };
+    const c = loadConfig({ address: 'flag:2', orthancUrl: 'http://flag:2/', role: 'inference', taskQueue: 'q' }, env);
+    assert.equal(c.temporal.address, 'flag:2');
+    assert.equal(c.orthanc.url, 'http://flag:2');
+    assert.equal(c.worker.role, 'inference');
+    assert.equal(c.temporal.inferenceTaskQueue, 'q-inference');
+    assert.deepEqual(env, before);
+  });
+
+  it('refuses unreadable values', () => {
+    assert.throws(() => loadConfig({}, bare({ CXR_WORKER_ROLE: 'gpu' })), /all, io or inference/);
+    assert.throws(() => loadConfig({}, bare({ CXR_MAX_CONCURRENT_IO: '0' })), /positive integer/);
+    assert.throws(() => loadConfig({}, bare({ CXR_ZIP_MAX_ENTRIES: 'lots' })), /CXR_ZIP_MAX_ENTRIES/);
+  });
+
+  it('TEMPORAL_API_KEY and TEMPORAL_TLS_* reach the connection (TLS on with an API key)', () => {
+    const c = loadConfig({}, bare({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k' }));
+    const o = temporalConnectionOptions(c.temporal);
+    assert.equal(o.address, 'ns.acct.tmprl.cloud:7233');
+    assert.equal(o.apiKey, 'k');
+    assert.ok(o.tls, 'TLS is on');
+    const plain = temporalConnectionOptions(loadConfig({}, bare()).temporal);
+    assert.equal(plain.tls, undefined);
+    assert.equal(plain.apiKey, undefined);
+  });
+
+  it("reads a profile of the temporal CLI's config file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE / --profile)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-config-'));
+    try {
+      const file = path.join(dir, 'temporal.toml');
+      fs.writeFileSync(
+        file,
+        [
+          '[profile.default]',
+          'address = "localhost:7233"',
+          '[profile.prod]',
+          'address = "prod.example:7233"',
+          'namespace = "cxr-prod"',
+          '[profile.prod.tls]',
+          'server_name = "prod.example"',
+          '',
+        ].join('\n'),
+      );
+      const env = bare({ TEMPORAL_CONFIG_FILE: file });
+      assert.equal(loadConfig({}, env).temporal.address, 'localhost:7233');
+      for (const c of [loadConfig({ profile: 'prod' }, env), loadConfig({}, { ...env, TEMPORAL_PROFILE: 'prod' })]) {
+        assert.equal(c.temporal.address, 'prod.example:7233');
+        assert.equal(c.temporal.namespace, 'cxr-prod');
+        assert.equal(c.temporal.profile, 'prod');
+        assert.equal(c.temporal.tls?.serverName, 'prod.example');
+        assert.ok(temporalConnectionOptions(c.temporal).tls);
+      }
+      // The environment still overrides the profile, and a flag the environment.
+      const c = loadConfig({ namespace: 'flag-ns' }, { ...env, TEMPORAL_PROFILE: 'prod', TEMPORAL_ADDRESS: 'env:1' });
+      assert.equal(c.temporal.address, 'env:1');
+      assert.equal(c.temporal.namespace, 'flag-ns');
+      assert.throws(() => loadConfig({ profile: 'nope' }, env), /nope/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
