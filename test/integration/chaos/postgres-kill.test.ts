@@ -115,6 +115,7 @@ describe(
       assert.ok(postmasterGone, 'the SIGKILLed postmaster is gone');
       assert.ok(portRefused, 'PostgreSQL refused connections while down');
       assert.ok(visibilityDown, 'Temporal visibility stopped answering while PostgreSQL was down');
+      assert.ok(figures.retriedSteps > 0, 'steps were retried (the outage reached the work)');
       assert.deepEqual(problems, []);
       assert.equal(figures.duplicates, 0);
       assert.equal(figures.lost, 0);
