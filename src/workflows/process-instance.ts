@@ -31,7 +31,7 @@ const orthancRetry: RetryPolicy = {
 // test/integration/durability prints them on every run):
 //   uploadInstance   64x64: 20-70 ms;  2500x2048 16-bit (10 MB): 110-330 ms
 //   classifyInstance 64x64: 20-50 ms;  2500x2048: 250-670 ms with the demo model (pixel fetch 160-490 ms,
-//                    preprocess 100-350 ms); DenseNet-121 adds 40-80 ms (DESIGN.md)
+//                    preprocess 100-350 ms); DenseNet-121 adds 40-80 ms (docs/performance.md)
 //   storeReport      100-340 ms for either size (the SR is small)
 // Start-to-close bounds one attempt (a hung Orthanc request): >=100x the measured step, room for a 1 GB entry.
 // Heartbeat timeout is what notices a dead worker: the activities heartbeat every 2 s (src/activities/keep-alive.ts),
@@ -56,6 +56,7 @@ function steps(entryName: string, inferenceTaskQueue: string | undefined) {
   const io = (summary: string) => proxyActivities<PipelineActivities>({ ...ioOptions, summary });
   return {
     uploadInstance: io(`upload ${entryName}`).uploadInstance,
+    inspectStoredInstance: io(`read ${entryName} from Orthanc`).inspectStoredInstance,
     classifyInstance: proxyActivities<PipelineActivities>({
       ...inferenceOptions,
       taskQueue: inferenceTaskQueue,
@@ -92,10 +93,28 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
 
   if (entry.problem) return settle(entry.problem);
 
-  const { uploadInstance, classifyInstance, storeReport } = steps(entry.name, input.inferenceTaskQueue);
+  const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport } = steps(
+    entry.name,
+    input.inferenceTaskQueue,
+  );
   try {
-    setCurrentDetails(`uploading \`${entry.name}\` to Orthanc`);
-    const up = await uploadInstance({ entry, limits: input.limits });
+    // A zip entry is uploaded first; an instance already in Orthanc (follow, reprocess) starts after that step.
+    setCurrentDetails(
+      'orthancId' in entry ? `reading \`${entry.name}\` from Orthanc` : `uploading \`${entry.name}\` to Orthanc`,
+    );
+    const up =
+      'orthancId' in entry
+        ? await inspectStoredInstance({ orthancId: entry.orthancId, model: input.model })
+        : await uploadInstance({ entry, limits: input.limits });
+    if (up.reportExists) {
+      return settle(
+        {
+          type: 'AlreadyReported',
+          message: `The SR of model ${input.model?.id}@${input.model?.version} for this image is already in Orthanc.`,
+        },
+        { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId },
+      );
+    }
     if (!up.eligibility.classify) {
       const { type, message } = up.eligibility;
       return settle(
@@ -105,7 +124,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     }
 
     setCurrentDetails(`classifying Orthanc instance ${up.orthancId}`);
-    const classification = await classifyInstance({ orthancId: up.orthancId });
+    const classification = await classifyInstance({ orthancId: up.orthancId, expectedModel: input.model });
 
     setCurrentDetails(`storing the structured report for ${up.sopInstanceUid}`);
     const report = await storeReport({

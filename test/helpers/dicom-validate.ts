@@ -17,6 +17,8 @@ export interface SrValidation {
   errors: string[];
   /** dciodvfy "Warning" lines, plus dsrdump "W:" lines prefixed with "dsrdump: ". */
   warnings: string[];
+  /** The IOD dciodvfy recognised and checked against (its verdict line, e.g. Comprehensive3DSR). */
+  iod: string;
   /** dsrdump rendered the document and exited 0. */
   dsrdumpOk: boolean;
   /** dsrdump's rendering (for assertions on the tree text). */
@@ -60,14 +62,19 @@ export async function validateSr(input: Buffer | string): Promise<SrValidation> 
   return withFile(input, async (file) => {
     const iod = await tool('dciodvfy', [file]);
     const lines = `${iod.stdout}\n${iod.stderr}`.split('\n').map((l) => l.trim());
-    const errors = lines.filter((l) => l.startsWith('Error'));
+    const errors = lines.filter((l) => l.startsWith('Error') || l.startsWith('Abort'));
     const warnings = lines.filter((l) => l.startsWith('Warning'));
+    // A validator that did not run, aborted or checked nothing must not read as "no errors": dciodvfy exits 0 and
+    // names the IOD it checked against (a bare identifier line) before its messages.
+    if (iod.code !== 0) errors.push(`dciodvfy exited with status ${iod.code}`);
+    const verdict = lines.find((l) => /^[A-Za-z][A-Za-z0-9]*$/.test(l));
+    if (verdict === undefined) errors.push('dciodvfy printed no IOD verdict (nothing was checked)');
     const sr = await tool('dsrdump', ['+Pu', '+Pl', file]);
     for (const l of sr.stderr.split('\n').map((x) => x.trim())) {
       if (l.startsWith('E:') || l.startsWith('F:')) errors.push(`dsrdump: ${l}`);
       else if (l.startsWith('W:')) warnings.push(`dsrdump: ${l}`);
     }
-    return { errors, warnings, dsrdumpOk: sr.code === 0, dump: sr.stdout };
+    return { errors, warnings, iod: verdict ?? '', dsrdumpOk: sr.code === 0, dump: sr.stdout };
   });
 }
 
