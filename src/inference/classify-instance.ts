@@ -5,10 +5,10 @@
 import path from 'node:path';
 import type { Finding, ModelIdentity } from '../contracts';
 import type { OrthancClient } from '../orthanc/client';
-import { toGrey } from '../dicom/pixels';
 import { fetchFirstFrame } from './fetch-frame';
 import { readManifest, scoresFromOutputs, thresholdFor, type ModelManifest } from './manifest';
-import { preprocess } from './preprocess';
+import { preprocessFrame } from './preprocess';
+import type { PreprocessPool } from './preprocess-pool';
 import { createSession, type ModelSession, type SessionOptions } from './session';
 
 export type { Finding, ModelIdentity };
@@ -69,16 +69,20 @@ export async function classifyOrthancInstance(
   orthanc: OrthancClient,
   classifier: Classifier,
   orthancInstanceId: string,
+  opts: { pool?: PreprocessPool } = {},
 ): Promise<Classification> {
   const m = classifier.manifest;
   const t0 = performance.now();
   const fetched = await fetchFirstFrame(orthanc, orthancInstanceId, m.preprocessing.voi);
   const t1 = performance.now();
-  const input = preprocess(toGrey(fetched.frame, fetched.pixelModule), m);
+  // The frame is not read after this: its buffer may move to the pool's thread (no copy).
+  const input = opts.pool
+    ? await opts.pool.run(fetched.frame, fetched.pixelModule, m, { transfer: true })
+    : preprocessFrame(fetched.frame, fetched.pixelModule, m);
   const t2 = performance.now();
   const raw = await classifier.session.infer(input);
   const t3 = performance.now();
-  const pm = fetched.pixelModule;
+  const pm = fetched.pixelModule; // plain header facts: still readable after the frame's transfer
   return {
     model: classifier.model,
     findings: findingsFromOutputs(m, raw),
