@@ -57,6 +57,7 @@ const spec: PreprocessSpec = {
     crop: 'center-square',
     resize: { method: 'area', size: 224 },
     voi: 'dicom-first',
+    modalityTransform: 'apply',
   },
 };
 

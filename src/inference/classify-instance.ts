@@ -73,7 +73,12 @@ export async function classifyOrthancInstance(
 ): Promise<Classification> {
   const m = classifier.manifest;
   const t0 = performance.now();
-  const fetched = await fetchFirstFrame(orthanc, orthancInstanceId, m.preprocessing.voi);
+  const fetched = await fetchFirstFrame(
+    orthanc,
+    orthancInstanceId,
+    m.preprocessing.voi,
+    m.preprocessing.modalityTransform,
+  );
   const t1 = performance.now();
   // The frame is not read after this: its buffer may move to the pool's thread (no copy).
   const input = opts.pool

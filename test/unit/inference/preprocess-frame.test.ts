@@ -8,10 +8,16 @@ import { packedFromRawLE, readPixelModule, type StoredFrame, toGrey } from '../.
 import { preprocess, preprocessFrame, type PreprocessSpec } from '../../../src/inference/preprocess';
 import { PreprocessPool } from '../../../src/inference/preprocess-pool';
 
-function spec(size: number, crop: 'center-square' | 'none', method: 'area' | 'bilinear'): PreprocessSpec {
+function spec(size: number, crop: 'center-square' | 'none', method: 'area' | 'bilinear' | 'skimage'): PreprocessSpec {
   return {
     input: { shape: ['batch', 1, size, size] },
-    preprocessing: { intensityRange: [-1024, 1024], crop, resize: { method, size }, voi: 'dicom-first' },
+    preprocessing: {
+      intensityRange: [-1024, 1024],
+      crop,
+      resize: { method, size },
+      voi: 'dicom-first',
+      modalityTransform: 'apply',
+    },
   };
 }
 
@@ -62,6 +68,7 @@ describe('preprocessFrame = preprocess(toGrey(...)), bit for bit', { timeout: 12
       [224, 'center-square', 'area'],
       [224, 'none', 'area'],
       [160, 'center-square', 'bilinear'],
+      [224, 'center-square', 'skimage'],
     ] as const) {
       test(`${c.name}: ${crop}, ${method} to ${size}`, () => {
         const pm = readPixelModule({
