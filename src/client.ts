@@ -7,9 +7,11 @@ import { Command, CommanderError } from 'commander';
 import { AuditLogError } from './audit';
 import { doctorCommand } from './cli/commands/doctor';
 import { failuresCommand } from './cli/commands/failures';
+import { followCommand } from './cli/commands/follow';
 import { ingestCommand } from './cli/commands/ingest';
 import { listCommand } from './cli/commands/list';
 import { replayCommand } from './cli/commands/replay';
+import { reprocessCommand } from './cli/commands/reprocess';
 import { resultsCommand } from './cli/commands/results';
 import { retryFailedCommand } from './cli/commands/retry-failed';
 import { statusCommand, watchCommand } from './cli/commands/status';
@@ -56,6 +58,8 @@ Examples:
   $ cxr failures study.zip          why entries failed
   $ cxr retry-failed study.zip      re-run only those
   $ cxr results study.zip           findings read back from the SRs in Orthanc
+  $ cxr follow start                classify every chest X-ray that arrives in Orthanc
+  $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
@@ -71,6 +75,8 @@ ${EXIT_HELP}`,
     failuresCommand(),
     retryFailedCommand(),
     resultsCommand(),
+    followCommand(),
+    reprocessCommand(),
     verifyCommand(),
     replayCommand(),
     doctorCommand(),

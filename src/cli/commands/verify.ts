@@ -8,7 +8,7 @@ import { resolveIngestRef, webUiUrl } from '../ingest-id';
 import { getIngest } from '../ingests';
 import { runningLinked, startLinkedIngest, zipOfIngest } from '../linked-ingest';
 import { positiveInt } from '../options';
-import { zipIngestDoneEntries } from '../recorded-entries';
+import { storedRunDoneEntries, zipIngestDoneEntries } from '../recorded-entries';
 import { summariseIndexes } from './retry-failed';
 import { withClient } from '../with-client';
 
@@ -102,7 +102,10 @@ ${EXIT_HELP}`,
             console.error(`note: ingest ${ingestId} is still running: checking the entries done so far`);
           const orthanc = new OrthancClient(config.orthanc);
           const t0 = Date.now();
-          const summary = await verifyEntries(orthanc, zipIngestDoneEntries(client, ingestId), {
+          // Follow and reprocess runs record their entries as children <run>/<model>/<instance>; zips as <ingest>/<index>.
+          const stored = /^(follow|reprocess)-/.test(ingestId);
+          const entries = stored ? storedRunDoneEntries(client, ingestId) : zipIngestDoneEntries(client, ingestId);
+          const summary = await verifyEntries(orthanc, entries, {
             window: opts.window,
             onProgress: opts.json
               ? undefined

@@ -107,6 +107,7 @@ for (const [index, file] of SOURCES.entries()) {
       algorithm: { name: ALGORITHM.name, version: ALGORITHM.version },
       diagnostic: false,
       findings,
+      createdAt: '2024-06-01T12:00:00',
     });
   });
 }

@@ -128,6 +128,7 @@ test('the SR round-trips: parseReport gives back exactly what was built', () => 
       algorithm: { name: input.algorithm.name, version: input.algorithm.version },
       diagnostic: input.algorithm.diagnostic,
       findings: input.findings,
+      createdAt: input.createdAt.toISOString().slice(0, 19),
     });
   }
 });
@@ -187,6 +188,34 @@ test('builders refuse invalid input with a message naming the template row', () 
   refuses((i) => {
     i.source.instance.sopInstanceUid = '1.2.x';
   }, /not a valid DICOM UID/);
+});
+
+test('every value from the manifest or the source image is checked against its VR (length, characters)', () => {
+  // The manufacturer text an earlier export wrote (79 characters) went into Manufacturer, an LO of at most 64.
+  refuses((i) => {
+    i.algorithm.manufacturer = 'torchxrayvision (Cohen et al., mlmed/torchxrayvision); exported by cxr-pipeline';
+  }, /General Equipment module Manufacturer \(LO\): .*79 characters; LO allows at most 64/);
+  refuses((i) => {
+    i.algorithm.name = 'x'.repeat(65);
+  }, /ManufacturerModelName \(LO\)/);
+  refuses((i) => {
+    i.algorithm.version = '1.0\\2';
+  }, /\(LO\): .*a backslash separates values/);
+  refuses((i) => {
+    i.source.study.accessionNumber = 'A'.repeat(17);
+  }, /General Study module AccessionNumber \(SH\)/);
+  refuses((i) => {
+    i.source.study.description = 'Chest\u0007PA';
+  }, /StudyDescription \(LO\): .*control characters/);
+  refuses((i) => {
+    i.source.patient.name = 'Doe^John^^^^Extra';
+  }, /PatientName \(PN\)/);
+  refuses((i) => {
+    i.source.patient.id = 'P'.repeat(65);
+  }, /PatientID \(LO\)/);
+  refuses((i) => {
+    i.algorithm.intendedUse = 'Research\u0000only';
+  }, /TextValue \(UT\)/);
 });
 
 test('with an admission: the view as a coded Image View on the library entry and the eligibility statement; still valid', async () => {
