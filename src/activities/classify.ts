@@ -33,7 +33,13 @@ export function makeClassifyActivities(deps: ActivityDeps) {
             pool: deps.preprocessPool,
           });
           // The classification's model and findings are the contract types themselves: passed on, never copied.
-          return { model: c.model, findings: c.findings, timingsMs: { ...c.timingsMs } };
+          return {
+            model: c.model,
+            findings: c.findings,
+            timingsMs: { ...c.timingsMs },
+            inputArea: c.inputArea,
+            ...(c.activationMaps ? { activationMaps: c.activationMaps } : {}),
+          };
         }),
       );
     },

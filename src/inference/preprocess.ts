@@ -207,7 +207,12 @@ function verticalPass(tmp: Float64Array, wy: AxisWeights, outH: number, outW: nu
 /** What preprocessing needs of the manifest (all of it plain data, so it can cross to a worker thread). */
 export type PreprocessSpec = Pick<ModelManifest, 'preprocessing'> & { input: Pick<ModelManifest['input'], 'shape'> };
 
-function cropOf(rows: number, columns: number, m: PreprocessSpec) {
+/** The part of a rows x columns image that the model sees (before resizing), in source pixels. */
+export function modelInputArea(
+  rows: number,
+  columns: number,
+  m: Pick<ModelManifest, 'preprocessing'>,
+): { top: number; left: number; height: number; width: number } {
   return m.preprocessing.crop === 'center-square'
     ? (({ top, left, size }) => ({ top, left, height: size, width: size }))(centerSquare(rows, columns))
     : { top: 0, left: 0, height: rows, width: columns };
@@ -217,7 +222,8 @@ function cropOf(rows: number, columns: number, m: PreprocessSpec) {
 export function preprocess(img: GreyImage, m: PreprocessSpec): Float32Array {
   const [, , outH, outW] = m.input.shape;
   const p = m.preprocessing;
-  return resample(img, cropOf(img.rows, img.columns, m), outH, outW, p.resize.method, p.intensityRange);
+  const crop = modelInputArea(img.rows, img.columns, m);
+  return resample(img, crop, outH, outW, p.resize.method, p.intensityRange);
 }
 
 /**
@@ -242,7 +248,7 @@ export function preprocessFrame(frame: StoredFrame, pm: PixelModule, m: Preproce
   for (let w = 0; w < table.length; w++) table[w] = lo + table[w] * span;
   const [, , outH, outW] = m.input.shape;
   const { method } = m.preprocessing.resize;
-  const crop = cropOf(frame.rows, frame.columns, m);
+  const crop = modelInputArea(frame.rows, frame.columns, m);
   const antiAlias = outH < crop.height || outW < crop.width;
   const wy = resizeWeights(method, crop.height, outH, antiAlias);
   const wx = resizeWeights(method, crop.width, outW, antiAlias);
