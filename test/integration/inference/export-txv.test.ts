@@ -14,6 +14,7 @@ const importable =
 test(
   'export_torchxrayvision.py --weights none writes a model whose manifest the pipeline accepts',
   {
+    timeout: 10 * 60_000,
     skip:
       !importable &&
       `torch and torchxrayvision are not importable from ${PYTHON} (they are not installable offline; pip install torch torchxrayvision to run this test)`,
@@ -35,7 +36,7 @@ test(
 
 test(
   'export_torchxrayvision.py explains what it needs when torch is missing',
-  { skip: importable && 'torch is installed here' },
+  { timeout: 60_000, skip: importable && 'torch is installed here' },
   () => {
     if (!fs.existsSync(PYTHON)) return;
     const r = spawnSync(
