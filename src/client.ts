@@ -7,9 +7,11 @@ import { Command, CommanderError } from 'commander';
 import { AuditLogError } from './audit';
 import { doctorCommand } from './cli/commands/doctor';
 import { failuresCommand } from './cli/commands/failures';
+import { followCommand } from './cli/commands/follow';
 import { ingestCommand } from './cli/commands/ingest';
 import { listCommand } from './cli/commands/list';
 import { replayCommand } from './cli/commands/replay';
+import { reprocessCommand } from './cli/commands/reprocess';
 import { resultsCommand } from './cli/commands/results';
 import { retryFailedCommand } from './cli/commands/retry-failed';
 import { statusCommand, watchCommand } from './cli/commands/status';
@@ -28,17 +30,23 @@ export function buildProgram(): Command {
     .option('--task-queue <name>', 'task queue of the pipeline workers (CXR_TASK_QUEUE)')
     .option('--orthanc-url <url>', 'Orthanc REST API (ORTHANC_URL)')
     .option('--model-dir <dir>', 'model folder, for doctor (CXR_MODEL_DIR)')
+    .option(
+      '--temporal-wait <seconds>',
+      'how long ingest/watch/status/verify wait for an unreachable Temporal before exit 69 (CXR_TEMPORAL_WAIT_S, default 300)',
+    )
     .hook('preAction', (root) => {
-      setCliFlags(
-        root.opts<{
-          address?: string;
-          namespace?: string;
-          profile?: string;
-          taskQueue?: string;
-          orthancUrl?: string;
-          modelDir?: string;
-        }>(),
-      );
+      const { temporalWait, ...flags } = root.opts<{
+        address?: string;
+        namespace?: string;
+        profile?: string;
+        taskQueue?: string;
+        orthancUrl?: string;
+        modelDir?: string;
+        temporalWait?: string;
+      }>();
+      if (temporalWait !== undefined && !(Number(temporalWait) >= 0))
+        throw new CliError(`--temporal-wait must be a number of seconds >= 0 (got ${temporalWait})`, EXIT.usage);
+      setCliFlags({ ...flags, temporalWaitS: temporalWait === undefined ? undefined : Number(temporalWait) });
     })
     .addHelpText(
       'after',
@@ -50,11 +58,13 @@ Examples:
   $ cxr failures study.zip          why entries failed
   $ cxr retry-failed study.zip      re-run only those
   $ cxr results study.zip           findings read back from the SRs in Orthanc
+  $ cxr follow start                classify every chest X-ray that arrives in Orthanc
+  $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
 (as the temporal CLI reads them, with its profile file), CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
-ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL. Operator guide: docs/operator-guide.md.
+ORTHANC_PASSWORD, CXR_MODEL_DIR, TEMPORAL_UI_URL, CXR_TEMPORAL_WAIT_S. Operator guide: docs/operator-guide.md.
 ${EXIT_HELP}`,
     );
   for (const cmd of [
@@ -65,6 +75,8 @@ ${EXIT_HELP}`,
     failuresCommand(),
     retryFailedCommand(),
     resultsCommand(),
+    followCommand(),
+    reprocessCommand(),
     verifyCommand(),
     replayCommand(),
     doctorCommand(),

@@ -31,6 +31,11 @@ export interface TemporalConfig {
   taskQueue: string;
   /** Queue of the CPU-bound classify activity, so inference scales separately from I/O. */
   inferenceTaskQueue: string;
+  /**
+   * How long `cxr ingest`, `watch`, `status` and `verify` keep waiting (with backoff) for a Temporal server that
+   * stopped answering before they give up with exit 69 (CXR_TEMPORAL_WAIT_S or --temporal-wait; default 300 s).
+   */
+  unreachableWaitMs: number;
   /** Profile of the `temporal` CLI's config file that was read (TEMPORAL_PROFILE / --profile), if any. */
   profile?: string;
   /** Temporal Cloud API key (TEMPORAL_API_KEY or the profile); implies TLS. */
@@ -51,7 +56,12 @@ export interface AuditConfig {
   syslog?: string;
 }
 
-export type WorkerRole = 'all' | 'io' | 'inference';
+/**
+ * `all`: both queues and this model's own queue. `io`: workflows and Orthanc I/O only. `inference`: the shared
+ * inference queue and this model's queue. `model`: only this model's queue (a second model version side by side,
+ * which must not take the shared queue's work; see modelTaskQueue).
+ */
+export type WorkerRole = 'all' | 'io' | 'inference' | 'model';
 
 export interface WorkerConfig {
   /** Which queues this worker serves (CXR_WORKER_ROLE). */
@@ -98,6 +108,8 @@ export interface ConfigOverrides {
   orthancUrl?: string;
   modelDir?: string;
   role?: WorkerRole;
+  /** Seconds the CLI waits for an unreachable Temporal (--temporal-wait). */
+  temporalWaitS?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -138,16 +150,24 @@ function positiveInt(env: Record<string, string>, name: string, fallback: number
   return n;
 }
 
+function nonNegative(env: Record<string, string>, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${JSON.stringify(text)} must be a number of seconds >= 0`);
+  return n;
+}
+
 function workerRole(value: string): WorkerRole {
-  if (value === 'all' || value === 'io' || value === 'inference') return value;
-  throw new Error(`CXR_WORKER_ROLE / --role must be all, io or inference (got ${value})`);
+  if (value === 'all' || value === 'io' || value === 'inference' || value === 'model') return value;
+  throw new Error(`CXR_WORKER_ROLE / --role must be all, io, inference or model (got ${value})`);
 }
 
 /** Temporal connection settings: envconfig's profile (file + TEMPORAL_* variables), then flags, then defaults. */
 function temporalFrom(
   env: Record<string, string>,
   o: ConfigOverrides,
-): Omit<TemporalConfig, 'taskQueue' | 'inferenceTaskQueue'> {
+): Omit<TemporalConfig, 'taskQueue' | 'inferenceTaskQueue' | 'unreachableWaitMs'> {
   const profileName = o.profile ?? env.TEMPORAL_PROFILE;
   const profile = loadClientConfigProfile({ profile: profileName, overrideEnvVars: env });
   return {
@@ -177,6 +197,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       ...temporalFrom(env, overrides),
       taskQueue,
       inferenceTaskQueue: get('CXR_INFERENCE_TASK_QUEUE', `${taskQueue}-inference`),
+      unreachableWaitMs: (overrides.temporalWaitS ?? nonNegative(env, 'CXR_TEMPORAL_WAIT_S', 300)) * 1000,
     },
     orthanc: {
       url: (overrides.orthancUrl ?? get('ORTHANC_URL', `http://127.0.0.1:${get('ORTHANC_HTTP_PORT', '8042')}`)).replace(
@@ -227,4 +248,12 @@ export function temporalConnectionOptions(t: TemporalConfig) {
     ...(connectionOptions.apiKey !== undefined ? { apiKey: connectionOptions.apiKey } : {}),
     ...(connectionOptions.metadata !== undefined ? { metadata: connectionOptions.metadata } : {}),
   };
+}
+
+/**
+ * The task queue of one model version: runs pinned to a model (follow, reprocess) send their classify steps here, and
+ * only a worker that loaded that model polls it. E.g. `cxr-pipeline-inference@cxr-pipeline-demo-cxr@1.0.0`.
+ */
+export function modelTaskQueue(inferenceTaskQueue: string, model: { id: string; version: string }): string {
+  return `${inferenceTaskQueue}@${model.id}@${model.version}`;
 }

@@ -3,6 +3,7 @@
  * (bundled into the workflow sandbox; imported by activities, dicom/, inference/, the CLI). Payloads carry
  * references (zip path + entry index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
  */
+import type { AcceptedInput } from './dicom/eligibility';
 import type { Reason } from './reasons';
 
 /** The model that produced a classification: from its manifest, repeated in every SR it writes. */
@@ -81,6 +82,19 @@ export interface UploadOutput {
   /** SHA-256 of the entry's bytes (the fingerprint recorded on the Orthanc instance). */
   sourceSha256: string;
   eligibility: Eligibility;
+  /** Stored instances with a pinned model (follow, reprocess): the SR of that model version already exists. */
+  reportExists?: boolean;
+}
+
+/** The model a run is pinned to (follow, reprocess): classify goes to its own task queue and is checked against it. */
+export interface ModelRef {
+  id: string;
+  version: string;
+  /**
+   * The pinned model's intended input (its manifest's `accepts`, read by the CLI at start): eligibility is judged
+   * against the model that will run, not whichever model the deciding I/O worker has. Small; no patient data.
+   */
+  accepts?: AcceptedInput;
 }
 
 export interface ClassifyOutput {

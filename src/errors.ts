@@ -58,6 +58,8 @@ export class OrthancNotFoundError extends defineError('OrthancNotFound') {}
 export class OrthancBadRequestError extends defineError('OrthancBadRequest') {}
 export class ModelError extends defineError('ModelError') {}
 export class ReportBuildError extends defineError('ReportBuildError') {}
+/** A step pinned to one model version reached a worker loaded with another: the SR must name the model that ran. */
+export class ModelMismatchError extends defineError('ModelMismatch') {}
 // ---- Environment (retry) ----
 export class OrthancUnavailableError extends defineError('OrthancUnavailable') {}
 export class ZipMissingError extends defineError('ZipMissing') {}

@@ -7,7 +7,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { payloadCodecFrom } from './codec/encryption';
-import { type PipelineConfig, temporalConnectionOptions, type WorkerRole } from './config';
+import { modelTaskQueue, type PipelineConfig, temporalConnectionOptions, type WorkerRole } from './config';
 import { loadClassifier, readManifest } from './inference';
 import { OrthancClient } from './orthanc/client';
 import { ArchiveCache } from './zip';
@@ -64,7 +64,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
 
   const common = { connection, namespace: config.temporal.namespace, dataConverter };
   const workers: Worker[] = [];
-  if (role !== 'inference') {
+  if (role !== 'inference' && role !== 'model') {
     workers.push(
       await Worker.create({
         ...common,
@@ -77,15 +77,21 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
       }),
     );
   }
-  if (role !== 'io') {
-    workers.push(
-      await Worker.create({
-        ...common,
-        taskQueue: config.temporal.inferenceTaskQueue,
-        activities: { classifyInstance },
-        maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? config.worker.maxConcurrentInference,
-      }),
-    );
+  if (role !== 'io' && classifier) {
+    // The shared inference queue (zips), and this model's own queue (follow and reprocess pin their classify steps
+    // to a model version: only a worker with that model loaded polls its queue). `model` workers poll only the latter.
+    const inferenceQueues = [modelTaskQueue(config.temporal.inferenceTaskQueue, classifier.model)];
+    if (role !== 'model') inferenceQueues.unshift(config.temporal.inferenceTaskQueue);
+    for (const taskQueue of inferenceQueues) {
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue,
+          activities: { classifyInstance },
+          maxConcurrentActivityTaskExecutions: opts.maxConcurrentInference ?? config.worker.maxConcurrentInference,
+        }),
+      );
+    }
   }
   return {
     workers,

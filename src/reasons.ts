@@ -62,11 +62,17 @@ export const REASONS = {
   OrthancBadRequest: failed('Orthanc answered HTTP 400 to a request about this instance; retrying cannot help.'),
   ModelError: failed('The model could not classify the image (no model loaded, bad output).'),
   ReportBuildError: failed('The structured report could not be built for this image.'),
+  ModelMismatch: failed(
+    'A step pinned to one model version (follow, reprocess) reached a worker with another model; nothing was stored. Run a worker with that model on its queue.',
+  ),
   // ---- skipped: fine files this pipeline does not process ----
   NotChestXray: skipped('Not a chest radiograph (modality or body part); stored in Orthanc, not classified.'),
   DicomDir: skipped('A DICOMDIR index, not an image.'),
   SystemFile: skipped('Operating-system metadata (macOS resource forks, .DS_Store, Thumbs.db), not an image.'),
   DuplicateSopInstanceUid: skipped('Orthanc already holds a different file with this SOP Instance UID; not stored.'),
+  AlreadyReported: skipped(
+    'follow / reprocess: the SR of this model version for the image is already in Orthanc; not classified again.',
+  ),
   // ---- skipped: outside the model's intended input (its manifest's `accepts`; src/dicom/eligibility.ts) ----
   ForProcessingImage: skipped(
     'A raw detector image (Presentation Intent Type FOR PROCESSING); send the processed one.',

@@ -1,6 +1,6 @@
 /**
  * Worker process. Configuration: src/config.ts (environment: TEMPORAL_* as the temporal CLI reads them, with its
- * profile file; CXR_TASK_QUEUE, CXR_INFERENCE_TASK_QUEUE, CXR_WORKER_ROLE (all | io | inference), ORTHANC_URL,
+ * profile file; CXR_TASK_QUEUE, CXR_INFERENCE_TASK_QUEUE, CXR_WORKER_ROLE (all | io | inference | model), ORTHANC_URL,
  * ORTHANC_USERNAME, ORTHANC_PASSWORD, CXR_MODEL_DIR, CXR_MAX_CONCURRENT_IO, CXR_MAX_CONCURRENT_INFERENCE,
  * CXR_INTRA_OP_THREADS, CXR_ZIP_*), with the flags below as overrides.
  */
@@ -9,7 +9,7 @@ import { type ConfigOverrides, loadConfig, type WorkerRole } from './config';
 import { createPipelineWorkers } from './pipeline-worker';
 
 const USAGE = `usage: node dist/src/worker.js [--address host:port] [--namespace name] [--profile name]
-       [--task-queue name] [--orthanc-url url] [--model-dir dir] [--role all|io|inference]
+       [--task-queue name] [--orthanc-url url] [--model-dir dir] [--role all|io|inference|model]
 Flags override the environment variables of the same meaning (see src/config.ts).`;
 
 /** Command-line flags, as configuration overrides (never written into process.env). */
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const pipeline = await createPipelineWorkers({ config });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => pipeline.shutdown());
   console.log(
-    `worker (${config.worker.role}) polling ${config.temporal.address} queues ${config.temporal.taskQueue} + ${config.temporal.inferenceTaskQueue}; ` +
+    `worker (${config.worker.role}) polling ${config.temporal.address} queues ${pipeline.workers.map((w) => w.options.taskQueue).join(' + ')}; ` +
       `Orthanc ${config.orthanc.url}; model ${config.modelDir}`,
   );
   await pipeline.run();

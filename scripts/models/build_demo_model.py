@@ -20,8 +20,8 @@ SEED = 20240601
 VERSION = '1.0.0'
 
 
-def build(out_dir):
-    rng = np.random.RandomState(SEED)
+def build(out_dir, seed=SEED, version=VERSION):
+    rng = np.random.RandomState(seed)
     inits = []
 
     def param(name, *shape, fan_in):
@@ -59,10 +59,10 @@ def build(out_dir):
     write_manifest(out_dir, txv_manifest(
         id='cxr-pipeline-demo-cxr',
         name='CXR pipeline demo model (NOT DIAGNOSTIC)',
-        version=VERSION,
+        version=version,
         manufacturer='cxr-pipeline project',
         license='Apache-2.0 (same as this repository)',
-        provenance=f'Built by scripts/models/build_demo_model.py: tiny CNN, random weights from numpy seed {SEED}; never trained on any image.',
+        provenance=f'Built by scripts/models/build_demo_model.py: tiny CNN, random weights from numpy seed {seed}; never trained on any image.',
         intended_use='Demonstration and testing of the pipeline only. The scores are random functions of the image and carry NO clinical meaning.',
         accepts=DEMO_ACCEPTS,
     ))
@@ -71,4 +71,8 @@ def build(out_dir):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', '..', 'models', 'demo-cxr'))
-    build(os.path.abspath(ap.parse_args().out))
+    # A second model version (models/demo-cxr-v2: --seed 20261127 --version 2.0.0) for re-processing and its tests.
+    ap.add_argument('--seed', type=int, default=SEED)
+    ap.add_argument('--version', default=VERSION)
+    args = ap.parse_args()
+    build(os.path.abspath(args.out), args.seed, args.version)

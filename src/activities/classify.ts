@@ -6,18 +6,29 @@
  * returns the same findings (timings aside) and changes nothing anywhere. Tested twice-in-a-row in
  * test/integration/durability/idempotency.test.ts. Heartbeats (keepAlive) while fetching and inferring.
  */
-import { asTemporalFailure, ModelError } from '../errors';
+import { asTemporalFailure, ModelError, ModelMismatchError } from '../errors';
 import { classifyOrthancInstance } from '../inference';
-import type { ClassifyOutput } from '../contracts';
+import type { ClassifyOutput, ModelRef } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 
 export function makeClassifyActivities(deps: ActivityDeps) {
   return {
-    async classifyInstance(input: { orthancId: string }): Promise<ClassifyOutput> {
+    /**
+     * `expectedModel` (follow, reprocess): the run is pinned to that model version. Work is routed to that model's own
+     * task queue; this check is the guard behind the routing, so a report can never name a model that did not run.
+     */
+    async classifyInstance(input: { orthancId: string; expectedModel?: ModelRef }): Promise<ClassifyOutput> {
       return keepAlive(() =>
         asTemporalFailure(async () => {
           if (!deps.classifier) throw new ModelError('This worker has no model loaded (it was started for I/O only).');
+          const loaded = deps.classifier.model;
+          const want = input.expectedModel;
+          if (want && (want.id !== loaded.id || want.version !== loaded.version)) {
+            throw new ModelMismatchError(
+              `This step must run model ${want.id}@${want.version}, but the worker that took it has ${loaded.id}@${loaded.version} loaded. Start a worker with that model (CXR_MODEL_DIR) on the model's task queue, then retry.`,
+            );
+          }
           const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId);
           // The classification's model and findings are the contract types themselves: passed on, never copied.
           return { model: c.model, findings: c.findings, timingsMs: { ...c.timingsMs } };

@@ -1,6 +1,7 @@
 import { makeClassifyActivities } from './classify';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
+import { makeStoredActivities } from './stored';
 import { makeUploadActivities } from './upload';
 import { makeZipActivities } from './zip-activities';
 
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeUploadActivities(deps),
     ...makeClassifyActivities(deps),
     ...makeReportActivities(deps),
+    ...makeStoredActivities(deps),
   };
 }
 

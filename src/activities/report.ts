@@ -12,9 +12,25 @@ import { heartbeat } from '@temporalio/activity';
 import { buildReport, sourceImageFromTags } from '../dicom/sr';
 import { deriveReportUids } from '../dicom/uids';
 import { asTemporalFailure, ReportBuildError } from '../errors';
+import type { OrthancClient } from '../orthanc/client';
 import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
+
+/** Orthanc user metadata on a source image: the model versions that reported on it (`id@version,...`). */
+export const MODELS_METADATA = 'CxrModels';
+
+/**
+ * Add `key` to the source image's CxrModels metadata (visible in Orthanc Explorer and the REST API). Idempotent
+ * (a retry finds its key already there). Two models reporting on one image at the same instant may race and one key
+ * be lost; the SR itself, found by its derived UID, stays the authority for "already reported".
+ */
+export async function recordProvenance(orthanc: OrthancClient, orthancId: string, key: string): Promise<void> {
+  const current = (await orthanc.getInstanceMetadata(orthancId, MODELS_METADATA)) ?? '';
+  const keys = current.split(',').filter((k) => k !== '');
+  if (keys.includes(key)) return;
+  await orthanc.setInstanceMetadata(orthancId, MODELS_METADATA, [...keys, key].join(','));
+}
 
 export function makeReportActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
@@ -40,6 +56,8 @@ export function makeReportActivities(deps: ActivityDeps) {
           });
           heartbeat('built');
           const stored = await orthanc.uploadInstance(bytes);
+          heartbeat('stored');
+          await recordProvenance(orthanc, input.orthancId, `${model.id}@${model.version}`);
           return {
             reportSopInstanceUid: expected.sopInstanceUid,
             reportOrthancId: stored.id,

@@ -65,6 +65,13 @@ export function progressFromSearchAttributes(
   };
 }
 
+/** Workflows that account for their entries like an ingest: zips, the Orthanc follower, reprocess runs. */
+export const RUN_TYPES: ReadonlySet<string> = new Set([
+  'ingestZipWorkflow',
+  'followOrthancWorkflow',
+  'reprocessWorkflow',
+]);
+
 /** Where an ingest stands, whether it is running (needs a worker for the live query) or long finished. */
 export async function getIngest(
   client: Client,
@@ -79,7 +86,7 @@ export async function getIngest(
     if (err instanceof WorkflowNotFoundError) return { kind: 'not-found', ingestId };
     throw err;
   }
-  if (info.type !== 'ingestZipWorkflow') return { kind: 'not-found', ingestId };
+  if (!RUN_TYPES.has(info.type)) return { kind: 'not-found', ingestId };
   switch (info.status.name) {
     case 'RUNNING':
       try {

@@ -44,3 +44,35 @@ export async function* zipIngestDoneEntries(client: Client, ingestId: string): A
     };
   }
 }
+
+/**
+ * The done entries of a follow or reprocess run: its children are `<run>/<model id>@<version>/<Orthanc instance ID>`
+ * (src/workflows/stored-run.ts), numbered here in listing order; each child's result holds the UIDs and IDs.
+ */
+export async function* storedRunDoneEntries(client: Client, runId: string): AsyncGenerator<EntryLoader> {
+  const query =
+    `WorkflowId STARTS_WITH ${q(runId + '/')} AND WorkflowType = 'processInstanceWorkflow'` +
+    ` AND CxrState = 'done' AND ExecutionStatus = 'Completed'`;
+  const seen = new Set<string>();
+  for await (const w of client.workflow.list({ query, pageSize: PAGE })) {
+    if (w.workflowId.slice(runId.length + 1).split('/').length !== 2 || seen.has(w.workflowId)) continue;
+    seen.add(w.workflowId);
+    const name = String(w.typedSearchAttributes.get(SA.ENTRY_NAME) ?? '');
+    yield {
+      index: seen.size - 1,
+      name,
+      load: async (): Promise<RecordedEntry | null> => {
+        const o = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as EntryOutcome;
+        if (o.status !== 'done' || !o.sopInstanceUid) return null;
+        return {
+          index: o.index,
+          name: o.name,
+          sopInstanceUid: o.sopInstanceUid,
+          orthancId: o.orthancId,
+          sourceSha256: o.sourceSha256 || undefined,
+          reportSopInstanceUid: o.reportSopInstanceUid,
+        };
+      },
+    };
+  }
+}

@@ -69,10 +69,16 @@ export function problemsTable(problems: EntryOutcome[]): string {
 
 export function resultTable(r: IngestResult | IngestProgress): string {
   const c = r.counts;
+  const what = r.kind === 'follow' ? 'Follower' : r.kind === 'reprocess' ? 'Reprocess' : 'Ingest';
   const lines = [
-    `Ingest ${r.ingestId}  (${r.zipName})  state: ${r.state}`,
+    `${what} ${r.ingestId}  (${r.zipName})  state: ${r.state}`,
     `  entries ${c.total}   done ${c.done}   failed ${c.failed}   skipped ${c.skipped}   accounted ${accounted(r)}/${c.total}`,
   ];
+  if (r.kind === 'follow' || r.kind === 'reprocess') {
+    lines.push(
+      `  model ${r.model}   cursor ${r.cursor}   already reported ${r.current ?? 0}${r.pending ? `   would process ${r.pending}` : ''}`,
+    );
+  }
   if ('finishedAt' in r) {
     const secs = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
     lines.push(
@@ -95,13 +101,14 @@ export function resultTable(r: IngestResult | IngestProgress): string {
 export async function watchProgress(
   handle: WorkflowHandle,
   out: NodeJS.WriteStream,
-  opts: { intervalMs?: number; plainEveryMs?: number } = {},
+  opts: { intervalMs?: number; plainEveryMs?: number; result?: () => Promise<unknown> } = {},
 ): Promise<void> {
   const tty = Boolean(out.isTTY);
   const samples: RateSample[] = [];
   let lastPlain = 0;
   let closed = false;
-  const done = handle.result().then(
+  // `result` waits out a Temporal outage (see temporal-wait.ts): the bar pauses and resumes with the server.
+  const done = (opts.result ? opts.result() : handle.result()).then(
     () => {
       closed = true;
     },
@@ -154,7 +161,7 @@ export function reportsTable(
     out.push(`Image ${r.sourceSopInstanceUid}${name ? `  (${name})` : ''}`);
     out.push(`  study ${r.studyInstanceUid}   report SR ${r.sopInstanceUid}`);
     out.push(
-      `  model ${r.algorithm.name} ${r.algorithm.version}${r.diagnostic ? '' : '  [NOT DIAGNOSTIC: demo/benchmark model]'}`,
+      `  model ${r.algorithm.name} ${r.algorithm.version}${r.createdAt ? `  reported ${r.createdAt}` : ''}${r.diagnostic ? '' : '  [NOT DIAGNOSTIC: demo/benchmark model]'}`,
     );
     const findings = [...r.findings]
       .sort((a, b) => b.probability - a.probability)

@@ -357,10 +357,57 @@ export class OrthancClient {
     });
   }
 
+  /**
+   * One page of Orthanc's change log (/changes): every stored or deleted resource gets a sequence number. `last` is
+   * the sequence number to pass as `since` next; `done` says the log has nothing after this page.
+   */
+  async getChanges(since: number, limit: number): Promise<ChangesPage> {
+    const res = await this.request<{
+      Changes: { Seq: number; ChangeType: string; ResourceType: string; ID: string }[];
+      Done: boolean;
+      Last: number;
+    }>(`read the change log since ${since}`, { method: 'GET', url: '/changes', params: { since, limit } });
+    return {
+      changes: res.Changes.map((c) => ({
+        seq: c.Seq,
+        changeType: c.ChangeType,
+        resourceType: c.ResourceType,
+        id: c.ID,
+      })),
+      last: res.Last,
+      done: res.Done,
+    };
+  }
+
+  /** Sequence number of the latest change (0 for an empty Orthanc). */
+  async getLastChangeSeq(): Promise<number> {
+    const res = await this.request<{ Last: number }>('read the last change', {
+      method: 'GET',
+      url: '/changes',
+      params: { last: '' },
+    });
+    return res.Last;
+  }
+
+  /** One page of instances matching `query` (Orthanc's order, stable while nothing is deleted). */
+  async findInstancesPage(query: Record<string, string>, since: number, limit: number): Promise<string[]> {
+    return this.request('find instances', {
+      method: 'POST',
+      url: '/tools/find',
+      data: { Level: 'Instance', Query: query, Expand: false, Since: since, Limit: limit },
+    });
+  }
+
   async deleteResource(level: ResourceLevel, id: string): Promise<void> {
     const path = { Patient: 'patients', Study: 'studies', Series: 'series', Instance: 'instances' }[level];
     await this.request(`delete ${level} ${id}`, { method: 'DELETE', url: `/${path}/${encodeURIComponent(id)}` });
   }
+}
+
+export interface ChangesPage {
+  changes: { seq: number; changeType: string; resourceType: string; id: string }[];
+  last: number;
+  done: boolean;
 }
 
 /** A decoded frame, or Orthanc's reason it could not decode it. */

@@ -3,7 +3,7 @@ import { NotAnAiReportError, parseReport, type ReportSummary } from '../dicom/sr
 import type { OrthancClient } from './client';
 
 /**
- * Reports of our kind in the study with this Study Instance UID, sorted by SOP Instance UID.
+ * Reports of our kind in the study with this Study Instance UID (sorted: see sortReports).
  * SRs of other makers in the same study are skipped, not reported as errors.
  */
 export async function readStudyReports(orthanc: OrthancClient, studyInstanceUid: string): Promise<ReportSummary[]> {
@@ -16,5 +16,19 @@ export async function readStudyReports(orthanc: OrthancClient, studyInstanceUid:
       if (!(err instanceof NotAnAiReportError)) throw err;
     }
   }
-  return out.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : 0));
+  return sortReports(out);
+}
+
+/**
+ * Image by image (source SOP Instance UID), and for one image the newest report first, so the reports of two model
+ * versions stand side by side; ties by SR UID.
+ */
+export function sortReports(reports: ReportSummary[]): ReportSummary[] {
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...reports].sort(
+    (a, b) =>
+      cmp(a.sourceSopInstanceUid, b.sourceSopInstanceUid) ||
+      cmp(b.createdAt ?? '', a.createdAt ?? '') ||
+      cmp(a.sopInstanceUid, b.sopInstanceUid),
+  );
 }

@@ -2,3 +2,5 @@
 export { ingestZipWorkflow } from './ingest-zip';
 export { processInstanceWorkflow } from './process-instance';
 export { healthCheckWorkflow } from './health-check';
+export { followOrthancWorkflow } from './follow-orthanc';
+export { reprocessWorkflow } from './reprocess';

@@ -55,6 +55,7 @@ function steps(entryName: string, inferenceTaskQueue: string | undefined) {
   const io = (summary: string) => proxyActivities<PipelineActivities>({ ...ioOptions, summary });
   return {
     uploadInstance: io(`upload ${entryName}`).uploadInstance,
+    inspectStoredInstance: io(`read ${entryName} from Orthanc`).inspectStoredInstance,
     classifyInstance: proxyActivities<PipelineActivities>({
       ...inferenceOptions,
       taskQueue: inferenceTaskQueue,
@@ -86,10 +87,28 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
 
   if (entry.problem) return settle(entry.problem);
 
-  const { uploadInstance, classifyInstance, storeReport } = steps(entry.name, input.inferenceTaskQueue);
+  const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport } = steps(
+    entry.name,
+    input.inferenceTaskQueue,
+  );
   try {
-    setCurrentDetails(`uploading \`${entry.name}\` to Orthanc`);
-    const up = await uploadInstance({ entry, limits: input.limits });
+    // A zip entry is uploaded first; an instance already in Orthanc (follow, reprocess) starts after that step.
+    setCurrentDetails(
+      'orthancId' in entry ? `reading \`${entry.name}\` from Orthanc` : `uploading \`${entry.name}\` to Orthanc`,
+    );
+    const up =
+      'orthancId' in entry
+        ? await inspectStoredInstance({ orthancId: entry.orthancId, model: input.model })
+        : await uploadInstance({ entry, limits: input.limits });
+    if (up.reportExists) {
+      return settle(
+        {
+          type: 'AlreadyReported',
+          message: `The SR of model ${input.model?.id}@${input.model?.version} for this image is already in Orthanc.`,
+        },
+        { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId },
+      );
+    }
     if (!up.eligibility.classify) {
       const { type, message } = up.eligibility;
       return settle(
@@ -99,7 +118,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     }
 
     setCurrentDetails(`classifying Orthanc instance ${up.orthancId}`);
-    const classification = await classifyInstance({ orthancId: up.orthancId });
+    const classification = await classifyInstance({ orthancId: up.orthancId, expectedModel: input.model });
 
     setCurrentDetails(`storing the structured report for ${up.sopInstanceUid}`);
     const report = await storeReport({

@@ -2,7 +2,7 @@
  * Workflow inputs, results and progress, shared by the workflows and the CLI. Pure types only: this module is
  * bundled into the deterministic workflow sandbox. Activity payloads live in src/contracts.ts (re-exported here).
  */
-import type { ZipEntryRef, ZipLimitOverrides } from '../contracts';
+import type { ModelRef, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { Reason } from '../reasons';
 
 export type {
@@ -11,6 +11,7 @@ export type {
   Eligibility,
   Finding,
   ModelIdentity,
+  ModelRef,
   StoreReportInput,
   StoreReportOutput,
   UploadOutput,
@@ -81,7 +82,7 @@ export interface IngestInput {
   carry?: IngestProgressState & { fileEntryCount: number };
 }
 
-export type IngestState = 'listing' | 'running' | 'completed' | 'rejected';
+export type IngestState = 'listing' | 'running' | 'stopping' | 'completed' | 'rejected';
 
 export interface IngestProgress {
   ingestId: string;
@@ -96,14 +97,113 @@ export interface IngestProgress {
   recentProblems: EntryOutcome[];
   problemsDropped: number;
   retryOf?: string;
+  /** follow / reprocess only: which run this is, its model, its cursor, and the instances found already reported. */
+  kind?: 'ingest' | 'follow' | 'reprocess';
+  model?: string;
+  cursor?: number;
+  /** Instances whose SR of this model already existed (counted in skipped). */
+  current?: number;
+  /** reprocess --dry-run: instances that would be classified. */
+  pending?: number;
 }
 
 export interface IngestResult extends IngestProgress {
   finishedAt: string;
 }
 
+/**
+ * An instance already stored in Orthanc (arrived by C-STORE / STOW-RS, or re-processed): the instance workflow starts
+ * after the upload step. `index` orders it within its run (the /changes sequence number for `follow`).
+ */
+export interface StoredInstanceRef {
+  orthancId: string;
+  index: number;
+  /** SOP Instance UID when known, else the Orthanc ID: what operators see as the entry's name. */
+  name: string;
+  problem?: undefined;
+}
+
 export interface InstanceInput {
-  entry: ZipEntryRef;
+  entry: ZipEntryRef | StoredInstanceRef;
   limits?: ZipLimitOverrides;
   inferenceTaskQueue?: string;
+  /** Pin classification to this model (follow, reprocess): skip when its SR exists, fail on a worker with another. */
+  model?: ModelRef;
+}
+
+/**
+ * What to do with one instance found in Orthanc (follow's /changes feed, reprocess's pages), decided by an activity
+ * from its tags: classify it, skip it with the reason (not a chest X-ray, invalid UID, already reported by this model),
+ * or ignore it (a structured report: our own output, never classified, not counted).
+ */
+export interface StoredInstanceDecision {
+  orthancId: string;
+  index: number;
+  name: string;
+  action: 'classify' | 'skip' | 'ignore';
+  reason?: Reason;
+}
+
+export interface DecisionPage {
+  items: StoredInstanceDecision[];
+  /** Where the next page starts (a /changes sequence number, or an offset into the scope). */
+  next: number;
+  /** True when this page reached the end of what exists now. */
+  done: boolean;
+}
+
+/** Which instances `reprocess` pages through (exactly one of these). */
+export interface ReprocessScope {
+  study?: string;
+  /** Studies dated on or after this day (YYYYMMDD). */
+  since?: string;
+  all?: boolean;
+  /** Explicit Orthanc instance IDs (retry of failures). */
+  instances?: string[];
+}
+
+/** Options of the long-running runs over stored instances (follow, reprocess). */
+export interface StoredRunOptions {
+  /** Children in flight at once: the backpressure on Orthanc and the inference workers. Default 8. */
+  window?: number;
+  /** Instances decided per activity (a /changes or find page). Default 50. */
+  pageSize?: number;
+  /** Children per workflow run before continue-as-new. Default 500. */
+  continueAsNewEvery?: number;
+  /** follow: how long one feed read waits for arrivals when nothing is new (ms). Default 20000. */
+  waitMs?: number;
+}
+
+/** State carried across continue-as-new by follow and reprocess. */
+export interface StoredRunCarry {
+  counts: Counts;
+  recentProblems: EntryOutcome[];
+  problemsDropped: number;
+  runs: number;
+  startedAt: string;
+  current: number;
+  pending: number;
+}
+
+interface StoredRunBase {
+  /** What operators see (Web UI CxrZipName, `cxr status`): e.g. "follow http://host:8042 with model@1.0.0". */
+  label: string;
+  model: ModelRef;
+  /** The model's own inference task queue (see modelTaskQueue in src/config.ts). */
+  inferenceTaskQueue: string;
+  options?: StoredRunOptions;
+  carry?: StoredRunCarry;
+}
+
+export interface FollowInput extends StoredRunBase {
+  /** Orthanc /changes sequence number to read after (the cursor). */
+  since: number;
+}
+
+export interface ReprocessInput extends StoredRunBase {
+  scope: ReprocessScope;
+  /** Count what would be processed and what is current; start no children. */
+  dryRun?: boolean;
+  /** Offset into the scope (the cursor). */
+  offset: number;
 }

@@ -119,6 +119,16 @@ export class WorkerProcess {
   }
 }
 
+export type ServiceName = 'temporal' | 'orthanc' | 'worker';
+
+export interface CliProcess {
+  /** stderr so far (progress, outage notices). */
+  stderr(): string;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+export const CLI_JS = path.join(PROJECT_ROOT, 'dist', 'src', 'client.js');
+
 export interface ChaosEnv {
   name: string;
   dataDir: string;
@@ -131,6 +141,10 @@ export interface ChaosEnv {
   worker: WorkerProcess;
   /** scripts/services start|stop temporal|orthanc with this environment's overrides. */
   services(cmd: 'start' | 'stop', which: 'temporal' | 'orthanc'): void;
+  /** Is the service answering right now (Temporal: gRPC health; Orthanc: GET /system; worker: process alive)? */
+  answering(which: ServiceName): Promise<boolean>;
+  /** The compiled CLI run as an operator would, against this environment; resolves when it exits. */
+  cli(args: string[], opts?: { timeoutMs?: number; env?: Record<string, string> }): CliProcess;
   /** Stop the worker and both services; remove the data folder unless keepData (kept when a test failed). */
   teardown(opts?: { keepData?: boolean }): Promise<void>;
 }
@@ -207,6 +221,14 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const w = worker;
     const conn = connection;
+    const orthanc = new OrthancClient({ ...config.orthanc, timeoutMs: 2000 });
+    const cliEnv: NodeJS.ProcessEnv = {
+      ...servicesEnv,
+      CXR_TASK_QUEUE: taskQueue,
+      CXR_INFERENCE_TASK_QUEUE: `${taskQueue}-inference`,
+    };
+    delete cliEnv.CXR_PAYLOAD_KEY;
+    delete cliEnv.CXR_PAYLOAD_KEY_FILE;
     return {
       name,
       dataDir,
@@ -218,6 +240,18 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
       orthanc: new OrthancClient(config.orthanc),
       worker: w,
       services,
+      async answering(which) {
+        if (which === 'worker') return w.running;
+        if (which === 'orthanc')
+          return orthanc.getSystem().then(
+            () => true,
+            () => false,
+          );
+        return temporalAnswers(config.temporal.address);
+      },
+      cli(args, opts = {}) {
+        return spawnCli(args, { ...cliEnv, ...opts.env }, opts.timeoutMs);
+      },
       async teardown(opts = {}) {
         await w.kill();
         await conn.close().catch(() => undefined);
@@ -231,6 +265,91 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     stopAll();
     throw err;
   }
+}
+
+/** The gRPC health check the services script uses, over a fresh connection (2 s deadline). */
+async function temporalAnswers(address: string): Promise<boolean> {
+  try {
+    const c = await Connection.connect({ address, connectTimeout: '2 seconds' });
+    try {
+      const res = await c.healthService.check({});
+      return res.status === 1; // SERVING
+    } finally {
+      await c.close().catch(() => undefined);
+    }
+  } catch {
+    return false;
+  }
+}
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10 * 60_000): CliProcess {
+  if (!fs.existsSync(CLI_JS)) throw new Error(`${CLI_JS} missing: run npm run build first`);
+  const child = spawn(process.execPath, [CLI_JS, ...args], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  livePids.add(child.pid!);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      livePids.delete(child.pid!);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { stderr: () => stderr, done };
+}
+
+/**
+ * Crash a service: SIGKILL (no shutdown, no flush, no goodbye), wait for the process to be gone, then check that
+ * it really stopped answering, so a kill that missed cannot pass for a fault. Start it again with
+ * `env.services('start', which)` (or `env.worker.start()`).
+ */
+export async function killService(
+  env: ChaosEnv,
+  which: ServiceName,
+): Promise<{ pid: number; answeringAfterKill: boolean }> {
+  let pid: number | undefined;
+  if (which === 'worker') {
+    pid = env.worker.pid;
+    if (pid === undefined || !env.worker.running) throw new Error('the worker is not running: nothing to kill');
+    await env.worker.kill('SIGKILL');
+  } else {
+    pid = pidFromFile(path.join(env.dataDir, 'run', `${which}.pid`));
+    if (pid === undefined) throw new Error(`no pid file for ${which}`);
+    process.kill(pid, 'SIGKILL');
+    for (let t = 0; fs.existsSync(`/proc/${pid}`) && t < 100; t++) await sleep(50);
+    livePids.delete(pid);
+  }
+  return { pid, answeringAfterKill: await env.answering(which) };
+}
+
+/**
+ * Steps run again because of a fault, in the histories of these workflows: activity attempts beyond the first
+ * (ActivityTaskStarted records the attempt that finally ran) plus workflow task attempts beyond the first (a task
+ * lost with a crashed worker or server times out and is dispatched again). Missing workflow IDs count 0.
+ */
+export async function countRetriedSteps(client: Client, workflowIds: string[]): Promise<number> {
+  let retried = 0;
+  await pool(workflowIds, 8, async (id) => {
+    try {
+      const h = await client.workflow.getHandle(id).fetchHistory();
+      for (const e of h.events ?? []) {
+        const attempt =
+          e.activityTaskStartedEventAttributes?.attempt ?? e.workflowTaskScheduledEventAttributes?.attempt ?? 1;
+        if (attempt > 1) retried += attempt - 1;
+      }
+    } catch {
+      // not there: nothing retried
+    }
+  });
+  return retried;
 }
 
 export interface SyntheticZip {
@@ -321,7 +440,7 @@ export interface Accounting {
   childExecutions: number;
   orthancInstances: number;
   srs: number;
-  /** Activity attempts beyond the first, over all children (the chaos at work: retries after kills/outages). */
+  /** Activity and workflow-task attempts beyond the first, parent and children (countRetriedSteps). */
   retriedSteps: number;
 }
 
@@ -370,7 +489,7 @@ export async function checkAccounting(
   let duplicates = 0;
   let lost = 0;
   let srs = 0;
-  let retriedSteps = 0;
+
   await pool([...Array(z.n).keys()], 8, async (i) => {
     const sop = z.sopUids[i];
     const src = await orthanc.lookup(sop, 'Instance');
@@ -387,11 +506,6 @@ export async function checkAccounting(
     if (sha !== z.sha256ByIndex[i]) problems.push(`entry ${i}: CxrSourceSha256 ${sha} != bytes' ${z.sha256ByIndex[i]}`);
     let outcome: EntryOutcome | undefined;
     try {
-      const h = await client.workflow.getHandle(`${ingestId}/${i}`).fetchHistory();
-      for (const e of h.events ?? []) {
-        const attempt = e.activityTaskStartedEventAttributes?.attempt ?? 1;
-        if (attempt > 1) retriedSteps += attempt - 1;
-      }
       outcome = (await client.workflow.getHandle(`${ingestId}/${i}`).result()) as EntryOutcome;
     } catch (err) {
       problems.push(`entry ${i}: child result unreadable (${(err as Error).message})`);
@@ -405,6 +519,10 @@ export async function checkAccounting(
       );
     }
   });
+  const retriedSteps = await countRetriedSteps(client, [
+    ingestId,
+    ...[...Array(z.n).keys()].map((i) => `${ingestId}/${i}`),
+  ]);
   for (const studyUid of z.studyUids) {
     const [study] = await orthanc.lookup(studyUid, 'Study');
     const n = study ? (await orthanc.getStudyInstances(study)).length : 0;

@@ -39,6 +39,7 @@ describe('reason vocabulary', { timeout: 10_000 }, () => {
   it('the non-retryable and skip lists are derived from the declarations', () => {
     assert.deepEqual([...NON_RETRYABLE_TYPES].sort(), REASON_TYPES.filter((t) => !REASONS[t].retryable).sort());
     assert.deepEqual([...SKIP_TYPES].sort(), [
+      'AlreadyReported',
       'DicomDir',
       'DuplicateSopInstanceUid',
       'ForProcessingImage',

@@ -8,10 +8,13 @@ import { readManifest } from '../../inference/manifest';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
 import { EXIT, EXIT_HELP } from '../exit-codes';
+import { exposureCheck } from '../exposure';
 
 export interface Check {
   name: string;
   ok: boolean;
+  /** Usable, but a risk to look at (printed WARN; does not change the exit code). */
+  warn?: boolean;
   detail: string;
 }
 
@@ -128,6 +131,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
   } catch (err) {
     checks.push({ name: 'Orthanc reachable with credentials', ok: false, detail: (err as Error).message });
   }
+  checks.push(await exposureCheck(config.dataDir));
 
   try {
     const m = readManifest(config.modelDir);
@@ -154,6 +158,9 @@ export function doctorCommand(): Command {
     .addHelpText(
       'after',
       `
+The network check reads the Orthanc configuration scripts/services wrote under the data folder and
+warns (WARN, exit code unchanged) when the DICOM port accepts C-STORE from anyone, or the REST API
+accepts remote clients without TLS, while the port answers on one of this machine's network addresses.
 The model check reads the manifest of the model the CLI's environment names (CXR_MODEL_DIR); the
 worker may run elsewhere with its own.
 
@@ -166,7 +173,7 @@ ${EXIT_HELP}`,
     .action(async (opts: { taskQueue?: string; json?: boolean }) => {
       const checks = await runChecks({ taskQueue: opts.taskQueue });
       if (opts.json) console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2));
-      else for (const c of checks) console.log(`${c.ok ? ' ok ' : 'FAIL'}  ${c.name}: ${c.detail}`);
+      else for (const c of checks) console.log(`${!c.ok ? 'FAIL' : c.warn ? 'WARN' : ' ok '}  ${c.name}: ${c.detail}`);
       process.exitCode = checks.every((c) => c.ok) ? EXIT.ok : EXIT.checkFailed;
     });
 }

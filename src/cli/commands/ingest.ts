@@ -15,6 +15,9 @@ import { withClient } from '../with-client';
 
 export { EXIT };
 
+/** ingest outlives a Temporal outage (bounded by --temporal-wait / CXR_TEMPORAL_WAIT_S). */
+const WAIT = { waitForTemporal: true } as const;
+
 export function ingestCommand(): Command {
   return new Command('ingest')
     .description(
@@ -55,7 +58,7 @@ ${EXIT_HELP}`,
         zips: string[],
         opts: { wait: boolean; json?: boolean; again?: boolean; window?: number; continueAsNewEvery?: number },
       ) => {
-        await withClient(async (client, config) => {
+        await withClient(async (client, config, wait) => {
           const options: IngestOptions = { window: opts.window, continueAsNewEvery: opts.continueAsNewEvery };
           const reports: (IngestReport | { ingestId: string; zipPath: string; started: boolean; webUi: string })[] = [];
           let exit: number = EXIT.ok;
@@ -63,8 +66,14 @@ ${EXIT_HELP}`,
             const action = opts.again ? 'ingest-again' : 'ingest';
             try {
               const e = await audited(config, action, { zipPath: path.resolve(zip) }, async (a) => {
-                let started = await startOrAttachIngest(client, config, zip, options);
-                if (opts.again && !started.started) started = await startAgain(client, config, started, options);
+                let started = await wait.call(`starting the ingest of ${zip}`, () =>
+                  startOrAttachIngest(client, config, zip, options),
+                );
+                const attached = started;
+                if (opts.again && !attached.started)
+                  started = await wait.call(`starting the re-run of ${zip}`, () =>
+                    startAgain(client, config, attached, options),
+                  );
                 Object.assign(a.what, {
                   ingestId: started.ingestId,
                   zipSha256: started.zipSha256,
@@ -89,7 +98,7 @@ ${EXIT_HELP}`,
                   else console.log(started.ingestId);
                   return EXIT.ok;
                 }
-                const followed = await followIngest(client, started.ingestId, { json: opts.json, zipName: zip });
+                const followed = await followIngest(client, started.ingestId, { json: opts.json, zipName: zip, wait });
                 reports.push(followed.report);
                 auditReport(a, followed);
                 return followed.exit;
@@ -111,7 +120,7 @@ ${EXIT_HELP}`,
           }
           if (opts.json) console.log(JSON.stringify(reports, null, 2));
           process.exitCode = exit;
-        });
+        }, WAIT);
       },
     );
 }

@@ -6,6 +6,9 @@ import { getIngest, type IngestView } from '../ingests';
 import { resultTable } from '../render';
 import { withClient } from '../with-client';
 
+/** status and watch outlive a Temporal outage (bounded by --temporal-wait / CXR_TEMPORAL_WAIT_S). */
+const WAIT = { waitForTemporal: true } as const;
+
 const REF_HELP = "an ingest ID (ingest-<sha256>[-retry-<n>]), the zip's SHA-256, or the zip file itself";
 
 export function exitFor(view: IngestView): number {
@@ -60,14 +63,14 @@ ${EXIT_HELP}`,
     )
     .action(async (ref: string, opts: { json?: boolean }) => {
       const { ingestId } = await resolveIngestRef(ref);
-      await withClient(async (client, config) => {
-        const view = await getIngest(client, ingestId);
+      await withClient(async (client, config, wait) => {
+        const view = await wait.call(`reading ${ingestId}`, () => getIngest(client, ingestId));
         const webUi = webUiUrl(config.webUiUrl, config.temporal.namespace, ingestId);
         if (opts.json) console.log(JSON.stringify({ ...view, webUi }, null, 2));
         else if (view.kind === 'not-found') console.error(`cxr: ${describeView(view, webUi)}`);
         else console.log(describeView(view, webUi));
         process.exitCode = exitFor(view);
-      });
+      }, WAIT);
     });
 }
 
@@ -90,16 +93,16 @@ ${EXIT_HELP}`,
     )
     .action(async (ref: string, opts: { json?: boolean }) => {
       const { ingestId } = await resolveIngestRef(ref);
-      await withClient(async (client, config) => {
-        const view = await getIngest(client, ingestId);
+      await withClient(async (client, config, wait) => {
+        const view = await wait.call(`reading ${ingestId}`, () => getIngest(client, ingestId));
         if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
         if (!opts.json)
           console.error(
             `watching ingest ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, ingestId)}`,
           );
-        const { report, exit } = await followIngest(client, ingestId, { json: opts.json });
+        const { report, exit } = await followIngest(client, ingestId, { json: opts.json, wait });
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         process.exitCode = exit;
-      });
+      }, WAIT);
     });
 }

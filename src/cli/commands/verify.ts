@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { audited, auditReport } from '../../audit';
 import { OrthancClient } from '../../orthanc/client';
 import { type EntryFinding, repairable, verifyEntries, type VerifySummary } from '../../verify/verify';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
@@ -7,7 +8,7 @@ import { resolveIngestRef, webUiUrl } from '../ingest-id';
 import { getIngest } from '../ingests';
 import { runningLinked, startLinkedIngest, zipOfIngest } from '../linked-ingest';
 import { positiveInt } from '../options';
-import { zipIngestDoneEntries } from '../recorded-entries';
+import { storedRunDoneEntries, zipIngestDoneEntries } from '../recorded-entries';
 import { summariseIndexes } from './retry-failed';
 import { withClient } from '../with-client';
 
@@ -20,6 +21,9 @@ export interface VerifyOutput extends Omit<VerifySummary, 'problems'> {
   problems: EntryFinding[];
   repair?: { ingestId: string; entries: number; attached: boolean; report?: IngestReport };
 }
+
+/** verify outlives a Temporal outage while it reads the ingest and follows a repair. */
+const WAIT = { waitForTemporal: true } as const;
 
 function pad(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n);
@@ -81,8 +85,8 @@ ${EXIT_HELP}`,
     .action(
       async (ref: string, opts: { repair?: boolean; zip?: string; wait: boolean; json?: boolean; window?: number }) => {
         const { ingestId } = await resolveIngestRef(ref);
-        await withClient(async (client, config) => {
-          const view = await getIngest(client, ingestId);
+        await withClient(async (client, config, wait) => {
+          const view = await wait.call(`reading ${ingestId}`, () => getIngest(client, ingestId));
           if (view.kind === 'not-found')
             throw new CliError(
               `No ingest ${ingestId} (never started, or its history passed the namespace retention: see \`cxr doctor\`)`,
@@ -98,7 +102,10 @@ ${EXIT_HELP}`,
             console.error(`note: ingest ${ingestId} is still running: checking the entries done so far`);
           const orthanc = new OrthancClient(config.orthanc);
           const t0 = Date.now();
-          const summary = await verifyEntries(orthanc, zipIngestDoneEntries(client, ingestId), {
+          // Follow and reprocess runs record their entries as children <run>/<model>/<instance>; zips as <ingest>/<index>.
+          const stored = /^(follow|reprocess)-/.test(ingestId);
+          const entries = stored ? storedRunDoneEntries(client, ingestId) : zipIngestDoneEntries(client, ingestId);
+          const summary = await verifyEntries(orthanc, entries, {
             window: opts.window,
             onProgress: opts.json
               ? undefined
@@ -117,51 +124,57 @@ ${EXIT_HELP}`,
           if (!opts.json) console.log(verifyTable(out));
 
           if (opts.repair) {
-            const running = await runningLinked(client, ingestId, 'repair');
-            let repairId: string | undefined = running[0];
-            if (repairId !== undefined) {
-              if (!opts.json) console.error(`a repair of ${ingestId} is already running: following ${repairId}`);
-              out.repair = { ingestId: repairId, entries: toRepair.length, attached: true };
-            } else if (toRepair.length > 0) {
-              const { orig, zipPath } = await zipOfIngest(client, ingestId, opts.zip);
-              repairId = await startLinkedIngest(client, config, {
-                kind: 'repair',
-                of: ingestId,
-                orig,
-                zipPath,
-                options: { onlyEntries: toRepair },
-                summary: (n) => `Repair ${n} of ${orig.zipName}: ${toRepair.length} entries missing in Orthanc`,
-                details: `\`cxr verify\` found these entries missing in Orthanc: ${summariseIndexes(toRepair)}.`,
-              });
-              out.repair = { ingestId: repairId, entries: toRepair.length, attached: false };
-              if (!opts.json)
-                console.error(
-                  `started ${repairId}: re-running ${toRepair.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, repairId)}`,
-                );
-            } else if (!opts.json) {
-              console.log(
-                summary.problems.length === 0
-                  ? 'Nothing to repair.'
-                  : 'Nothing to repair automatically: the problems are mismatches (see above).',
-              );
-            }
-            if (repairId !== undefined && out.repair) {
-              if (opts.wait) {
-                const r = await followIngest(client, repairId, { json: opts.json, zipName });
-                out.repair.report = r.report;
-                const mismatches = summary.problems.length - toRepair.length;
-                exit = r.exit !== EXIT.ok ? r.exit : mismatches > 0 ? EXIT.checkFailed : EXIT.ok;
-                if (!opts.json && r.exit === EXIT.ok) console.log(`Repaired. Check again with: cxr verify ${ingestId}`);
+            const what = { retryOf: ingestId, counts: { missing: toRepair.length, mismatched: summary.mismatched } };
+            await audited(config, 'verify-repair', what, async (a) => {
+              const running = await runningLinked(client, ingestId, 'repair');
+              let repairId: string | undefined = running[0];
+              if (repairId !== undefined) {
+                if (!opts.json) console.error(`a repair of ${ingestId} is already running: following ${repairId}`);
+                out.repair = { ingestId: repairId, entries: toRepair.length, attached: true };
+              } else if (toRepair.length > 0) {
+                const { orig, zipPath } = await zipOfIngest(client, ingestId, opts.zip);
+                repairId = await startLinkedIngest(client, config, {
+                  kind: 'repair',
+                  of: ingestId,
+                  orig,
+                  zipPath,
+                  options: { onlyEntries: toRepair },
+                  summary: (n) => `Repair ${n} of ${orig.zipName}: ${toRepair.length} entries missing in Orthanc`,
+                  details: `\`cxr verify\` found these entries missing in Orthanc: ${summariseIndexes(toRepair)}.`,
+                });
+                out.repair = { ingestId: repairId, entries: toRepair.length, attached: false };
+                if (!opts.json)
+                  console.error(
+                    `started ${repairId}: re-running ${toRepair.length} entries of ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, repairId)}`,
+                  );
               } else if (!opts.json) {
-                console.log(repairId);
+                console.log(
+                  summary.problems.length === 0
+                    ? 'Nothing to repair.'
+                    : 'Nothing to repair automatically: the problems are mismatches (see above).',
+                );
               }
-            }
+              if (repairId !== undefined && out.repair) {
+                if (opts.wait) {
+                  const r = await followIngest(client, repairId, { json: opts.json, zipName, wait });
+                  out.repair.report = r.report;
+                  const mismatches = summary.problems.length - toRepair.length;
+                  exit = r.exit !== EXIT.ok ? r.exit : mismatches > 0 ? EXIT.checkFailed : EXIT.ok;
+                  if (!opts.json && r.exit === EXIT.ok)
+                    console.log(`Repaired. Check again with: cxr verify ${ingestId}`);
+                } else if (!opts.json) {
+                  console.log(repairId);
+                }
+              }
+              if (out.repair) Object.assign(a.what, { ingestId: out.repair.ingestId });
+              if (out.repair?.report) auditReport(a, { report: out.repair.report, exit });
+            });
           } else if (toRepair.length > 0 && !opts.json) {
             console.log(`\nRe-run the missing entries with: cxr verify ${ingestId} --repair`);
           }
           if (opts.json) console.log(JSON.stringify(out, null, 2));
           process.exitCode = exit;
-        });
+        }, WAIT);
       },
     );
 }

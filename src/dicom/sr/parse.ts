@@ -32,6 +32,8 @@ export interface ReportSummary {
   algorithm: Pick<ModelIdentity, 'name' | 'version'>;
   diagnostic: boolean;
   findings: Finding[];
+  /** Content date/time of the SR (ISO 8601, no zone) when present: when the model reported. */
+  createdAt?: string;
   /** The report's statement of which rules of the model's intended input admitted the image (absent in older SRs). */
   eligibility?: string;
 }
@@ -117,6 +119,13 @@ function parseGroup(group: Item): { finding: Finding; algorithm: { name: string;
   };
 }
 
+/** DICOM DA + TM -> `YYYY-MM-DDTHH:MM:SS` (undefined without a date). */
+function contentDateTime(da: string, tm: string): string | undefined {
+  if (!/^\d{8}$/.test(da)) return undefined;
+  const t = (tm.replace(/[^0-9.]/g, '') + '000000').slice(0, 6);
+  return `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}`;
+}
+
 export function parseReport(bytes: Buffer): ReportSummary {
   const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
   let ds: Record<string, unknown>;
@@ -152,6 +161,7 @@ export function parseReport(bytes: Buffer): ReportSummary {
     algorithm: parsed[0].algorithm,
     diagnostic: !statements.some((s) => s.startsWith('NOT DIAGNOSTIC')),
     findings: parsed.map((p) => p.finding),
+    createdAt: contentDateTime(str(ds.ContentDate), str(ds.ContentTime)),
     ...(eligibility !== undefined ? { eligibility } : {}),
   };
 }

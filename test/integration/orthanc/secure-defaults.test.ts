@@ -5,6 +5,7 @@
  *  2. Who may send images, with dcmtk's storescu: by default C-STORE is kept only from loopback (an instance sent
  *     to this machine's network address is discarded); with ORTHANC_DICOM_MODALITIES only the configured AE title
  *     from its configured host is accepted (another AE, or the right AE from another address, is refused).
+ *  3. `cxr doctor`'s exposure check: quiet for that default; warns for the same live ports without the filter.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { exposureCheck } from '../../../src/cli/exposure';
 import { PROJECT_ROOT } from '../../../src/config';
 import { OLD_DEMO_PASSWORD } from '../../helpers/payload-scan';
 import { TEST_OUTPUT } from '../../helpers/pipeline';
@@ -116,6 +118,27 @@ describe('secure defaults of a fresh installation', { timeout: 180_000 }, () => 
     assert.match(
       log,
       new RegExp(`refused C-STORE from ${networkAddress().replace(/\./g, '\\.')} \\(calling AE ANYONE\\)`),
+    );
+  });
+
+  it('cxr doctor: no warning for the default; a warning when the same reachable port would take C-STORE from anyone', async () => {
+    const ok = await exposureCheck(dataDir);
+    assert.equal(ok.warn, undefined, ok.detail);
+    assert.match(ok.detail, /C-STORE kept from loopback only; REST API for local clients only/);
+    // The same live ports, described by a configuration without the filter (as a hand-started Orthanc would run).
+    const other = path.join(dataDir, 'permissive');
+    fs.mkdirSync(path.join(other, 'orthanc'), { recursive: true });
+    const cfg = JSON.parse(fs.readFileSync(path.join(dataDir, 'orthanc', 'orthanc.runtime.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    delete cfg.LuaScripts;
+    fs.writeFileSync(path.join(other, 'orthanc', 'orthanc.runtime.json'), JSON.stringify(cfg));
+    const warn = await exposureCheck(other);
+    assert.equal(warn.warn, true);
+    assert.match(
+      warn.detail,
+      new RegExp(`DICOM port ${dicomPort} answers on .*${networkAddress().replace(/\./g, '\\.')}`),
     );
   });
 

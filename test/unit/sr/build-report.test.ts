@@ -140,6 +140,7 @@ test('the SR round-trips: parseReport gives back exactly what was built', { time
       algorithm: { name: input.algorithm.name, version: input.algorithm.version },
       diagnostic: input.algorithm.diagnostic,
       findings: input.findings,
+      createdAt: input.createdAt.toISOString().slice(0, 19),
     });
   }
 });

@@ -1,0 +1,154 @@
+/**
+ * Starting and stopping the runs over instances already in Orthanc (`cxr follow`, `cxr reprocess`): workflow IDs,
+ * the model a run is pinned to (read from the model folder's manifest), the cursor a follower resumes from, and a check
+ * that some worker has that model loaded.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { modelTaskQueue, type PipelineConfig } from '../config';
+import { readManifest } from '../inference/manifest';
+import { OrthancClient } from '../orthanc/client';
+import { followOrthancWorkflow, reprocessWorkflow } from '../workflows';
+import { stopSignal } from '../workflows/follow-orthanc';
+import { progressQuery } from '../workflows/queries';
+import type {
+  FollowInput,
+  IngestResult,
+  ModelRef,
+  ReprocessInput,
+  ReprocessScope,
+  StoredRunOptions,
+} from '../workflows/types';
+import { CliError, EXIT } from './exit-codes';
+
+export function modelOf(modelDir: string): ModelRef {
+  try {
+    const m = readManifest(modelDir);
+    return { id: m.id, version: m.version, accepts: m.accepts };
+  } catch (err) {
+    throw new CliError(`cannot read the model in ${modelDir}: ${(err as Error).message}`, EXIT.usage);
+  }
+}
+
+/** `follow-<host:port>` of the Orthanc this CLI talks to, or `follow-<name>`. */
+export function followWorkflowId(config: PipelineConfig, name?: string): string {
+  return `follow-${name ?? new URL(config.orthanc.url).host}`;
+}
+
+/** Number of workers polling the model's own task queue for activities. */
+export async function modelPollers(client: Client, config: PipelineConfig, model: ModelRef): Promise<number> {
+  const res = await client.workflowService.describeTaskQueue({
+    namespace: config.temporal.namespace,
+    taskQueue: { name: modelTaskQueue(config.temporal.inferenceTaskQueue, model) },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  return res.pollers?.length ?? 0;
+}
+
+export function noWorkerWarning(config: PipelineConfig, model: ModelRef, modelDir: string): string {
+  return (
+    `no worker polls ${modelTaskQueue(config.temporal.inferenceTaskQueue, model)} yet: classify steps wait until one ` +
+    `with model ${model.id}@${model.version} runs, e.g.\n  CXR_MODEL_DIR=${modelDir} CXR_WORKER_ROLE=model node dist/src/worker.js`
+  );
+}
+
+export type FollowStart =
+  | { started: true; workflowId: string; since: number; model: ModelRef }
+  | { started: false; workflowId: string; model: string; reason: 'already-following' };
+
+export async function startFollow(
+  client: Client,
+  config: PipelineConfig,
+  opts: { model: ModelRef; name?: string; since?: number; options?: StoredRunOptions },
+): Promise<FollowStart> {
+  const workflowId = followWorkflowId(config, opts.name);
+  const handle = client.workflow.getHandle(workflowId);
+  let previousCursor: number | undefined;
+  try {
+    const info = await handle.describe();
+    if (info.status.name === 'RUNNING') {
+      const p = await handle.query(progressQuery).catch(() => undefined);
+      const key = `${opts.model.id}@${opts.model.version}`;
+      if (p?.model !== undefined && p.model !== key) {
+        throw new CliError(
+          `${workflowId} is running with model ${p.model}; stop it first (cxr follow stop), then start it with ${key}`,
+          EXIT.usage,
+        );
+      }
+      return { started: false, workflowId, model: p?.model ?? key, reason: 'already-following' };
+    }
+    if (info.status.name === 'COMPLETED') previousCursor = ((await handle.result()) as IngestResult).cursor;
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  // Resume where the last follower stopped (nothing that arrived meanwhile is missed); the first start begins now.
+  const since = opts.since ?? previousCursor ?? (await new OrthancClient(config.orthanc).getLastChangeSeq());
+  const input: FollowInput = {
+    label: `follow ${config.orthanc.url} with ${opts.model.id}@${opts.model.version}`,
+    model: opts.model,
+    inferenceTaskQueue: modelTaskQueue(config.temporal.inferenceTaskQueue, opts.model),
+    since,
+    options: opts.options,
+  };
+  await client.workflow.start(followOrthancWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    staticSummary: input.label,
+    staticDetails: `Reads ${config.orthanc.url}/changes from sequence ${since}.\n\nCLI: \`cxr follow status\` · \`cxr follow stop\``,
+  });
+  return { started: true, workflowId, since, model: opts.model };
+}
+
+/** Ask the follower to stop (it finishes its in-flight children) and wait for its final accounting. */
+export async function stopFollow(client: Client, workflowId: string, wait = true): Promise<IngestResult | undefined> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    const info = await handle.describe();
+    if (info.status.name !== 'RUNNING') return info.status.name === 'COMPLETED' ? handle.result() : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new CliError(`No follower ${workflowId}`, EXIT.notFound);
+    throw err;
+  }
+  await handle.signal(stopSignal);
+  return wait ? ((await handle.result()) as IngestResult) : undefined;
+}
+
+export function scopeKey(scope: ReprocessScope): string {
+  if (scope.study) return `study-${scope.study}`;
+  if (scope.since) return `since-${scope.since}`;
+  if (scope.instances) return `instances-${scope.instances.length}`;
+  return 'all';
+}
+
+/** Start (or attach to the running) reprocess of `scope` with `model`. */
+export async function startReprocess(
+  client: Client,
+  config: PipelineConfig,
+  opts: { model: ModelRef; scope: ReprocessScope; dryRun?: boolean; options?: StoredRunOptions; workflowId?: string },
+): Promise<string> {
+  const key = `${opts.model.id}@${opts.model.version}`;
+  const workflowId = opts.workflowId ?? `reprocess-${key}-${scopeKey(opts.scope)}${opts.dryRun ? '-dry-run' : ''}`;
+  const input: ReprocessInput = {
+    label: `reprocess ${scopeKey(opts.scope)} with ${key}${opts.dryRun ? ' (dry run)' : ''}`,
+    model: opts.model,
+    inferenceTaskQueue: modelTaskQueue(config.temporal.inferenceTaskQueue, opts.model),
+    scope: opts.scope,
+    dryRun: opts.dryRun,
+    offset: 0,
+    options: opts.options,
+  };
+  await client.workflow.start(reprocessWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [input],
+    // A running reprocess of the same scope and model is attached to; a finished one runs again (and finds the SRs).
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    staticSummary: input.label,
+  });
+  return workflowId;
+}
