@@ -21,8 +21,12 @@ async function main(): Promise<void> {
   const modelDir = path.resolve(root, arg('model', 'models/bench-densenet121'));
   const n = Number(arg('n', '40'));
   const manifest = readManifest(modelDir);
-  const input = Float32Array.from({ length: 224 * 224 }, (_, i) => (i % 2048) - 1024);
-  console.log(`model ${manifest.id}, ${os.availableParallelism()} cores, ${n} images per measurement`);
+  const [, , h, w] = manifest.input.shape;
+  const input = Float32Array.from({ length: h * w }, (_, i) => (i % 2048) - 1024);
+  const { method } = manifest.preprocessing.resize;
+  console.log(
+    `model ${manifest.id} (${h}x${w}, resize ${method}), ${os.availableParallelism()} cores, ${n} images per measurement`,
+  );
 
   for (const threads of [1, os.availableParallelism()]) {
     const s = await createSession(modelDir, manifest, { intraOpThreads: threads });

@@ -36,9 +36,9 @@ import { archiveCache, readEntry } from '../src/zip';
 import { cpuMsOf, memoryOf, pidListeningOn, RssSampler } from './lib/procstat';
 import { writeSyntheticZip, type WrittenZip } from './lib/synthetic-zip';
 
-const PARTS = ['stages', 'sequential', 'pipeline1', 'pipeline2', 'inference-micro'] as const;
+const PARTS = ['stages', 'sequential', 'pipeline1', 'pipeline2', 'inference-micro', 'inference-txv'] as const;
 type Part = (typeof PARTS)[number];
-const DEFAULT_PARTS: Part[] = ['stages', 'sequential', 'pipeline1', 'pipeline2'];
+const DEFAULT_PARTS: Part[] = ['stages', 'sequential', 'pipeline1', 'pipeline2', 'inference-txv'];
 
 interface BenchOptions {
   n: number;
@@ -48,6 +48,8 @@ interface BenchOptions {
   parts: Set<Part>;
   window?: number;
   modelDir: string;
+  /** The exported torchxrayvision DenseNet-121 measured next to the benchmark model (inference-txv). */
+  txvModelDir?: string;
   workerEnv: Record<string, string>;
   keepZip: boolean;
   outDir: string;
@@ -573,6 +575,28 @@ async function inferenceMicro(modelDir: string, n: number): Promise<string> {
   return out.trim();
 }
 
+/**
+ * The exported torchxrayvision DenseNet-121 to measure: --txv-model, else models/txv-all (scripts/models/
+ * fetch-torchxrayvision all), else the newest export of the oracle test (.data/txv-export/<hash>/densenet121-all,
+ * random weights with the real architecture and preprocessing: the same cost).
+ */
+function findTxvModel(explicit: string | undefined): string | undefined {
+  if (explicit) return path.resolve(PROJECT_ROOT, explicit);
+  const candidates = [path.join(PROJECT_ROOT, 'models', 'txv-all')];
+  const exports = path.join(PROJECT_ROOT, '.data', 'txv-export');
+  if (fs.existsSync(exports)) {
+    const dirs = fs
+      .readdirSync(exports)
+      .map((d) => path.join(exports, d, 'densenet121-all'))
+      .filter((d) => fs.existsSync(path.join(d, 'manifest.json')))
+      .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    candidates.push(...dirs);
+  }
+  return candidates.find(
+    (d) => fs.existsSync(path.join(d, 'manifest.json')) && fs.existsSync(path.join(d, 'model.onnx')),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------- report
 
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -622,6 +646,11 @@ function render(results: Record<string, unknown>, stages: StageResults | undefin
         ],
       ),
     );
+  }
+  const txv = results.inferenceTxv as { model?: string; benchmark?: string; torchxrayvision?: string } | undefined;
+  if (txv?.torchxrayvision !== undefined) {
+    out.push(`\nInference stage: benchmark model vs the exported torchxrayvision DenseNet-121 (${txv.model})`);
+    out.push(txv.benchmark ?? '', txv.torchxrayvision);
   }
   if (runs.length > 0) {
     out.push('\nEnd to end');
@@ -679,6 +708,11 @@ function parseArgs(argv: string[]): BenchOptions {
       'model folder (manifest.json + model.onnx)',
       process.env.CXR_MODEL_DIR ?? 'models/bench-densenet121',
     )
+    .option(
+      '--txv-model <dir>',
+      'exported torchxrayvision DenseNet-121 for inference-txv (default: models/txv-all or the oracle test export)',
+      process.env.CXR_BENCH_TXV_MODEL,
+    )
     .option('--worker-env <KEY=VALUE...>', 'extra environment for the spawned workers, e.g. CXR_MAX_CONCURRENT_IO=4')
     .option('--deflate-level <0-9>', 'zip deflate level', '6')
     .option('--keep-zip', 'keep the generated zip', false)
@@ -727,6 +761,7 @@ function parseArgs(argv: string[]): BenchOptions {
     stageN: Math.min(n, Number(o.stageN ?? (o.smoke ? 4 : 40))),
     window: o.window ? Number(o.window) : undefined,
     modelDir: path.resolve(PROJECT_ROOT, String(o.model)),
+    txvModelDir: o.txvModel ? String(o.txvModel) : undefined,
     keepZip: Boolean(o.keepZip),
     outDir: path.resolve(String(o.out)),
     deflateLevel: Number(o.deflateLevel),
@@ -828,6 +863,23 @@ async function main(): Promise<void> {
     if (opts.parts.has('inference-micro')) {
       log('bench/inference (session only, fixtures)');
       results.inferenceMicro = await inferenceMicro(opts.modelDir, opts.smoke ? 4 : 40);
+    }
+    if (opts.parts.has('inference-txv')) {
+      const txv = findTxvModel(opts.txvModelDir);
+      if (txv === undefined) {
+        const why =
+          'no exported torchxrayvision DenseNet-121 (scripts/models/fetch-torchxrayvision all, or scripts/setup-models and the oracle test export one)';
+        log(`inference-txv skipped: ${why}`);
+        results.inferenceTxv = { skipped: why };
+      } else {
+        const n = opts.smoke ? 4 : 40;
+        log(`inference stage: benchmark model, then the torchxrayvision export ${path.relative(PROJECT_ROOT, txv)}`);
+        results.inferenceTxv = {
+          model: path.relative(PROJECT_ROOT, txv),
+          benchmark: await inferenceMicro(opts.modelDir, n),
+          torchxrayvision: await inferenceMicro(txv, n),
+        };
+      }
     }
     if (opts.parts.has('sequential')) {
       log(`sequential baseline, ${zip.entries} instances`);

@@ -34,6 +34,7 @@ export ORTHANC_USERNAME="${ORTHANC_USERNAME:-cxr}"
 if [[ -z "${ORTHANC_PASSWORD:-}" ]]; then ORTHANC_PASSWORD="$(ensure_secret orthanc-password)"; fi
 export ORTHANC_PASSWORD
 export CXR_VENV="${CXR_VENV:-$ROOT/.tools/venv}"
+export CXR_VENV_MODELS="${CXR_VENV_MODELS:-$ROOT/.tools/venv-models}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 # Search attributes the pipeline writes (name=type), registered on the dev server at start.

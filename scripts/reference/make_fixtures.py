@@ -60,3 +60,25 @@ for name, suffix in [('txv_Fake_MONOHR1_CR_chest.dcm', '.1'), ('txv_siim_CR_ches
         ds.SOPInstanceUID = ds.SOPInstanceUID + suffix
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         ds.save_as(path, enforce_file_format=False)
+
+# Two policy cases for the torchxrayvision oracle test (test/integration/inference/txv-oracle.test.ts):
+#  - derived_CR-MONO1-10-chest_rescaled.dcm: the same chest with stored values v' = 2v + 100 in 12 bits and
+#    Rescale Slope 0.5 / Intercept -50, so the modality values (and the window, unchanged) are the original's. A
+#    pipeline that applies Rescale Slope shows the same image; one that reads stored values (torchxrayvision) does not.
+#  - derived_txv_MONO1_jpeg_windowed.dcm: torchxrayvision's MONOCHROME1 8-bit JPEG with a narrow window added to
+#    the header (pixels untouched), so window-or-not policies differ strongly.
+ds = pydicom.dcmread(os.path.join(out, 'derived_CR-MONO1-10-chest_explicitLE.dcm'))
+ds.PixelData = (ds.pixel_array.astype(np.int64) * 2 + 100).astype(np.uint16).tobytes()
+ds.BitsStored, ds.HighBit = 12, 11
+ds.RescaleSlope, ds.RescaleIntercept, ds.RescaleType = 0.5, -50, 'US'
+ds.SOPInstanceUID = ds.SOPInstanceUID[: -len('.10')] + '.3'
+ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+policy = os.path.join(out, '..', 'cxr-policy')  # outside cxr/: the end-to-end test zips every file of cxr/
+os.makedirs(policy, exist_ok=True)
+ds.save_as(os.path.join(policy, 'derived_CR-MONO1-10-chest_rescaled.dcm'), enforce_file_format=True)
+
+ds = pydicom.dcmread(os.path.join(out, 'txv_Fake_MONOHR1_CR_chest.dcm'))
+ds.WindowCenter, ds.WindowWidth = 110, 120
+ds.SOPInstanceUID = ds.SOPInstanceUID[: -len('.1')] + '.3'
+ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+ds.save_as(os.path.join(policy, 'derived_txv_MONO1_jpeg_windowed.dcm'), enforce_file_format=True)

@@ -108,11 +108,14 @@ def weights(method, n_in, n_out):
 def tensor(ds, manifest):
     p = manifest['preprocessing']
     _, _, h, w = manifest['input']['shape']
+    if p.get('modalityTransform', 'apply') != 'apply' or p['resize']['method'] not in ('area', 'bilinear'):
+        raise ValueError('this reference implements modalityTransform apply and area/bilinear resizing only; '
+                         'torchxrayvision policies are checked against torchxrayvision itself (scripts/reference/txv_oracle.py)')
     img = grey(ds, p.get('voi', 'dicom-first'))
     if p['crop'] == 'center-square':
         r, c = img.shape
         size = min(r, c)
-        top, left = (r - size) // 2, (c - size) // 2
+        top, left = r // 2 - size // 2, c // 2 - size // 2  # torchxrayvision's XRayCenterCrop offsets
         img = img[top:top + size, left:left + size]
     m = p['resize']['method']
     out = weights(m, img.shape[0], h) @ img @ weights(m, img.shape[1], w).T

@@ -23,6 +23,9 @@
  * the image cannot be displayed either way round). Rows and Columns are Type 1 as well: when missing, the size rule
  * cannot judge and leaves the image to the pixel decoder, which fails it as unreadable.
  *
+ * Image Laterality (0020,0062) is not a rule: the chest is unpaired (DX requires U or empty there; the bundled highdicom
+ * sample says L regardless), so it tells nothing about the view. A model for a paired part would add one here.
+ *
  * Skip messages carry no patient data (Temporal histories must not): an age rule says "younger than 18 years",
  * never the age itself; the operator finds the value in Orthanc.
  */
@@ -213,6 +216,25 @@ function decideView(
     ok: true,
     admitted: { value: vp as string, from: 'ViewPosition', ...(vpCode !== undefined ? { code: { ...vpCode } } : {}) },
   };
+}
+
+/** One line saying what a model accepts (for `cxr doctor` and the worker's start line). */
+export function describeAccepts(a: AcceptedInput): string {
+  const missing = (m: IfMissing): string => (m === 'accept' ? 'or unrecorded' : 'required');
+  const age = a.patientAgeYears;
+  return [
+    `${list(a.modalities)}`,
+    `body part ${list(a.bodyPartsExamined.values)} ${missing(a.bodyPartsExamined.ifMissing)}`,
+    `views ${list(a.views.viewPositions)} ${missing(a.views.ifMissing)}`,
+    `${list(a.presentationIntentTypes.values)} ${missing(a.presentationIntentTypes.ifMissing)}`,
+    list(a.photometricInterpretations),
+    `at least ${a.minimumSize.columns}x${a.minimumSize.rows}`,
+    age === undefined
+      ? 'any age'
+      : `age ${age.min !== undefined ? `>= ${age.min}` : ''}${age.min !== undefined && age.max !== undefined ? ' and ' : ''}${
+          age.max !== undefined ? `< ${age.max}` : ''
+        } years ${missing(age.ifMissing)}`,
+  ].join('; ');
 }
 
 /**

@@ -8,6 +8,8 @@
  *    first frame and the frame count is reported so the caller can note it.
  *  - Modality transform: Modality LUT Sequence when present (it supersedes Rescale Slope/Intercept, PS3.3 C.11.1),
  *    else Rescale Slope/Intercept (defaults 1/0).
+ *    A manifest may say 'ignore' (ModalityPolicy) to reproduce torchxrayvision's reader, which feeds stored values
+ *    to its models.
  *  - VOI ('dicom-first', the default): the first item of the VOI LUT Sequence when present (pydicom's default
  *    `prefer_lut=True`), else the first Window Center/Width pair with VOI LUT Function LINEAR / LINEAR_EXACT / SIGMOID.
  *    The first pair is the one the modality marks as default; later pairs are alternatives (e.g. "bone"). Training
@@ -24,6 +26,12 @@ import { NoPixelDataError, UnsupportedPixelDataError } from '../errors';
 import { type SimplifiedTags, tagItem, tagNumbers, tagString as str } from './tags';
 
 export type VoiPolicy = 'dicom-first' | 'full-range';
+/**
+ * 'apply' (the default): the modality transform of the header (Modality LUT Sequence, else Rescale Slope/Intercept).
+ * 'ignore': stored values as they are, as torchxrayvision's `read_xray_dcm` reads them (it never applies Rescale
+ * Slope/Intercept nor a Modality LUT); the full range is then the stored range of Bits Stored.
+ */
+export type ModalityPolicy = 'apply' | 'ignore';
 
 export interface Lut {
   /** First stored (or modality) value mapped by entry 0; smaller inputs use entry 0, larger ones the last entry. */
@@ -109,6 +117,7 @@ export function readPixelModule(
   tags: SimplifiedTags,
   luts: LutBytes = {},
   voiPolicy: VoiPolicy = 'dicom-first',
+  modalityPolicy: ModalityPolicy = 'apply',
 ): PixelModule {
   const photometric = str(tags, 'PhotometricInterpretation');
   if (str(tags, 'Rows') === undefined || str(tags, 'Columns') === undefined || photometric === undefined) {
@@ -138,13 +147,15 @@ export function readPixelModule(
 
   const modalityItem = tagItem(tags, 'ModalityLUTSequence');
   const modality: ModalityTransform =
-    modalityItem !== undefined
-      ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
-      : {
-          kind: 'rescale',
-          slope: tagNumbers(tags, 'RescaleSlope')?.[0] ?? 1,
-          intercept: tagNumbers(tags, 'RescaleIntercept')?.[0] ?? 0,
-        };
+    modalityPolicy === 'ignore'
+      ? { kind: 'rescale', slope: 1, intercept: 0 }
+      : modalityItem !== undefined
+        ? { kind: 'lut', lut: parseLut(modalityItem, luts.modality, 'Modality LUT') }
+        : {
+            kind: 'rescale',
+            slope: tagNumbers(tags, 'RescaleSlope')?.[0] ?? 1,
+            intercept: tagNumbers(tags, 'RescaleIntercept')?.[0] ?? 0,
+          };
   if (modality.kind === 'rescale' && modality.slope === 0)
     throw new UnsupportedPixelDataError('The image has Rescale Slope 0: every pixel would have the same value');
 

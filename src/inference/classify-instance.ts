@@ -72,7 +72,12 @@ export async function classifyOrthancInstance(
 ): Promise<Classification> {
   const m = classifier.manifest;
   const t0 = performance.now();
-  const fetched = await fetchFirstFrame(orthanc, orthancInstanceId, m.preprocessing.voi);
+  const fetched = await fetchFirstFrame(
+    orthanc,
+    orthancInstanceId,
+    m.preprocessing.voi,
+    m.preprocessing.modalityTransform,
+  );
   const t1 = performance.now();
   const input = preprocess(toGrey(fetched.frame, fetched.pixelModule), m);
   const t2 = performance.now();

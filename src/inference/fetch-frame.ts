@@ -8,6 +8,7 @@ import { parseNpy } from '../dicom/npy';
 import {
   frameFromRawLE,
   type LutBytes,
+  type ModalityPolicy,
   packedFromRawLE,
   type PixelModule,
   readPixelModule,
@@ -29,10 +30,15 @@ export interface FetchedFrame {
 /** Implicit and Explicit VR Little Endian: the frame's stored bytes are the pixel values. */
 const UNCOMPRESSED_LE: ReadonlySet<string> = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
 
-async function lutBytes(orthanc: OrthancClient, id: string, tags: SimplifiedTags): Promise<LutBytes> {
+async function lutBytes(
+  orthanc: OrthancClient,
+  id: string,
+  tags: SimplifiedTags,
+  modalityPolicy: ModalityPolicy,
+): Promise<LutBytes> {
   const out: LutBytes = {};
   // 0028-3000 Modality LUT Sequence, 0028-3010 VOI LUT Sequence, 0028-3006 LUT Data
-  if (tagItem(tags, 'ModalityLUTSequence'))
+  if (modalityPolicy === 'apply' && tagItem(tags, 'ModalityLUTSequence'))
     out.modality = (await orthanc.getInstanceContent(id, '0028-3000/0/0028-3006')) ?? undefined;
   if (tagItem(tags, 'VOILUTSequence'))
     out.voi = (await orthanc.getInstanceContent(id, '0028-3010/0/0028-3006')) ?? undefined;
@@ -47,9 +53,10 @@ export async function fetchFirstFrame(
   orthanc: OrthancClient,
   id: string,
   voiPolicy: VoiPolicy = 'dicom-first',
+  modalityPolicy: ModalityPolicy = 'apply',
 ): Promise<FetchedFrame> {
   const tags = await orthanc.getInstanceTags(id);
-  const pm = readPixelModule(tags, await lutBytes(orthanc, id, tags), voiPolicy);
+  const pm = readPixelModule(tags, await lutBytes(orthanc, id, tags, modalityPolicy), voiPolicy, modalityPolicy);
   const transferSyntax = await orthanc.getInstanceMetadata(id, 'TransferSyntax');
   const syntax = transferSyntax ?? 'an unknown transfer syntax';
 

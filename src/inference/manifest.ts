@@ -11,9 +11,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../errors';
-import type { VoiPolicy } from '../dicom/pixels';
+import type { ModalityPolicy, VoiPolicy } from '../dicom/pixels';
 import type { AcceptedInput } from '../dicom/eligibility';
+import { codeForLabel } from '../dicom/codes';
+import { vrProblem } from '../dicom/vr';
 import { parseAccepts } from './accepts';
+import type { ResizeMethod } from './preprocess';
 
 export type Activation = 'sigmoid' | 'softmax' | 'none';
 /** A dimension: a fixed size, or a symbolic name (e.g. 'batch') for a dimension the model leaves free. */
@@ -35,14 +38,31 @@ export interface ModelManifest {
   /** Model file, relative to the manifest. */
   file: string;
   input: { name: string; shape: [Dim, number, number, number]; layout: 'NCHW'; dtype: 'float32' };
-  output: { name: string; activation: Activation };
+  output: {
+    name: string;
+    activation: Activation;
+    /**
+     * Where each label sits in the output vector, when the model has outputs no label names (torchxrayvision's
+     * single-dataset weights keep all 18 outputs and leave some unnamed). Absent: label i is output i.
+     */
+    labelIndices?: number[];
+    /** Width of the output vector; required with labelIndices, else it is the number of labels. */
+    size?: number;
+  };
   preprocessing: {
     /** Presentation intensities [0, 1] (0 black, 1 white) are scaled linearly onto this range. */
     intensityRange: [number, number];
+    /** 'center-square': the central square, offset as torchxrayvision's XRayCenterCrop does. */
     crop: 'center-square' | 'none';
-    /** 'area': area averaging when shrinking, bilinear (half-pixel centres) when enlarging. Never nearest. */
-    resize: { method: 'area' | 'bilinear'; size: number };
+    /**
+     * 'area': area averaging when shrinking, bilinear (half-pixel centres) when enlarging. 'skimage': torchxrayvision's
+     * XRayResizer (skimage.transform.resize: Gaussian anti-aliasing, then bilinear, zero padding). Never nearest.
+     */
+    resize: { method: ResizeMethod; size: number };
+    /** VOI LUT / window of the header ('dicom-first') or the whole range the modality transform can produce. */
     voi: VoiPolicy;
+    /** Apply the header's Rescale Slope/Intercept or Modality LUT ('apply', default), or read stored values ('ignore'). */
+    modalityTransform: ModalityPolicy;
   };
   labels: string[];
   calibration?: { method: 'op_norm'; operatingPoints: Record<string, number> };
@@ -69,6 +89,14 @@ class ManifestReader {
   str(o: Record<string, Json>, key: string, prefix = ''): string {
     const v = o[key];
     if (typeof v !== 'string' || v.trim() === '') this.fail(prefix + key, 'a non-empty string', v);
+    return v;
+  }
+
+  /** A string that is written into the SR as a DICOM value of this VR (e.g. LO: at most 64 characters). */
+  dicomStr(o: Record<string, Json>, key: string, vr: 'LO', writtenAs: string): string {
+    const v = this.str(o, key);
+    const problem = vrProblem(vr, v);
+    if (problem !== undefined) this.fail(key, `a valid ${vr} value for the report's ${writtenAs} (${problem})`, v);
     return v;
   }
 
@@ -132,6 +160,31 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
   }
   const labels = m.labels as string[];
   if (new Set(labels).size !== labels.length) r.fail('labels', 'unique', labels);
+  for (const [i, label] of labels.entries()) {
+    try {
+      codeForLabel(label);
+    } catch (err) {
+      r.fail(`labels[${i}]`, `a label the report can code (${(err as Error).message})`, label);
+    }
+  }
+
+  let labelIndices: number[] | undefined;
+  let outputSize: number | undefined;
+  if (output.labelIndices !== undefined) {
+    outputSize = r.num(output.size, 'output.size', 1, 100000);
+    if (!Number.isInteger(outputSize)) r.fail('output.size', 'an integer', output.size);
+    const li = output.labelIndices;
+    if (!Array.isArray(li) || li.length !== labels.length)
+      r.fail('output.labelIndices', `one output index per label (${labels.length})`, li);
+    (li as Json[]).forEach((x, i) => {
+      if (!Number.isInteger(x)) r.fail(`output.labelIndices[${i}]`, 'an integer', x);
+      r.num(x, `output.labelIndices[${i}]`, 0, outputSize! - 1);
+    });
+    labelIndices = li as number[];
+    if (new Set(labelIndices).size !== labelIndices.length) r.fail('output.labelIndices', 'unique', li);
+  } else if (output.size !== undefined && output.size !== labels.length) {
+    r.fail('output.size', `the number of labels (${labels.length}) when output.labelIndices is absent`, output.size);
+  }
 
   let calibration: ModelManifest['calibration'];
   if (m.calibration !== undefined && m.calibration !== null) {
@@ -156,9 +209,10 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
   return {
     schemaVersion: 1,
     id: r.str(m, 'id'),
-    name: r.str(m, 'name'),
-    version: r.str(m, 'version'),
-    manufacturer: r.str(m, 'manufacturer'),
+    // Written into the SR as Manufacturer Model Name, Software Versions and Manufacturer: LO, 64 characters at most.
+    name: r.dicomStr(m, 'name', 'LO', 'Manufacturer Model Name'),
+    version: r.dicomStr(m, 'version', 'LO', 'Software Versions'),
+    manufacturer: r.dicomStr(m, 'manufacturer', 'LO', 'Manufacturer'),
     license: r.str(m, 'license'),
     provenance: r.str(m, 'provenance'),
     intendedUse: r.str(m, 'intendedUse'),
@@ -174,12 +228,20 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
     output: {
       name: r.str(output, 'name', 'output.'),
       activation: r.oneOf(output.activation, 'output.activation', ['sigmoid', 'softmax', 'none'] as const),
+      ...(labelIndices !== undefined ? { labelIndices, size: outputSize } : {}),
     },
     preprocessing: {
       intensityRange: [lo, hi],
       crop: r.oneOf(pre.crop, 'preprocessing.crop', ['center-square', 'none'] as const),
-      resize: { method: r.oneOf(resize.method, 'preprocessing.resize.method', ['area', 'bilinear'] as const), size },
+      resize: {
+        method: r.oneOf(resize.method, 'preprocessing.resize.method', ['area', 'bilinear', 'skimage'] as const),
+        size,
+      },
       voi: r.oneOf(pre.voi ?? 'dicom-first', 'preprocessing.voi', ['dicom-first', 'full-range'] as const),
+      modalityTransform: r.oneOf(pre.modalityTransform ?? 'apply', 'preprocessing.modalityTransform', [
+        'apply',
+        'ignore',
+      ] as const),
     },
     labels,
     calibration,
@@ -226,6 +288,17 @@ export function scoresFromOutputs(m: ModelManifest, raw: ArrayLike<number>): num
     });
   }
   return p;
+}
+
+/** Width of the model's output vector (more than the labels when some outputs are unnamed). */
+export function outputWidth(m: ModelManifest): number {
+  return m.output.size ?? m.labels.length;
+}
+
+/** The labelled values of one image's output vector, in label order. */
+export function labelledOutputs(m: ModelManifest, all: Float32Array): Float32Array {
+  const idx = m.output.labelIndices;
+  return idx === undefined ? all : Float32Array.from(idx, (i) => all[i]);
 }
 
 export function thresholdFor(m: ModelManifest, label: string): number {

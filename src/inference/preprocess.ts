@@ -3,7 +3,8 @@
  * reference family: one channel, [-1024, 1024], centre crop to a square, 224x224). Pure functions, no I/O.
  *
  * Resampling is separable and written as weight tables so that scripts/reference/preprocess.py can reproduce it
- * exactly with two matrix products. Area averaging is the exact box filter (each output pixel is the mean of the
+ * exactly with two matrix products. 'skimage' reproduces torchxrayvision's own resizer (XRayResizer); the oracle
+ * test (test/integration/models) checks it against torchxrayvision itself. Area averaging is the exact box filter (each output pixel is the mean of the
  * source area it covers, fractional pixels weighted), which is what anti-aliased shrinking of a 2000-pixel
  * radiograph to 224 needs; nearest neighbour would alias fine structures (ribs, lines) into noise.
  */
@@ -75,8 +76,58 @@ export function bilinearWeights(nIn: number, nOut: number): AxisWeights {
   return pack(rows);
 }
 
-/** The resampling weights the manifest asks for: area when shrinking, bilinear when enlarging or when asked. */
-export function resizeWeights(method: 'area' | 'bilinear', nIn: number, nOut: number): AxisWeights {
+/** scipy.ndimage's Gaussian kernel (`_gaussian_kernel1d`, truncate 4): taps for offsets -radius..radius, summing to 1. */
+export function gaussianKernel(sigma: number, truncate = 4): Float64Array {
+  const radius = Math.floor(truncate * sigma + 0.5);
+  const k = new Float64Array(2 * radius + 1);
+  let sum = 0;
+  for (let x = -radius; x <= radius; x++) sum += k[x + radius] = Math.exp((-0.5 / (sigma * sigma)) * x * x);
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  return k;
+}
+
+/**
+ * skimage.transform.resize(order=1, mode='constant', cval=0, anti_aliasing=True when any axis shrinks), which is
+ * what torchxrayvision's XRayResizer runs: a Gaussian blur with sigma = max(0, (nIn/nOut - 1) / 2) (scipy's
+ * gaussian_filter, truncated at 4 sigma), then linear interpolation at half-pixel centres (ndimage.zoom with
+ * grid_mode=True). Outside the image both read the constant 0, so these weights do NOT sum to 1 near the edges:
+ * the missing mass is the padding value, 0 in model-input units (the middle of [-1024, 1024]).
+ */
+export function skimageWeights(nIn: number, nOut: number, antiAlias: boolean): AxisWeights {
+  const scale = nIn / nOut;
+  const sigma = antiAlias ? Math.max(0, (scale - 1) / 2) : 0;
+  const kernel = sigma > 1e-15 ? gaussianKernel(sigma) : new Float64Array([1]);
+  const radius = (kernel.length - 1) / 2;
+  const rows: { i: number; w: number }[][] = [];
+  for (let o = 0; o < nOut; o++) {
+    const x = (o + 0.5) * scale - 0.5;
+    const i0 = Math.floor(x);
+    const f = x - i0;
+    const acc = new Map<number, number>();
+    for (const [c, wc] of [
+      [i0, 1 - f],
+      [i0 + 1, f],
+    ]) {
+      if (wc <= 0 || c < 0 || c >= nIn) continue; // the zoom reads cval outside the grid
+      for (let t = -radius; t <= radius; t++) {
+        const j = c + t;
+        if (j < 0 || j >= nIn) continue; // the blur reads cval outside the image
+        acc.set(j, (acc.get(j) ?? 0) + wc * kernel[t + radius]);
+      }
+    }
+    rows.push([...acc.entries()].sort((a, b) => a[0] - b[0]).map(([i, w]) => ({ i, w })));
+  }
+  return pack(rows);
+}
+
+export type ResizeMethod = 'area' | 'bilinear' | 'skimage';
+
+/**
+ * The resampling weights the manifest asks for: 'area' when shrinking (bilinear when enlarging), 'bilinear', or
+ * 'skimage' (torchxrayvision's resizer; `antiAlias` is skimage's rule: true when any axis of the image shrinks).
+ */
+export function resizeWeights(method: ResizeMethod, nIn: number, nOut: number, antiAlias = nOut < nIn): AxisWeights {
+  if (method === 'skimage') return skimageWeights(nIn, nOut, antiAlias);
   return method === 'area' && nOut <= nIn ? areaWeights(nIn, nOut) : bilinearWeights(nIn, nOut);
 }
 
@@ -86,10 +137,14 @@ export interface Crop {
   size: number;
 }
 
-/** The central square (torchxrayvision XRayCenterCrop: floor((long - short) / 2) from the top/left). */
+/**
+ * The central square, offset as torchxrayvision's XRayCenterCrop offsets it: floor(long / 2) - floor(short / 2)
+ * (one more than floor((long - short) / 2) when the long side is even and the short side odd).
+ */
 export function centerSquare(rows: number, columns: number): Crop {
   const size = Math.min(rows, columns);
-  return { top: Math.floor((rows - size) / 2), left: Math.floor((columns - size) / 2), size };
+  const half = Math.floor(size / 2);
+  return { top: Math.floor(rows / 2) - half, left: Math.floor(columns / 2) - half, size };
 }
 
 /** Crop + resample + scale one image into a new Float32Array of outH*outW values (row-major, one channel). */
@@ -98,11 +153,16 @@ export function resample(
   crop: { top: number; left: number; height: number; width: number },
   outH: number,
   outW: number,
-  method: 'area' | 'bilinear',
+  method: ResizeMethod,
   range: [number, number],
 ): Float32Array {
-  const wy = resizeWeights(method, crop.height, outH);
-  const wx = resizeWeights(method, crop.width, outW);
+  // skimage decides once for the whole image whether to blur (any axis shrinking); the others decide per axis.
+  const antiAlias = outH < crop.height || outW < crop.width;
+  const wy = resizeWeights(method, crop.height, outH, antiAlias);
+  const wx = resizeWeights(method, crop.width, outW, antiAlias);
+  // Values are scaled to the model's range first, so that padding (skimage's cval) is 0 in model units.
+  const [lo, hi] = range;
+  const span = hi - lo;
   // Horizontal pass over the cropped rows, then vertical; float64 throughout, rounded to float32 once at the end.
   const tmp = new Float64Array(crop.height * outW);
   for (let y = 0; y < crop.height; y++) {
@@ -110,17 +170,16 @@ export function resample(
     for (let o = 0; o < outW; o++) {
       let acc = 0;
       for (let k = wx.start[o], end = k + wx.count[o]; k < end; k++)
-        acc += img.values[rowBase + wx.index[k]] * wx.weight[k];
+        acc += (lo + img.values[rowBase + wx.index[k]] * span) * wx.weight[k];
       tmp[y * outW + o] = acc;
     }
   }
-  const [lo, hi] = range;
   const out = new Float32Array(outH * outW);
   for (let o = 0; o < outH; o++) {
     for (let x = 0; x < outW; x++) {
       let acc = 0;
       for (let k = wy.start[o], end = k + wy.count[o]; k < end; k++) acc += tmp[wy.index[k] * outW + x] * wy.weight[k];
-      out[o * outW + x] = lo + acc * (hi - lo);
+      out[o * outW + x] = acc;
     }
   }
   return out;

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors';
-import type { ModelManifest } from './manifest';
+import { labelledOutputs, outputWidth, type ModelManifest } from './manifest';
 
 export interface SessionOptions {
   /** Threads one inference may use. Default: the number of cores. */
@@ -25,7 +25,7 @@ export interface SessionOptions {
 export interface ModelSession {
   readonly manifest: ModelManifest;
   readonly intraOpThreads: number;
-  /** Raw model outputs (before activation) for one image's [1 x H x W] input. Safe to call concurrently. */
+  /** Raw labelled outputs (before activation, in label order) for one image's [1 x H x W] input. Safe to call concurrently. */
   infer(input: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;
 }
@@ -60,9 +60,11 @@ export function checkSessionAgainstManifest(
     );
   }
   const outLabels = output.shape[output.shape.length - 1];
-  if (output.type !== 'float32' || output.shape.length !== 2 || outLabels !== m.labels.length) {
+  const width = outputWidth(m);
+  if (output.type !== 'float32' || output.shape.length !== 2 || outLabels !== width) {
+    const what = m.output.size === undefined ? `lists ${width} labels` : `declares ${width} outputs`;
     throw new ModelError(
-      `Model ${where} output "${output.name}" is ${output.type} [${output.shape.join(', ')}]; the manifest lists ${m.labels.length} labels, so [batch, ${m.labels.length}] float32 is expected`,
+      `Model ${where} output "${output.name}" is ${output.type} [${output.shape.join(', ')}]; the manifest ${what}, so [batch, ${width}] float32 is expected`,
     );
   }
   return { batchFree: typeof input.shape[0] === 'string' || input.shape[0] === -1 };
@@ -130,14 +132,14 @@ class QueuedSession implements ModelSession {
     const feeds = { [this.manifest.input.name]: new ort.Tensor('float32', data, [inputs.length, c, h, w]) };
     const result = await this.session.run(feeds, [this.manifest.output.name]);
     const out = result[this.manifest.output.name];
-    const n = this.manifest.labels.length;
+    const n = outputWidth(this.manifest);
     if (out === undefined || !(out.data instanceof Float32Array) || out.data.length !== n * inputs.length) {
       throw new ModelError(
-        `The model ${this.manifest.id} returned ${out?.data.length ?? 'no'} values for ${inputs.length} image(s) x ${n} labels`,
+        `The model ${this.manifest.id} returned ${out?.data.length ?? 'no'} values for ${inputs.length} image(s) x ${n} outputs`,
       );
     }
     const all = out.data;
-    return inputs.map((_, i) => all.slice(i * n, (i + 1) * n));
+    return inputs.map((_, i) => labelledOutputs(this.manifest, all.slice(i * n, (i + 1) * n)));
   }
 
   async release(): Promise<void> {

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { cliConfig } from '../cli-config';
+import { describeAccepts } from '../../dicom/eligibility';
 import { readManifest } from '../../inference/manifest';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
@@ -140,7 +141,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
     checks.push({
       name: 'model present',
       ok: size > 0,
-      detail: `${config.modelDir}: ${m.name} ${m.version} (${m.labels.length} labels, ${(size / 1e6).toFixed(1)} MB${m.diagnostic ? '' : ', NOT diagnostic'})`,
+      detail: `${config.modelDir}: ${m.name} ${m.version} (${m.labels.length} labels, ${(size / 1e6).toFixed(1)} MB${m.diagnostic ? '' : ', NOT diagnostic'}); accepts ${describeAccepts(m.accepts)}`,
     });
   } catch (err) {
     checks.push({ name: 'model present', ok: false, detail: (err as Error).message });

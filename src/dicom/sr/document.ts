@@ -21,6 +21,7 @@ import {
   TRANSFER_SYNTAX_EXPLICIT_VR_LITTLE_ENDIAN,
 } from '../uids';
 import { TemplateViolation, type ContentItem } from './content';
+import { vrProblem, type StringVr } from '../vr';
 
 import type { SourceImage } from './source-image';
 import type { Admission, Finding, ModelIdentity } from '../../contracts';
@@ -125,6 +126,61 @@ function validateInput(input: BuildReportInput): void {
     }
     seen.add(f.label);
   }
+}
+
+/**
+ * The attributes whose values come from the model manifest or the source image, with their VR and module. Each is
+ * checked before the report is written: a value that does not fit its VR refuses the report with a message naming
+ * the attribute (the manifest is checked at worker start too, so a model's texts fail there first).
+ */
+const CHECKED_ATTRIBUTES: [keyword: string, vr: StringVr, module: string][] = [
+  ['PatientName', 'PN', 'Patient module'],
+  ['PatientID', 'LO', 'Patient module'],
+  ['IssuerOfPatientID', 'LO', 'Patient module'],
+  ['PatientBirthDate', 'DA', 'Patient module'],
+  ['PatientSex', 'CS', 'Patient module'],
+  ['StudyInstanceUID', 'UI', 'General Study module'],
+  ['StudyDate', 'DA', 'General Study module'],
+  ['StudyTime', 'TM', 'General Study module'],
+  ['ReferringPhysicianName', 'PN', 'General Study module'],
+  ['StudyID', 'SH', 'General Study module'],
+  ['AccessionNumber', 'SH', 'General Study module'],
+  ['StudyDescription', 'LO', 'General Study module'],
+  ['SeriesDescription', 'LO', 'SR Document Series module'],
+  ['Manufacturer', 'LO', 'General Equipment module'],
+  ['ManufacturerModelName', 'LO', 'General Equipment module'],
+  ['SoftwareVersions', 'LO', 'General Equipment module'],
+];
+
+function checkValue(module: string, keyword: string, vr: StringVr, value: unknown): void {
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (typeof v !== 'string') continue;
+    const problem = vrProblem(vr, v);
+    if (problem !== undefined) {
+      throw new TemplateViolation(
+        module,
+        `${keyword} (${vr})`,
+        `'${v.length > 80 ? v.slice(0, 77) + '...' : v}': ${problem}`,
+      );
+    }
+  }
+}
+
+/** Every text, code and UID of the content tree against its VR (TextValue UT, CodeValue SH, CodeMeaning LO, UI). */
+function checkContent(item: ContentItem, path: string): void {
+  const module = `SR Document Content ${path}`;
+  if (item.TextValue !== undefined) checkValue(module, 'TextValue', 'UT', item.TextValue);
+  if (item.UID !== undefined) checkValue(module, 'UID', 'UI', item.UID);
+  for (const c of [...(item.ConceptNameCodeSequence ?? []), ...(item.ConceptCodeSequence ?? [])]) {
+    checkValue(module, 'CodeValue', 'SH', c.CodeValue);
+    checkValue(module, 'CodingSchemeDesignator', 'SH', c.CodingSchemeDesignator);
+    checkValue(module, 'CodeMeaning', 'LO', c.CodeMeaning);
+  }
+  for (const r of item.ReferencedSOPSequence ?? []) {
+    checkValue(module, 'ReferencedSOPClassUID', 'UI', r.ReferencedSOPClassUID);
+    checkValue(module, 'ReferencedSOPInstanceUID', 'UI', r.ReferencedSOPInstanceUID);
+  }
+  (item.ContentSequence ?? []).forEach((child, i) => checkContent(child, `${path}.${i + 1}`));
 }
 
 /** The naturalized dataset (exported for tests that inspect attributes without re-parsing bytes). */
@@ -239,6 +295,8 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
     JSON.stringify(root),
   ];
   if (hasNonAscii(strings)) ds.SpecificCharacterSet = 'ISO_IR 192';
+  for (const [keyword, vr, module] of CHECKED_ATTRIBUTES) checkValue(module, keyword, vr, ds[keyword]);
+  checkContent(root, '1');
   return ds;
 }
 

@@ -11,6 +11,7 @@ import {
   ageFromAgeString,
   ageFromDates,
   decideEligibility,
+  describeAccepts,
   type AcceptedInput,
   type Tags,
 } from '../../../src/dicom/eligibility';
@@ -238,5 +239,16 @@ describe('age parsing', { timeout: 30_000 }, () => {
     assert.equal(ageFromDates('20000615', '20180615'), 18);
     assert.equal(ageFromDates('20000615', '19990101'), undefined);
     assert.equal(ageFromDates('2000', '20180615'), undefined);
+  });
+});
+
+describe('describeAccepts', { timeout: 30_000 }, () => {
+  it('says in one line what a model reads', () => {
+    assert.equal(
+      describeAccepts(TXV),
+      'CR, DX; body part CHEST, THORAX or unrecorded; views PA, AP or unrecorded; FOR PRESENTATION or unrecorded; ' +
+        'MONOCHROME1, MONOCHROME2; at least 224x224; age >= 18 years or unrecorded',
+    );
+    assert.match(describeAccepts(DEMO), /at least 64x64; any age$/);
   });
 });

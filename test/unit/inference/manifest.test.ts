@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../../../src/errors';
-import { parseManifest, scoresFromOutputs, thresholdFor } from '../../../src/inference/manifest';
+import {
+  labelledOutputs,
+  outputWidth,
+  parseManifest,
+  scoresFromOutputs,
+  thresholdFor,
+} from '../../../src/inference/manifest';
 import { findingsFromOutputs } from '../../../src/inference/classify-instance';
 
 const ROOT = path.resolve(
@@ -69,4 +75,45 @@ test('findings apply per-label thresholds on the final probability', { timeout: 
   assert.equal(f.find((x) => x.label === 'Effusion')?.positive, false);
   assert.equal(f.find((x) => x.label === 'Edema')?.positive, true);
   assert.ok(Math.abs(f[0].probability - 0.8) < 1e-12);
+});
+
+test('texts written into LO attributes of every SR are refused at load when they cannot fit', () => {
+  const long = 'torchxrayvision (Cohen et al., mlmed/torchxrayvision); exported by cxr-pipeline';
+  for (const [raw, re] of [
+    [
+      { ...demo, manufacturer: long },
+      /"manufacturer" must be a valid LO value for the report's Manufacturer \(79 characters/,
+    ],
+    [{ ...demo, name: 'n'.repeat(65) }, /"name" must be a valid LO value/],
+    [{ ...demo, version: '1\\2' }, /"version" must be a valid LO value .*backslash/],
+    [
+      { ...demo, labels: ['A label that is far too long for a code', ...(demo.labels as string[]).slice(1)] },
+      /"labels\[0\]"/,
+    ],
+  ] as [Record<string, unknown>, RegExp][]) {
+    assert.throws(
+      () => parseManifest(raw),
+      (e: unknown) => e instanceof ModelError && re.test(e.message),
+    );
+  }
+});
+
+test('output.labelIndices picks the named outputs of a model with unnamed ones; policies default to apply', () => {
+  const m = parseManifest({
+    ...demo,
+    labels: ['Pneumonia', 'Lung Opacity'],
+    output: { name: 'logits', activation: 'none', labelIndices: [8, 16], size: 18 },
+  });
+  assert.equal(outputWidth(m), 18);
+  const all = Float32Array.from({ length: 18 }, (_, i) => i);
+  assert.deepEqual(Array.from(labelledOutputs(m, all)), [8, 16]);
+  assert.equal(m.preprocessing.modalityTransform, 'apply');
+  for (const output of [
+    { name: 'logits', activation: 'none', labelIndices: [8, 18], size: 18 },
+    { name: 'logits', activation: 'none', labelIndices: [8], size: 18 },
+    { name: 'logits', activation: 'none', labelIndices: [8, 8], size: 18 },
+    { name: 'logits', activation: 'none', labelIndices: [8, 16] },
+  ]) {
+    assert.throws(() => parseManifest({ ...demo, labels: ['Pneumonia', 'Lung Opacity'], output }), /output\./);
+  }
 });

@@ -203,6 +203,38 @@ test('builders refuse invalid input with a message naming the template row', { t
 });
 
 test(
+  'every value from the manifest or the source image is checked against its VR (length, characters)',
+  { timeout: 60_000 },
+  () => {
+    // The manufacturer text an earlier export wrote (79 characters) went into Manufacturer, an LO of at most 64.
+    refuses((i) => {
+      i.algorithm.manufacturer = 'torchxrayvision (Cohen et al., mlmed/torchxrayvision); exported by cxr-pipeline';
+    }, /General Equipment module Manufacturer \(LO\): .*79 characters; LO allows at most 64/);
+    refuses((i) => {
+      i.algorithm.name = 'x'.repeat(65);
+    }, /ManufacturerModelName \(LO\)/);
+    refuses((i) => {
+      i.algorithm.version = '1.0\\2';
+    }, /\(LO\): .*a backslash separates values/);
+    refuses((i) => {
+      i.source.study.accessionNumber = 'A'.repeat(17);
+    }, /General Study module AccessionNumber \(SH\)/);
+    refuses((i) => {
+      i.source.study.description = 'Chest\u0007PA';
+    }, /StudyDescription \(LO\): .*control characters/);
+    refuses((i) => {
+      i.source.patient.name = 'Doe^John^^^^Extra';
+    }, /PatientName \(PN\)/);
+    refuses((i) => {
+      i.source.patient.id = 'P'.repeat(65);
+    }, /PatientID \(LO\)/);
+    refuses((i) => {
+      i.algorithm.intendedUse = 'Research\u0000only';
+    }, /TextValue \(UT\)/);
+  },
+);
+
+test(
   'with an admission: the view as a coded Image View on the library entry and the eligibility statement; still valid',
   { timeout: 60_000 },
   async () => {
