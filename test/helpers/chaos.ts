@@ -134,6 +134,8 @@ export interface ChaosEnv {
   dataDir: string;
   temporalAddress: string;
   orthancUrl: string;
+  /** Orthanc's DICOM port (C-STORE from loopback is accepted). */
+  dicomPort: number;
   taskQueue: string;
   config: PipelineConfig;
   client: Client;
@@ -234,6 +236,7 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
       dataDir,
       temporalAddress: config.temporal.address,
       orthancUrl: config.orthanc.url,
+      dicomPort: dPort,
       taskQueue,
       config,
       client,
