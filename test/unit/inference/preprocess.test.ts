@@ -57,22 +57,16 @@ test('intensities map [0, 1] onto the manifest range', { timeout: 60_000 }, () =
   assert.deepEqual(Array.from(out), [-1024, 1024]);
 });
 
-<<<<<<< HEAD
 test(
   'centre square crop takes the middle of the long side (torchxrayvision XRayCenterCrop)',
   { timeout: 60_000 },
   () => {
     assert.deepEqual(centerSquare(2500, 2048), { top: 226, left: 0, size: 2048 });
     assert.deepEqual(centerSquare(169, 211), { top: 0, left: 21, size: 169 });
+    // Even long side, odd short side: XRayCenterCrop starts at 6 // 2 - 3 // 2 = 2, not floor((6 - 3) / 2) = 1.
+    assert.deepEqual(centerSquare(6, 3), { top: 2, left: 0, size: 3 });
   },
 );
-=======
-test('centre square crop takes the middle of the long side (torchxrayvision XRayCenterCrop)', () => {
-  assert.deepEqual(centerSquare(2500, 2048), { top: 226, left: 0, size: 2048 });
-  assert.deepEqual(centerSquare(169, 211), { top: 0, left: 21, size: 169 });
-  // Even long side, odd short side: XRayCenterCrop starts at 6 // 2 - 3 // 2 = 2, not floor((6 - 3) / 2) = 1.
-  assert.deepEqual(centerSquare(6, 3), { top: 2, left: 0, size: 3 });
-});
 
 // Expected values from skimage 0.26.0: skimage.transform.resize(img, shape, order=1, mode='constant',
 // preserve_range=True, anti_aliasing=True), img[r][c] = ((5r + c) % 6) / 5 (torchxrayvision's XRayResizer call).
@@ -125,4 +119,3 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return a.length === b.length ? m : Infinity;
 }
->>>>>>> main
