@@ -27,13 +27,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Command } from 'commander';
 import { createActivities } from '../src/activities';
 import { sha256File } from '../src/cli/ingest-id';
-import { loadConfig, PROJECT_ROOT } from '../src/config';
+import { loadConfig, PROJECT_ROOT, temporalConnectionOptions } from '../src/config';
 import { loadClassifier } from '../src/inference';
 import { OrthancClient } from '../src/orthanc/client';
 import type { ClassifyOutput, UploadOutput, ZipEntryRef } from '../src/workflows/types';
 import { DEFAULT_WINDOW } from '../src/workflows/ingest-zip';
 import { archiveCache, readEntry } from '../src/zip';
-import { cpuMsOf, memoryOf, pidListeningOn, RssSampler } from './lib/procstat';
+import { childrenOf, cpuMsOf, memoryOf, pidListeningOn, RssSampler } from './lib/procstat';
 import { writeSyntheticZip, type WrittenZip } from './lib/synthetic-zip';
 
 const PARTS = ['stages', 'sequential', 'pipeline1', 'pipeline2', 'inference-micro', 'inference-txv'] as const;
@@ -785,6 +785,10 @@ async function main(): Promise<void> {
   const orthancPid = pidListeningOn(Number(new URL(config.orthanc.url).port || 80));
   if (temporalPid) services.temporal = [temporalPid];
   if (orthancPid) services.orthanc = [orthancPid];
+  // Production profile: PostgreSQL serves Temporal's persistence + visibility and Orthanc's index. Its CPU is the
+  // postmaster plus the backends alive at the start (the servers' pooled connections).
+  const pgPid = process.env.CXR_PROFILE === 'production' ? pidListeningOn(Number(process.env.CXR_PG_PORT)) : null;
+  if (pgPid) services.postgres = [pgPid, ...childrenOf(pgPid)];
 
   // Ctrl-C / kill: stop our workers, delete what this run stored in Orthanc and the zip, then exit.
   let interrupted = false;
@@ -890,7 +894,7 @@ async function main(): Promise<void> {
     }
     for (const count of [1, 2]) {
       if (!opts.parts.has(`pipeline${count}` as Part)) continue;
-      connection ??= await Connection.connect({ address: config.temporal.address });
+      connection ??= await Connection.connect(temporalConnectionOptions(config.temporal));
       client ??= new Client({ connection, namespace: config.temporal.namespace });
       const r = await runPipeline(client, opts, zip, zipSha256, seed, count, services);
       runs.push(r);

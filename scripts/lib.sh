@@ -1,5 +1,8 @@
 # Shared settings for scripts/*. Source it; every value can be overridden from the environment.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# CXR_PROFILE: dev (default) or production (see below); each keeps its own data folder.
+export CXR_PROFILE="${CXR_PROFILE:-dev}"
+if [[ "$CXR_PROFILE" == production ]]; then export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data/production}"; fi
 export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data}"
 export TEMPORAL_VERSION="${TEMPORAL_VERSION:-1.5.1}"
 export CXR_CACHE_DIR="${CXR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cxr-pipeline}"
@@ -42,3 +45,34 @@ CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword 
 
 log() { printf '\033[1;34m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '\033[1;31m[%s] error:\033[0m %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
+
+# ---- Profiles: CXR_PROFILE=dev (default: Temporal dev server + Orthanc on SQLite) or production
+# (PostgreSQL, the real Temporal server with mTLS, its UI server, Orthanc on PostgreSQL over HTTPS, workers
+# by role, Prometheus metrics). See docs/deployment.md.
+[[ "$CXR_PROFILE" == dev || "$CXR_PROFILE" == production ]] || die "CXR_PROFILE must be dev or production (got $CXR_PROFILE)"
+# One version line: server 1.29.1 is the server the dev CLI 1.5.1 embeds; UI server 2.42.1 is the UI it embeds.
+export TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.29.1}"
+export TEMPORAL_UI_SERVER_VERSION="${TEMPORAL_UI_SERVER_VERSION:-2.42.1}"
+# Fixed when the cluster's database is created (docs/deployment.md).
+export TEMPORAL_HISTORY_SHARDS="${TEMPORAL_HISTORY_SHARDS:-4}"
+# Production-only ports. With CXR_EXTRA_PORT_BASE set (machines shared by several checkouts), all of them come
+# from BASE..BASE+19; otherwise the defaults below.
+_cxr_port() { if [[ -n "${CXR_EXTRA_PORT_BASE:-}" ]]; then echo $((CXR_EXTRA_PORT_BASE + $1)); else echo "$2"; fi; }
+export CXR_PG_PORT="${CXR_PG_PORT:-$(_cxr_port 0 5433)}"
+export TEMPORAL_METRICS_PORT="${TEMPORAL_METRICS_PORT:-$(_cxr_port 1 9233)}"
+export CXR_IO_METRICS_PORT="${CXR_IO_METRICS_PORT:-$(_cxr_port 2 9464)}"
+export CXR_INFERENCE_METRICS_PORT="${CXR_INFERENCE_METRICS_PORT:-$(_cxr_port 3 9465)}"
+# Temporal's internal ports (membership and gRPC of frontend/history/matching/worker): BASE..BASE+7.
+export TEMPORAL_INTERNAL_PORT_BASE="${TEMPORAL_INTERNAL_PORT_BASE:-$(_cxr_port 10 7234)}"
+export CXR_TLS_DIR="${CXR_TLS_DIR:-$CXR_DATA_DIR/tls}"
+export TEMPORAL_SERVER_BIN="${TEMPORAL_SERVER_BIN:-$ROOT/.tools/temporal-server}"
+export TEMPORAL_SQL_TOOL="${TEMPORAL_SQL_TOOL:-$ROOT/.tools/temporal-sql-tool}"
+export TEMPORAL_UI_SERVER_BIN="${TEMPORAL_UI_SERVER_BIN:-$ROOT/.tools/temporal-ui-server}"
+if [[ "$CXR_PROFILE" == production ]]; then
+  # The Temporal CLI, the workers and cxr read these (the temporal CLI's own variable names; @temporalio/envconfig).
+  export TEMPORAL_TLS_CLIENT_CERT_PATH="${TEMPORAL_TLS_CLIENT_CERT_PATH:-$CXR_TLS_DIR/temporal-client.pem}"
+  export TEMPORAL_TLS_CLIENT_KEY_PATH="${TEMPORAL_TLS_CLIENT_KEY_PATH:-$CXR_TLS_DIR/temporal-client.key}"
+  export TEMPORAL_TLS_SERVER_CA_CERT_PATH="${TEMPORAL_TLS_SERVER_CA_CERT_PATH:-$CXR_TLS_DIR/ca.pem}"
+  export ORTHANC_CA_FILE="${ORTHANC_CA_FILE:-$CXR_TLS_DIR/ca.pem}"
+  if [[ "$ORTHANC_URL" == "http://127.0.0.1:$ORTHANC_HTTP_PORT" ]]; then export ORTHANC_URL="https://127.0.0.1:$ORTHANC_HTTP_PORT"; fi
+fi

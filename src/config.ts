@@ -19,6 +19,8 @@ import { type ZipLimits, zipLimitsFromEnv } from './zip/limits';
 
 export interface OrthancConfig {
   url: string;
+  /** PEM file of the CA that signed Orthanc's HTTPS certificate (ORTHANC_CA_FILE; production profile). */
+  caFile?: string;
   username?: string;
   password?: string;
   /** Per-request timeout in milliseconds. */
@@ -75,6 +77,8 @@ export interface WorkerConfig {
   maxConcurrentInference: number;
   /** ONNX intra-op threads (CXR_INTRA_OP_THREADS, default max(1, floor(cores / 2))): the rest needs the other cores. */
   intraOpThreads: number;
+  /** host:port of the worker's Prometheus endpoint (CXR_METRICS_ADDRESS, src/metrics.ts); none when unset. */
+  metricsAddress?: string;
 }
 
 export interface PipelineConfig {
@@ -187,7 +191,19 @@ function temporalFrom(
 export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = process.env): PipelineConfig {
   const env = setOnly(environment);
   const get = (name: string, fallback: string): string => env[name] ?? fallback;
-  const dataDir = path.resolve(get('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data')));
+  // The production profile (CXR_PROFILE=production, docs/deployment.md) keeps its own data folder, serves Orthanc
+  // over HTTPS and requires mTLS to Temporal, with the certificates scripts/services made under <data>/tls.
+  const production = env.CXR_PROFILE === 'production';
+  const dataDir = path.resolve(
+    get('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data', ...(production ? ['production'] : []))),
+  );
+  if (production) {
+    const tlsDir = get('CXR_TLS_DIR', path.join(dataDir, 'tls'));
+    env.TEMPORAL_TLS_CLIENT_CERT_PATH ??= path.join(tlsDir, 'temporal-client.pem');
+    env.TEMPORAL_TLS_CLIENT_KEY_PATH ??= path.join(tlsDir, 'temporal-client.key');
+    env.TEMPORAL_TLS_SERVER_CA_CERT_PATH ??= path.join(tlsDir, 'ca.pem');
+    env.ORTHANC_CA_FILE ??= path.join(tlsDir, 'ca.pem');
+  }
   const taskQueue = overrides.taskQueue ?? get('CXR_TASK_QUEUE', 'cxr-pipeline');
   const fileCreds = readCredentialsFile(get('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
   const cores = os.availableParallelism();
@@ -200,10 +216,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       unreachableWaitMs: (overrides.temporalWaitS ?? nonNegative(env, 'CXR_TEMPORAL_WAIT_S', 300)) * 1000,
     },
     orthanc: {
-      url: (overrides.orthancUrl ?? get('ORTHANC_URL', `http://127.0.0.1:${get('ORTHANC_HTTP_PORT', '8042')}`)).replace(
-        /\/+$/,
-        '',
-      ),
+      url: (
+        overrides.orthancUrl ??
+        get('ORTHANC_URL', `${production ? 'https' : 'http'}://127.0.0.1:${get('ORTHANC_HTTP_PORT', '8042')}`)
+      ).replace(/\/+$/, ''),
+      caFile: env.ORTHANC_CA_FILE,
       username: env.ORTHANC_USERNAME ?? fileCreds.username,
       password: env.ORTHANC_PASSWORD ?? fileCreds.password,
       timeoutMs: positiveInt(env, 'ORTHANC_TIMEOUT_MS', 60000),
@@ -222,6 +239,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       maxConcurrentIo: positiveInt(env, 'CXR_MAX_CONCURRENT_IO', 8),
       maxConcurrentInference: positiveInt(env, 'CXR_MAX_CONCURRENT_INFERENCE', Math.max(2, Math.ceil(cores / 2))),
       intraOpThreads: positiveInt(env, 'CXR_INTRA_OP_THREADS', Math.max(1, Math.floor(cores / 2))),
+      metricsAddress: env.CXR_METRICS_ADDRESS,
     },
     payloadKeys: { key: env.CXR_PAYLOAD_KEY, keyId: env.CXR_PAYLOAD_KEY_ID, keyFile: env.CXR_PAYLOAD_KEY_FILE },
     webUiUrl: uiUrl,

@@ -9,6 +9,7 @@ import { createActivities } from './activities';
 import { payloadCodecFrom } from './codec/encryption';
 import { modelTaskQueue, type PipelineConfig, temporalConnectionOptions, type WorkerRole } from './config';
 import { loadClassifier, readManifest } from './inference';
+import { stepMetrics } from './metrics';
 import { OrthancClient } from './orthanc/client';
 import { ArchiveCache } from './zip';
 
@@ -62,7 +63,12 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;
   const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
 
-  const common = { connection, namespace: config.temporal.namespace, dataConverter };
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter,
+    interceptors: { activity: [stepMetrics] },
+  };
   const workers: Worker[] = [];
   if (role !== 'inference' && role !== 'model') {
     workers.push(

@@ -2,10 +2,12 @@
  * Worker process. Configuration: src/config.ts (environment: TEMPORAL_* as the temporal CLI reads them, with its
  * profile file; CXR_TASK_QUEUE, CXR_INFERENCE_TASK_QUEUE, CXR_WORKER_ROLE (all | io | inference | model), ORTHANC_URL,
  * ORTHANC_USERNAME, ORTHANC_PASSWORD, CXR_MODEL_DIR, CXR_MAX_CONCURRENT_IO, CXR_MAX_CONCURRENT_INFERENCE,
- * CXR_INTRA_OP_THREADS, CXR_ZIP_*), with the flags below as overrides.
+ * CXR_INTRA_OP_THREADS, CXR_ZIP_*, ORTHANC_CA_FILE, CXR_METRICS_ADDRESS (Prometheus, src/metrics.ts)), with the flags
+ * below as overrides. CXR_PROFILE=production: the production profile's defaults (docs/deployment.md).
  */
 import { parseArgs } from 'node:util';
 import { type ConfigOverrides, loadConfig, type WorkerRole } from './config';
+import { installMetricsRuntime } from './metrics';
 import { createPipelineWorkers } from './pipeline-worker';
 
 const USAGE = `usage: node dist/src/worker.js [--address host:port] [--namespace name] [--profile name]
@@ -44,11 +46,14 @@ function parseFlags(argv: string[]): ConfigOverrides {
 
 async function main(): Promise<void> {
   const config = loadConfig(parseFlags(process.argv.slice(2)));
+  installMetricsRuntime(config.worker.metricsAddress);
   const pipeline = await createPipelineWorkers({ config });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => pipeline.shutdown());
   console.log(
     `worker (${config.worker.role}) polling ${config.temporal.address} queues ${pipeline.workers.map((w) => w.options.taskQueue).join(' + ')}; ` +
-      `Orthanc ${config.orthanc.url}; model ${config.modelDir}`,
+      `Orthanc ${config.orthanc.url}; model ${config.modelDir}` +
+      (config.temporal.tls ? '; mTLS' : '') +
+      (config.worker.metricsAddress ? `; metrics http://${config.worker.metricsAddress}/metrics` : ''),
   );
   await pipeline.run();
 }

@@ -38,6 +38,20 @@ export function pidListeningOn(port: number): number | null {
   }
 }
 
+/** Direct children of a process (e.g. PostgreSQL's backends), from /proc; read-only. */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of fs.readdirSync(`/proc/${pid}/task`, { withFileTypes: true })) {
+    try {
+      const text = fs.readFileSync(`/proc/${pid}/task/${task.name}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(/\s+/).map(Number));
+    } catch {
+      // thread gone
+    }
+  }
+  return out;
+}
+
 /** Samples the RSS of some processes until stopped; keeps each one's peak. */
 export class RssSampler {
   private readonly peaks = new Map<number, number>();

@@ -1,6 +1,7 @@
 #!/bin/sh
 # One-shot schema setup for the Temporal server's PostgreSQL databases (run by the
-# "temporal-schema" service in docker-compose.yml, image temporalio/admin-tools).
+# "temporal-schema" service in docker-compose.yml, image temporalio/admin-tools; the native production
+# profile does the same with the same tool in scripts/production.sh, temporal_schema).
 # Idempotent: on a fresh volume it creates both databases and the base schema; on later runs
 # `create` fails because the database exists, and only `update-schema` runs, which applies the
 # migrations newer than the recorded schema version (so pinning a newer server image upgrades).

@@ -161,8 +161,10 @@ export async function listChildren(client: Client, ingestId: string, filter: str
   return [...latest.values()];
 }
 
+/** `<ingest>/<index>`; -1 for a follow/reprocess child (`<run>/<model>/<Orthanc ID>`: its outcome holds the index). */
 function entryIndex(workflowId: string): number {
-  return Number(workflowId.slice(workflowId.lastIndexOf('/') + 1));
+  const n = Number(workflowId.slice(workflowId.lastIndexOf('/') + 1));
+  return Number.isInteger(n) ? n : -1;
 }
 
 /** The outcome a child reported: its result (done / skipped) or its typed failure. */

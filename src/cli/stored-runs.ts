@@ -3,6 +3,7 @@
  * the model a run is pinned to (read from the model folder's manifest), the cursor a follower resumes from, and a check
  * that some worker has that model loaded.
  */
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -21,6 +22,7 @@ import type {
   StoredRunOptions,
 } from '../workflows/types';
 import { CliError, EXIT } from './exit-codes';
+import { listProblems } from './ingests';
 
 export function modelOf(modelDir: string): ModelRef {
   try {
@@ -151,4 +153,64 @@ export async function startReprocess(
     staticSummary: input.label,
   });
   return workflowId;
+}
+
+/** The input a follow or reprocess run was started with (its latest run's first history event). */
+async function storedRunInput(client: Client, workflowId: string): Promise<FollowInput | ReprocessInput> {
+  const res = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId },
+    maximumPageSize: 1,
+  });
+  const payload = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new CliError(`${workflowId} has no recorded input`, EXIT.notFound);
+  return client.options.loadedDataConverter.payloadConverter.fromPayload<FollowInput | ReprocessInput>(payload);
+}
+
+/**
+ * `cxr retry-failed` for a follow or reprocess run: a reprocess over exactly the instances whose child failed (or was
+ * skipped, with includeSkipped), with the same model and routing as the original. Its ID is derived from the run and
+ * the instance list, so repeating the command attaches to a running retry. Returns null when nothing failed.
+ */
+export async function retryStoredRun(
+  client: Client,
+  config: PipelineConfig,
+  runId: string,
+  opts: { includeSkipped?: boolean; window?: number },
+): Promise<{ workflowId: string; instances: string[] } | null> {
+  const { problems } = await listProblems(client, runId, { includeSkipped: Boolean(opts.includeSkipped) });
+  // Children are <run>/<model>@<version>/<Orthanc instance ID>; the run's own list (which visibility may lag behind)
+  // records the Orthanc ID of each problem too. Instances already reported are never worth a retry.
+  const progress = await client.workflow
+    .getHandle(runId)
+    .query(progressQuery)
+    .catch(() => undefined);
+  const fromRun = (progress?.recentProblems ?? [])
+    .filter((p) => p.reason?.type !== 'AlreadyReported' && (p.status === 'failed' || opts.includeSkipped))
+    .map((p) => p.orthancId);
+  const fromChildren = problems
+    .filter((p) => p.reason?.type !== 'AlreadyReported')
+    .map((p) => p.workflowId?.split('/')[2]);
+  const instances = [...new Set([...fromChildren, ...fromRun].filter((id): id is string => Boolean(id)))].sort();
+  if (instances.length === 0) return null;
+  const orig = await storedRunInput(client, runId);
+  const digest = createHash('sha256').update(instances.join(',')).digest('hex').slice(0, 12);
+  const workflowId = `${runId}-retry-${digest}`;
+  const input: ReprocessInput = {
+    label: `retry of ${runId}: ${instances.length} instance(s) with ${orig.model.id}@${orig.model.version}`,
+    model: orig.model,
+    inferenceTaskQueue: orig.inferenceTaskQueue,
+    scope: { instances },
+    offset: 0,
+    options: { ...orig.options, ...(opts.window ? { window: opts.window } : {}) },
+  };
+  await client.workflow.start(reprocessWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    staticSummary: input.label,
+  });
+  return { workflowId, instances };
 }

@@ -10,8 +10,10 @@
  *    retrying for two hours cannot bring it back); null results where the method says so
  *  - any other HTTP 4xx -> OrthancBadRequestError (non-retryable: the same request fails the same way)
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { OrthancConfig } from '../config';
 import type { SimplifiedTags } from '../dicom/tags';
@@ -61,7 +63,12 @@ export class OrthancClient {
       timeout: config.timeoutMs,
       auth: config.username !== undefined ? { username: config.username, password: config.password ?? '' } : undefined,
       httpAgent: new http.Agent(keepAlive),
-      httpsAgent: new https.Agent(keepAlive),
+      // HTTPS (production profile): trust the deployment's private CA besides the system's roots.
+      httpsAgent: new https.Agent(
+        config.caFile
+          ? { ...keepAlive, ca: [...tls.rootCertificates, fs.readFileSync(config.caFile, 'utf8')] }
+          : keepAlive,
+      ),
       maxBodyLength: Infinity,
       maxContentLength: Infinity,
       // Orthanc gzips responses for clients that accept it, which costs ~500 ms per 10 MB image.

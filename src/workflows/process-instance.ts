@@ -7,6 +7,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  metricMeter,
   proxyActivities,
   type RetryPolicy,
   setCurrentDetails,
@@ -69,9 +70,13 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
   const { entry } = input;
   const base = { index: entry.index, name: entry.name };
 
-  const end = (status: 'done' | 'failed' | 'skipped', details: string): void => {
+  const end = (status: 'done' | 'failed' | 'skipped', details: string, reason = ''): void => {
     upsertSearchAttributes([{ key: STATE, value: status }]);
     setCurrentDetails(details);
+    // Prometheus (src/metrics.ts); the SDK emits nothing while replaying.
+    metricMeter
+      .createCounter('cxr_instances', 'instances', 'Finished instances by outcome and reason')
+      .add(1, { outcome: status, reason });
   };
 
   /** Skip (returns the outcome) or fail (throws the typed failure): decided by the reason's declared outcome. */
@@ -80,6 +85,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     end(
       status,
       status === 'failed' ? `**failed** (${reason.type}): ${reason.message}` : `**skipped**: ${reason.message}`,
+      reason.type,
     );
     if (status === 'failed') throw ApplicationFailure.nonRetryable(reason.message, reason.type);
     return { ...base, ...extra, status, reason };

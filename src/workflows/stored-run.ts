@@ -127,7 +127,7 @@ export function startStoredRun(input: {
       counts.total += 1;
       if (d.action === 'skip') {
         if (d.reason?.type === 'AlreadyReported') current += 1;
-        record({ index: d.index, name: d.name, status: 'skipped', reason: d.reason });
+        record({ index: d.index, name: d.name, orthancId: d.orthancId, status: 'skipped', reason: d.reason });
         return;
       }
       if (opts.dryRun) {
@@ -159,7 +159,7 @@ export function startStoredRun(input: {
   }
 
   async function runChild(d: StoredInstanceDecision): Promise<void> {
-    const base = { index: d.index, name: d.name };
+    const base = { index: d.index, name: d.name, orthancId: d.orthancId };
     try {
       const outcome = await executeChild(processInstanceWorkflow, {
         workflowId: `${runId}/${key}/${d.orthancId}`,

@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, type PipelineConfig, PROJECT_ROOT } from '../../src/config';
+import { loadConfig, type PipelineConfig, PROJECT_ROOT, temporalConnectionOptions } from '../../src/config';
 import { readManifest } from '../../src/inference/manifest';
 import { deriveReportUids } from '../../src/dicom/uids';
 import { OrthancClient } from '../../src/orthanc/client';
@@ -36,6 +36,40 @@ export function freePort(): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** CXR_PROFILE=production: the private services are PostgreSQL, the Temporal server (mTLS) and Orthanc on PostgreSQL. */
+export const PRODUCTION = process.env.CXR_PROFILE === 'production';
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * n consecutive free ports (the Temporal server's internal services take a block). Below 32768: Temporal's SQL
+ * schema stores membership ports as smallint.
+ */
+export async function freePortBlock(n: number): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const base = 21000 + Math.floor(Math.random() * 11000);
+    let ok = true;
+    for (let p = base; p < base + n && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error(`no block of ${n} free ports`);
+}
+
+/** The production profile's extra ports for a private environment (scripts/lib.sh names them). */
+async function productionPorts(): Promise<NodeJS.ProcessEnv> {
+  return {
+    CXR_PG_PORT: String(await freePort()),
+    TEMPORAL_METRICS_PORT: String(await freePort()),
+    TEMPORAL_INTERNAL_PORT_BASE: String(await freePortBlock(8)),
+  };
+}
 
 const livePids = new Set<number>();
 process.on('exit', () => {
@@ -119,6 +153,8 @@ export class WorkerProcess {
   }
 }
 
+export type ChaosService = 'temporal' | 'orthanc' | 'postgres';
+
 export type ServiceName = 'temporal' | 'orthanc' | 'worker';
 
 export interface CliProcess {
@@ -142,7 +178,11 @@ export interface ChaosEnv {
   orthanc: OrthancClient;
   worker: WorkerProcess;
   /** scripts/services start|stop temporal|orthanc with this environment's overrides. */
-  services(cmd: 'start' | 'stop', which: 'temporal' | 'orthanc'): void;
+  services(cmd: 'start' | 'stop', which: ChaosService): void;
+  /** The environment scripts/services runs with (ports, data folder, profile). */
+  servicesEnv: NodeJS.ProcessEnv;
+  /** Pid of a running private service (from its pid file), e.g. to SIGKILL it. */
+  pidOf(which: ChaosService): number | undefined;
   /** Is the service answering right now (Temporal: gRPC health; Orthanc: GET /system; worker: process alive)? */
   answering(which: ServiceName): Promise<boolean>;
   /** The compiled CLI run as an operator would, against this environment; resolves when it exits. */
@@ -166,18 +206,19 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`,
     ORTHANC_HTTP_PORT: String(oPort),
     ORTHANC_DICOM_PORT: String(dPort),
-    ORTHANC_URL: `http://127.0.0.1:${oPort}`,
+    ORTHANC_URL: `${PRODUCTION ? 'https' : 'http'}://127.0.0.1:${oPort}`,
     ORTHANC_USERNAME: 'chaos',
     ORTHANC_PASSWORD: password,
+    ...(PRODUCTION ? await productionPorts() : {}),
   };
   const taskQueue = `chaos-${id}`;
-  const services = (cmd: 'start' | 'stop', which: 'temporal' | 'orthanc'): void => {
+  const services = (cmd: 'start' | 'stop', which: ChaosService): void => {
     execFileSync(SERVICES, [cmd, which], { env: servicesEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     const pid = pidFromFile(path.join(dataDir, 'run', `${which}.pid`));
     if (cmd === 'start' && pid) livePids.add(pid);
   };
   const stopAll = () => {
-    for (const which of ['orthanc', 'temporal'] as const) {
+    for (const which of ['orthanc', 'temporal', ...(PRODUCTION ? (['postgres'] as const) : [])] as const) {
       const pid = pidFromFile(path.join(dataDir, 'run', `${which}.pid`));
       try {
         services('stop', which);
@@ -219,7 +260,7 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
 
-    connection = await Connection.connect({ address: config.temporal.address });
+    connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const w = worker;
     const conn = connection;
@@ -243,6 +284,8 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
       orthanc: new OrthancClient(config.orthanc),
       worker: w,
       services,
+      servicesEnv,
+      pidOf: (which) => pidFromFile(path.join(dataDir, 'run', `${which}.pid`)),
       async answering(which) {
         if (which === 'worker') return w.running;
         if (which === 'orthanc')
@@ -250,7 +293,7 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
             () => true,
             () => false,
           );
-        return temporalAnswers(config.temporal.address);
+        return temporalAnswers(config.temporal);
       },
       cli(args, opts = {}) {
         return spawnCli(args, { ...cliEnv, ...opts.env }, opts.timeoutMs);
@@ -271,9 +314,10 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
 }
 
 /** The gRPC health check the services script uses, over a fresh connection (2 s deadline). */
-async function temporalAnswers(address: string): Promise<boolean> {
+async function temporalAnswers(t: PipelineConfig['temporal']): Promise<boolean> {
   try {
-    const c = await Connection.connect({ address, connectTimeout: '2 seconds' });
+    // With the profile's TLS settings (mTLS in the production profile).
+    const c = await Connection.connect({ ...temporalConnectionOptions(t), connectTimeout: '2 seconds' });
     try {
       const res = await c.healthService.check({});
       return res.status === 1; // SERVING

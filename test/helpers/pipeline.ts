@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import { loadConfig, type PipelineConfig, PROJECT_ROOT } from '../../src/config';
+import { loadConfig, type PipelineConfig, PROJECT_ROOT, temporalConnectionOptions } from '../../src/config';
 import { OrthancClient } from '../../src/orthanc/client';
 import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-worker';
 
@@ -63,9 +63,11 @@ export async function startTestPipeline(
   quietRuntime();
   const config = loadConfig({ taskQueue: opts.taskQueue ?? uniqueQueue('test'), modelDir: opts.modelDir });
   config.temporal.inferenceTaskQueue = `${config.temporal.taskQueue}-inference`;
+  const { address, tls } = temporalConnectionOptions(config.temporal);
   const env = await TestWorkflowEnvironment.createFromExistingServer({
-    address: config.temporal.address,
+    address,
     namespace: config.temporal.namespace,
+    connectionOptions: tls ? { tls } : undefined,
   });
   const workers = await createPipelineWorkers({
     config,

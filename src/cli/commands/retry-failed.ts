@@ -6,6 +6,7 @@ import { resolveIngestRef, webUiUrl } from '../ingest-id';
 import { getIngest, listProblems } from '../ingests';
 import { startLinkedIngest, zipOfIngest } from '../linked-ingest';
 import { positiveInt } from '../options';
+import { retryStoredRun } from '../stored-runs';
 import { withClient } from '../with-client';
 
 export function retryFailedCommand(): Command {
@@ -43,6 +44,29 @@ ${EXIT_HELP}`,
           audited(config, 'retry-failed', { retryOf: ingestId }, async (a) => {
             const view = await getIngest(client, ingestId);
             if (view.kind === 'not-found') throw new CliError(`No ingest ${ingestId}`, EXIT.notFound);
+            const kind =
+              view.kind === 'completed' ? view.result.kind : view.kind === 'running' ? view.progress.kind : '';
+            if (kind === 'follow' || kind === 'reprocess') {
+              // A follower or reprocess run (running or not): re-run its failed instances as a reprocess.
+              const retry = await retryStoredRun(client, config, ingestId, opts);
+              a.what.counts = { retried: retry?.instances.length ?? 0 };
+              if (!retry) {
+                console.log(opts.json ? JSON.stringify({ ingestId, retried: 0 }) : `Nothing to retry in ${ingestId}.`);
+                return;
+              }
+              a.what.workflowId = retry.workflowId;
+              if (!opts.json)
+                console.error(`started ${retry.workflowId}: re-running ${retry.instances.length} instance(s)`);
+              if (!opts.wait) {
+                console.log(opts.json ? JSON.stringify(retry) : retry.workflowId);
+                return;
+              }
+              const followed = await followIngest(client, retry.workflowId, { json: opts.json });
+              auditReport(a, followed, { retried: retry.instances.length });
+              if (opts.json) console.log(JSON.stringify(followed.report, null, 2));
+              process.exitCode = followed.exit;
+              return;
+            }
             if (view.kind === 'running')
               throw new CliError(
                 `Ingest ${ingestId} is still running: wait for it (cxr watch ${ingestId})`,

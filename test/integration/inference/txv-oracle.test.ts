@@ -121,6 +121,9 @@ interface OracleResult {
   error?: string;
 }
 
+/** The oracle's raw answers, per (weights, reader setting, operating points) and file: torch starts once per key. */
+const oracleCache = new Map<string, Map<string, string>>();
+
 function oracle(
   weights: string,
   modelDir: string,
@@ -128,19 +131,32 @@ function oracle(
   voiLut: boolean,
   mayRefuse: (file: string) => boolean = () => false,
 ): OracleResult[] {
-  const args = [ORACLE, '--weights', weights, '--weights-dir', path.join(exportDir, 'weights')];
-  args.push('--manifest', path.join(modelDir, 'manifest.json'), ...(voiLut ? ['--voi-lut'] : []), ...files);
-  const out = execFileSync(MODEL_PYTHON, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  return out
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const r = JSON.parse(line) as { file: string; labels: string[]; probabilities: number[]; tensor?: string };
-      if (r.tensor === undefined && mayRefuse(r.file)) return { ...r, tensor: new Float32Array(0), error: line };
-      assert.ok(r.tensor !== undefined, `torchxrayvision could not read ${r.file}: ${line}`);
-      const b = Buffer.from(r.tensor, 'base64');
-      return { ...r, tensor: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)) };
-    });
+  const manifest = path.join(modelDir, 'manifest.json');
+  // Variants change only the pipeline's preprocessing, never what torchxrayvision computes: the key is the weights,
+  // the reader setting and the operating points the oracle takes from the manifest.
+  const points = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as ModelManifest).calibration;
+  const key = JSON.stringify([weights, voiLut, points]);
+  const cache = oracleCache.get(key) ?? new Map<string, string>();
+  oracleCache.set(key, cache);
+  const missing = files.filter((f) => !cache.has(f));
+  if (missing.length > 0) {
+    const args = [ORACLE, '--weights', weights, '--weights-dir', path.join(exportDir, 'weights')];
+    args.push('--manifest', manifest, ...(voiLut ? ['--voi-lut'] : []), ...missing);
+    const out = execFileSync(MODEL_PYTHON, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    out
+      .trim()
+      .split('\n')
+      .forEach((line) => cache.set((JSON.parse(line) as { file: string }).file, line));
+  }
+  return files.map((file) => {
+    const line = cache.get(file);
+    assert.ok(line !== undefined, `the oracle gave no answer for ${file}`);
+    const r = JSON.parse(line) as { file: string; labels: string[]; probabilities: number[]; tensor?: string };
+    if (r.tensor === undefined && mayRefuse(r.file)) return { ...r, tensor: new Float32Array(0), error: line };
+    assert.ok(r.tensor !== undefined, `torchxrayvision could not read ${r.file}: ${line}`);
+    const b = Buffer.from(r.tensor, 'base64');
+    return { ...r, tensor: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)) };
+  });
 }
 
 /** A model folder with the same graph and a manifest changed by `edit` (for the policy settings). */

@@ -211,5 +211,14 @@ describe('follow Orthanc arrivals; reprocess with a second model version', { tim
       assert.match(pr.reason?.message ?? '', /9\.9\.9.*1\.0\.0/);
     }
     for (const sop of sops.b) assert.equal(await srCount(p.orthanc, sop, wrong), 0);
+
+    // retry-failed re-runs exactly those instances, with the same model and routing: the same typed failure again.
+    const retry = await runCli(['retry-failed', `${name}-mismatch`, '--json'], {
+      CXR_TASK_QUEUE: p.config.temporal.taskQueue,
+    });
+    assert.equal(retry.code, 2, retry.stderr);
+    const rr = JSON.parse(retry.stdout) as IngestResult;
+    assert.deepEqual(rr.counts, { total: 2, done: 0, failed: 2, skipped: 0 });
+    assert.ok(rr.recentProblems.every((x) => x.reason?.type === 'ModelMismatch'));
   });
 });
