@@ -36,6 +36,9 @@ ensure_secret() {
 export ORTHANC_USERNAME="${ORTHANC_USERNAME:-cxr}"
 if [[ -z "${ORTHANC_PASSWORD:-}" ]]; then ORTHANC_PASSWORD="$(ensure_secret orthanc-password)"; fi
 export ORTHANC_PASSWORD
+# The viewer (OHIF + DICOMweb proxy): loopback only by default; it serves every study to whoever reaches it.
+export CXR_VIEWER_HOST="${CXR_VIEWER_HOST:-127.0.0.1}"
+export CXR_VIEWER_PORT="${CXR_VIEWER_PORT:-8044}"
 export CXR_VENV="${CXR_VENV:-$ROOT/.tools/venv}"
 export CXR_VENV_MODELS="${CXR_VENV_MODELS:-$ROOT/.tools/venv-models}"
 export ONNXRUNTIME_NODE_INSTALL=skip

@@ -81,6 +81,14 @@ export interface WorkerConfig {
   metricsAddress?: string;
 }
 
+export interface ViewerConfig {
+  /** Interface and port the viewer (OHIF + DICOMweb proxy, src/viewer) listens on. */
+  host: string;
+  port: number;
+  /** OHIF's static build (index.html, bundles): .tools/ohif/dist, put there by scripts/setup. */
+  distDir: string;
+}
+
 export interface PipelineConfig {
   temporal: TemporalConfig;
   orthanc: OrthancConfig;
@@ -100,6 +108,7 @@ export interface PipelineConfig {
   webUiUrl: string;
   /** The codec server (src/codec/server.ts): CXR_CODEC_HOST / _PORT / _CORS_ORIGIN. */
   codecServer: { host: string; port: number; corsOrigin: string };
+  viewer: ViewerConfig;
 }
 
 /** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
@@ -232,6 +241,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
     },
     modelDir: path.resolve(overrides.modelDir ?? get('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
     dataDir,
+    viewer: {
+      host: get('CXR_VIEWER_HOST', '127.0.0.1'),
+      port: positiveInt(env, 'CXR_VIEWER_PORT', 8044),
+      distDir: path.resolve(get('CXR_VIEWER_DIST', path.join(PROJECT_ROOT, '.tools', 'ohif', 'dist'))),
+    },
     zipLimits: zipLimitsFromEnv(env),
     archiveCache: archiveCacheOptionsFromEnv(env),
     worker: {

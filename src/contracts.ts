@@ -97,10 +97,32 @@ export interface ModelRef {
   accepts?: AcceptedInput;
 }
 
+/** Where the model's input came from in the source image (its input crop), in source pixels. */
+export interface InputArea {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
+
+/** One label's class activation map over the model's input crop: row-major, height x width, values in [0, 1]. */
+export interface ActivationMap {
+  height: number;
+  width: number;
+  values: number[];
+}
+
 export interface ClassifyOutput {
   model: ModelIdentity;
   findings: Finding[];
   timingsMs: Record<string, number>;
+  /** The part of the source image the model saw (its input crop). Absent in histories recorded before it existed. */
+  inputArea?: InputArea;
+  /**
+   * Per positive finding, its class activation map (a coarse grid, e.g. 14x14 numbers in [0, 1]), only for models
+   * whose manifest declares classActivationMaps (src/inference/cam.ts). Derived numbers, no pixels: payload-sized.
+   */
+  activationMaps?: Record<string, ActivationMap>;
 }
 
 export interface StoreReportInput {
@@ -111,6 +133,14 @@ export interface StoreReportInput {
   reportedAt: string;
   /** Which rules admitted the image (from uploadInstance); the SR states it. */
   admission?: Admission;
+}
+
+/** Same claim check as the SR: the Orthanc ID, the UID to check it against, and the workflow's time. */
+export type StoreHeatmapsInput = StoreReportInput;
+
+export interface StoreHeatmapsOutput {
+  /** One heatmap SEG per positive finding with a class activation map, in finding order. */
+  heatmapSopInstanceUids: string[];
 }
 
 export interface StoreReportOutput {

@@ -43,11 +43,18 @@ def build(out_dir, seed=SEED, version=VERSION):
         helper.make_node('GlobalAveragePool', ['x5'], ['x6']),
         helper.make_node('Flatten', ['x6'], ['x7'], axis=1),
         helper.make_node('Gemm', ['x7', param('fc.w', len(TXV_LABELS), 16, fan_in=16), const('fc.b', rng.randn(len(TXV_LABELS)) * 0.1)], ['logits'], transB=1),
+        # Second output: class activation maps (CAM, Zhou et al. 2016): the last feature map x5 weighted by each label's
+        # classifier weights (a 1x1 convolution with fc.w), [batch, labels, 14, 14]. No new random draws, so the
+        # weights and the logits are exactly those of the model without it.
+        helper.make_node('Reshape', ['fc.w', 'cam.shape'], ['cam.w']),
+        helper.make_node('Conv', ['x5', 'cam.w'], ['class_activation_maps']),
     ]
+    inits.append(numpy_helper.from_array(np.array([len(TXV_LABELS), 16, 1, 1], dtype=np.int64), 'cam.shape'))
     graph = helper.make_graph(
         nodes, 'demo_cxr',
         [helper.make_tensor_value_info('input', TensorProto.FLOAT, ['batch', 1, 224, 224])],
-        [helper.make_tensor_value_info('logits', TensorProto.FLOAT, ['batch', len(TXV_LABELS)])],
+        [helper.make_tensor_value_info('logits', TensorProto.FLOAT, ['batch', len(TXV_LABELS)]),
+         helper.make_tensor_value_info('class_activation_maps', TensorProto.FLOAT, ['batch', len(TXV_LABELS), 14, 14])],
         inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)], producer_name='cxr-pipeline build_demo_model.py')
@@ -56,7 +63,7 @@ def build(out_dir, seed=SEED, version=VERSION):
     onnx.checker.check_model(model)
     os.makedirs(out_dir, exist_ok=True)
     onnx.save(model, os.path.join(out_dir, 'model.onnx'))
-    write_manifest(out_dir, txv_manifest(
+    manifest = txv_manifest(
         id='cxr-pipeline-demo-cxr',
         name='CXR pipeline demo model (NOT DIAGNOSTIC)',
         version=version,
@@ -65,7 +72,9 @@ def build(out_dir, seed=SEED, version=VERSION):
         provenance=f'Built by scripts/models/build_demo_model.py: tiny CNN, random weights from numpy seed {seed}; never trained on any image.',
         intended_use='Demonstration and testing of the pipeline only. The scores are random functions of the image and carry NO clinical meaning.',
         accepts=DEMO_ACCEPTS,
-    ))
+    )
+    manifest['classActivationMaps'] = {'output': 'class_activation_maps'}
+    write_manifest(out_dir, manifest)
 
 
 if __name__ == '__main__':

@@ -31,7 +31,13 @@ export function makeClassifyActivities(deps: ActivityDeps) {
           }
           const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId);
           // The classification's model and findings are the contract types themselves: passed on, never copied.
-          return { model: c.model, findings: c.findings, timingsMs: { ...c.timingsMs } };
+          return {
+            model: c.model,
+            findings: c.findings,
+            timingsMs: { ...c.timingsMs },
+            inputArea: c.inputArea,
+            ...(c.activationMaps ? { activationMaps: c.activationMaps } : {}),
+          };
         }),
       );
     },

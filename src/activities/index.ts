@@ -1,4 +1,5 @@
 import { makeClassifyActivities } from './classify';
+import { makeHeatmapActivities } from './heatmap';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
 import { makeStoredActivities } from './stored';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeUploadActivities(deps),
     ...makeClassifyActivities(deps),
     ...makeReportActivities(deps),
+    ...makeHeatmapActivities(deps),
     ...makeStoredActivities(deps),
   };
 }

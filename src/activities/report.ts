@@ -9,13 +9,28 @@
  * Patient and study attributes are read from Orthanc here, so no demographics travel through Temporal.
  */
 import { heartbeat } from '@temporalio/activity';
-import { buildReport, sourceImageFromTags } from '../dicom/sr';
+import { buildReport, sourceImageFromTags, type BuildReportInput, type ImageOutline } from '../dicom/sr';
+import { hotArea, outline } from '../inference/cam';
 import { deriveReportUids } from '../dicom/uids';
 import { asTemporalFailure, ReportBuildError } from '../errors';
 import type { OrthancClient } from '../orthanc/client';
 import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
+
+/**
+ * The image regions of the SR's groups: the model's input crop for every label, narrowed to the hot area of the
+ * label's class activation map where there is one. Nothing for classifications recorded before regions existed.
+ */
+function regionsFor(c: StoreReportInput['classification']): Pick<BuildReportInput, 'analysedArea' | 'regions'> {
+  if (c.inputArea === undefined) return {};
+  const regions: Record<string, ImageOutline> = {};
+  for (const [label, map] of Object.entries(c.activationMaps ?? {})) {
+    const hot = hotArea(map, c.inputArea);
+    if (hot) regions[label] = outline(hot);
+  }
+  return { analysedArea: outline(c.inputArea), regions };
+}
 
 /** Orthanc user metadata on a source image: the model versions that reported on it (`id@version,...`). */
 export const MODELS_METADATA = 'CxrModels';
@@ -52,6 +67,7 @@ export function makeReportActivities(deps: ActivityDeps) {
             algorithm: model,
             findings,
             createdAt: new Date(input.reportedAt),
+            ...regionsFor(input.classification),
             admission: input.admission,
           });
           heartbeat('built');

@@ -54,6 +54,8 @@ export const TRACKING_IDENTIFIER = code('112039', 'DCM', 'Tracking Identifier');
 export const TRACKING_UNIQUE_IDENTIFIER = code('112040', 'DCM', 'Tracking Unique Identifier');
 export const FINDING = code('121071', 'DCM', 'Finding');
 export const SOURCE_OF_MEASUREMENT = code('121112', 'DCM', 'Source of Measurement');
+/** TID 1410 row 7: the region a planar ROI measurement group is about. */
+export const IMAGE_REGION = code('111030', 'DCM', 'Image Region');
 export const ALGORITHM_NAME = code('111001', 'DCM', 'Algorithm Name');
 export const ALGORITHM_VERSION = code('111003', 'DCM', 'Algorithm Version');
 export const ALGORITHM_PARAMETERS = code('111002', 'DCM', 'Algorithm Parameters');

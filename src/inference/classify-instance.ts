@@ -8,7 +8,8 @@ import type { OrthancClient } from '../orthanc/client';
 import { toGrey } from '../dicom/pixels';
 import { fetchFirstFrame } from './fetch-frame';
 import { readManifest, scoresFromOutputs, thresholdFor, type ModelManifest } from './manifest';
-import { preprocess } from './preprocess';
+import { activationMap, type ActivationMap, type InputArea } from './cam';
+import { modelInputArea, preprocess } from './preprocess';
 import { createSession, type ModelSession, type SessionOptions } from './session';
 
 export type { Finding, ModelIdentity };
@@ -17,6 +18,10 @@ export interface Classification {
   model: ModelIdentity;
   findings: Finding[];
   timingsMs: { fetch: number; preprocess: number; infer: number };
+  /** The part of the source image the model saw (its input crop), in source pixels. */
+  inputArea: InputArea;
+  /** Per positive finding, its class activation map, when the model has them (manifest classActivationMaps). */
+  activationMaps?: Record<string, ActivationMap>;
   /** Facts about the input worth recording: frames in the object (only the first is classified), decode route. */
   source: {
     rows: number;
@@ -81,13 +86,25 @@ export async function classifyOrthancInstance(
   const t1 = performance.now();
   const input = preprocess(toGrey(fetched.frame, fetched.pixelModule), m);
   const t2 = performance.now();
-  const raw = await classifier.session.infer(input);
+  const out = await classifier.session.inferAll(input);
   const t3 = performance.now();
   const pm = fetched.pixelModule;
+  const findings = findingsFromOutputs(m, out.logits);
+  let activationMaps: Record<string, ActivationMap> | undefined;
+  if (out.maps) {
+    const { data, height, width } = out.maps;
+    activationMaps = {};
+    findings.forEach((f, i) => {
+      const map = f.positive ? activationMap(data, i, height, width) : undefined;
+      if (map && activationMaps) activationMaps[f.label] = map;
+    });
+  }
   return {
     model: classifier.model,
-    findings: findingsFromOutputs(m, raw),
+    findings,
     timingsMs: { fetch: t1 - t0, preprocess: t2 - t1, infer: t3 - t2 },
+    inputArea: modelInputArea(pm.rows, pm.columns, m),
+    ...(activationMaps ? { activationMaps } : {}),
     source: {
       rows: pm.rows,
       columns: pm.columns,

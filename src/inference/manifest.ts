@@ -68,6 +68,12 @@ export interface ModelManifest {
   calibration?: { method: 'op_norm'; operatingPoints: Record<string, number> };
   /** Decision threshold per label on the final (calibrated) probability; labels not named use `default`. */
   thresholds: { default: number; perLabel?: Record<string, number> };
+  /**
+   * Optional: the model also outputs one class activation map per label (CAM: the last feature map weighted by the
+   * classifier's weights for that label, no gradients needed), shape [batch, labels, h, w], in `output`. The
+   * worker then draws a heatmap for each positive finding (src/inference/cam.ts). Models without it work as before.
+   */
+  classActivationMaps?: { output: string };
 }
 
 type Json = unknown;
@@ -206,6 +212,14 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
   const thresholds: ModelManifest['thresholds'] = { default: r.num(th.default, 'thresholds.default', 0, 1) };
   if (th.perLabel !== undefined) thresholds.perLabel = r.labelMap(th.perLabel, 'thresholds.perLabel', labels, 0, 1);
 
+  let classActivationMaps: ModelManifest['classActivationMaps'];
+  if (m.classActivationMaps !== undefined && m.classActivationMaps !== null) {
+    const c = r.obj(m.classActivationMaps, 'classActivationMaps');
+    classActivationMaps = { output: r.str(c, 'output', 'classActivationMaps.') };
+    if (classActivationMaps.output === r.str(output, 'name', 'output.'))
+      r.fail('classActivationMaps.output', 'a different output than output.name', classActivationMaps.output);
+  }
+
   return {
     schemaVersion: 1,
     id: r.str(m, 'id'),
@@ -246,6 +260,7 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
     labels,
     calibration,
     thresholds,
+    ...(classActivationMaps ? { classActivationMaps } : {}),
   };
 }
 

@@ -186,12 +186,20 @@ export function resample(
 }
 
 /** The model input for one image, as the manifest describes it: [1 x H x W] values, channel-first. */
+/** The part of a rows x columns image that the model sees (before resizing), in source pixels. */
+export function modelInputArea(
+  rows: number,
+  columns: number,
+  m: Pick<ModelManifest, 'preprocessing'>,
+): { top: number; left: number; height: number; width: number } {
+  return m.preprocessing.crop === 'center-square'
+    ? (({ top, left, size }) => ({ top, left, height: size, width: size }))(centerSquare(rows, columns))
+    : { top: 0, left: 0, height: rows, width: columns };
+}
+
 export function preprocess(img: GreyImage, m: ModelManifest): Float32Array {
   const [, , outH, outW] = m.input.shape;
   const p = m.preprocessing;
-  const crop =
-    p.crop === 'center-square'
-      ? (({ top, left, size }) => ({ top, left, height: size, width: size }))(centerSquare(img.rows, img.columns))
-      : { top: 0, left: 0, height: img.rows, width: img.columns };
+  const crop = modelInputArea(img.rows, img.columns, m);
   return resample(img, crop, outH, outW, p.resize.method, p.intensityRange);
 }

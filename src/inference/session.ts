@@ -22,11 +22,21 @@ export interface SessionOptions {
   maxBatch?: number;
 }
 
+/** Everything one image's run gives back. */
+export interface ModelOutputs {
+  /** Raw scores (before activation), one per label. */
+  logits: Float32Array;
+  /** Class activation maps when the manifest declares them: labels x height x width, label-major. */
+  maps?: { data: Float32Array; height: number; width: number };
+}
+
 export interface ModelSession {
   readonly manifest: ModelManifest;
   readonly intraOpThreads: number;
   /** Raw labelled outputs (before activation, in label order) for one image's [1 x H x W] input. Safe to call concurrently. */
   infer(input: Float32Array): Promise<Float32Array>;
+  /** The same run, with the class activation maps too when the model has them. */
+  inferAll(input: Float32Array): Promise<ModelOutputs>;
   release(): Promise<void>;
 }
 
@@ -67,12 +77,25 @@ export function checkSessionAgainstManifest(
       `Model ${where} output "${output.name}" is ${output.type} [${output.shape.join(', ')}]; the manifest ${what}, so [batch, ${width}] float32 is expected`,
     );
   }
+  if (m.classActivationMaps) {
+    const cam = session.outputMetadata.find((v) => v.name === m.classActivationMaps?.output);
+    if (cam === undefined || !cam.isTensor || cam.type !== 'float32' || cam.shape.length !== 4) {
+      throw new ModelError(
+        `Model ${where}: the manifest's classActivationMaps.output "${m.classActivationMaps.output}" must be a float32 [batch, labels, h, w] output; model outputs ${describe(session.outputMetadata)}`,
+      );
+    }
+    if (cam.shape[1] !== m.labels.length) {
+      throw new ModelError(
+        `Model ${where} output "${cam.name}" has ${cam.shape[1]} maps; the manifest lists ${m.labels.length} labels`,
+      );
+    }
+  }
   return { batchFree: typeof input.shape[0] === 'string' || input.shape[0] === -1 };
 }
 
 interface Pending {
   input: Float32Array;
-  resolve: (out: Float32Array) => void;
+  resolve: (out: ModelOutputs) => void;
   reject: (err: unknown) => void;
 }
 
@@ -87,7 +110,11 @@ class QueuedSession implements ModelSession {
     private readonly maxBatch: number,
   ) {}
 
-  infer(input: Float32Array): Promise<Float32Array> {
+  async infer(input: Float32Array): Promise<Float32Array> {
+    return (await this.inferAll(input)).logits;
+  }
+
+  inferAll(input: Float32Array): Promise<ModelOutputs> {
     const [, c, h, w] = this.manifest.input.shape;
     if (input.length !== c * h * w) {
       return Promise.reject(
@@ -124,13 +151,15 @@ class QueuedSession implements ModelSession {
     }
   }
 
-  private async runBatch(inputs: Float32Array[]): Promise<Float32Array[]> {
+  private async runBatch(inputs: Float32Array[]): Promise<ModelOutputs[]> {
     const [, c, h, w] = this.manifest.input.shape;
     const per = c * h * w;
     const data = inputs.length === 1 ? inputs[0] : new Float32Array(per * inputs.length);
     if (inputs.length > 1) inputs.forEach((x, i) => data.set(x, i * per));
     const feeds = { [this.manifest.input.name]: new ort.Tensor('float32', data, [inputs.length, c, h, w]) };
-    const result = await this.session.run(feeds, [this.manifest.output.name]);
+    const camOutput = this.manifest.classActivationMaps?.output;
+    const fetches = camOutput ? [this.manifest.output.name, camOutput] : [this.manifest.output.name];
+    const result = await this.session.run(feeds, fetches);
     const out = result[this.manifest.output.name];
     const n = outputWidth(this.manifest);
     if (out === undefined || !(out.data instanceof Float32Array) || out.data.length !== n * inputs.length) {
@@ -139,7 +168,18 @@ class QueuedSession implements ModelSession {
       );
     }
     const all = out.data;
-    return inputs.map((_, i) => labelledOutputs(this.manifest, all.slice(i * n, (i + 1) * n)));
+    const maps = camOutput ? result[camOutput] : undefined;
+    if (maps !== undefined && !(maps.data instanceof Float32Array && maps.dims.length === 4)) {
+      throw new ModelError(`The model ${this.manifest.id} returned class activation maps that are not float32 4-D`);
+    }
+    const [mh, mw] = maps ? [Number(maps.dims[2]), Number(maps.dims[3])] : [0, 0];
+    const perMaps = this.manifest.labels.length * mh * mw; // one map per label
+    return inputs.map((_, i) => ({
+      logits: labelledOutputs(this.manifest, all.slice(i * n, (i + 1) * n)),
+      ...(maps
+        ? { maps: { data: (maps.data as Float32Array).slice(i * perMaps, (i + 1) * perMaps), height: mh, width: mw } }
+        : {}),
+    }));
   }
 
   async release(): Promise<void> {

@@ -63,6 +63,7 @@ function steps(entryName: string, inferenceTaskQueue: string | undefined) {
       summary: `classify ${entryName}`,
     }).classifyInstance,
     storeReport: io(`store SR for ${entryName}`).storeReport,
+    storeHeatmaps: io(`store heatmaps for ${entryName}`).storeHeatmaps,
   };
 }
 
@@ -93,7 +94,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
 
   if (entry.problem) return settle(entry.problem);
 
-  const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport } = steps(
+  const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport, storeHeatmaps } = steps(
     entry.name,
     input.inferenceTaskQueue,
   );
@@ -127,13 +128,19 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     const classification = await classifyInstance({ orthancId: up.orthancId, expectedModel: input.model });
 
     setCurrentDetails(`storing the structured report for ${up.sopInstanceUid}`);
-    const report = await storeReport({
+    const reportInput = {
       orthancId: up.orthancId,
       sourceSopInstanceUid: up.sopInstanceUid,
       classification,
       reportedAt: new Date(Date.now()).toISOString(), // workflow time: deterministic on replay
       admission: up.eligibility.admission,
-    });
+    };
+    const report = await storeReport(reportInput);
+    // Heatmaps only for models with class activation maps and positive findings (none in older histories).
+    if (Object.keys(classification.activationMaps ?? {}).length > 0) {
+      setCurrentDetails(`storing the heatmaps for ${up.sopInstanceUid}`);
+      await storeHeatmaps(reportInput);
+    }
 
     const topFindings = [...classification.findings]
       .sort((a, b) => b.probability - a.probability)

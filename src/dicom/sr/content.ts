@@ -30,7 +30,7 @@ export interface MeasuredValue {
 /** One content item (naturalized keywords). The root container has no RelationshipType. */
 export interface ContentItem {
   RelationshipType?: RelationshipType;
-  ValueType: 'CONTAINER' | 'TEXT' | 'CODE' | 'NUM' | 'UIDREF' | 'IMAGE';
+  ValueType: 'CONTAINER' | 'TEXT' | 'CODE' | 'NUM' | 'UIDREF' | 'IMAGE' | 'SCOORD';
   /** Absent only on IMAGE items, where PS3.3 C.17.3.2 lets it be omitted (image library entries). */
   ConceptNameCodeSequence?: CodeItem[];
   ContinuityOfContent?: 'SEPARATE' | 'CONTINUOUS';
@@ -40,6 +40,9 @@ export interface ContentItem {
   ConceptCodeSequence?: CodeItem[];
   MeasuredValueSequence?: MeasuredValue[];
   ReferencedSOPSequence?: { ReferencedSOPClassUID: string; ReferencedSOPInstanceUID: string }[];
+  GraphicType?: 'POINT' | 'POLYLINE';
+  /** SCOORD image coordinates (column, row pairs; 0,0 is the top left corner of the top left pixel). */
+  GraphicData?: number[];
   ContentSequence?: ContentItem[];
 }
 
@@ -154,6 +157,38 @@ export function image(
   };
   if (name !== undefined) item.ConceptNameCodeSequence = [codeItem(name)];
   return item;
+}
+
+/**
+ * A SCOORD on one image (PS3.3 C.18.6): a POINT, or a closed POLYLINE (first point repeated last), in image
+ * coordinates, SELECTED FROM the image it is drawn on.
+ */
+export function scoord(
+  rel: RelationshipType,
+  name: Code,
+  graphicType: 'POINT' | 'POLYLINE',
+  points: readonly (readonly [number, number])[],
+  on: { sopClassUid: string; sopInstanceUid: string },
+): ContentItem {
+  const need = graphicType === 'POINT' ? 'exactly one point' : 'a closed outline (4+ points, first repeated last)';
+  const closed =
+    points.length >= 4 &&
+    points[0][0] === points[points.length - 1][0] &&
+    points[0][1] === points[points.length - 1][1];
+  if ((graphicType === 'POINT' && points.length !== 1) || (graphicType === 'POLYLINE' && !closed)) {
+    throw new RangeError(`SCOORD '${name.meaning}' needs ${need}`);
+  }
+  if (!points.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y))) {
+    throw new RangeError(`SCOORD '${name.meaning}' has a coordinate that is not a finite number`);
+  }
+  return {
+    RelationshipType: rel,
+    ValueType: 'SCOORD',
+    ConceptNameCodeSequence: [codeItem(name)],
+    GraphicType: graphicType,
+    GraphicData: points.flatMap(([x, y]) => [x, y]),
+    ContentSequence: [image('SELECTED FROM', undefined, on.sopClassUid, on.sopInstanceUid)],
+  };
 }
 
 function withChildren(item: ContentItem, children: ContentItem[]): ContentItem {

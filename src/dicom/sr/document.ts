@@ -25,7 +25,7 @@ import { vrProblem, type StringVr } from '../vr';
 
 import type { SourceImage } from './source-image';
 import type { Admission, Finding, ModelIdentity } from '../../contracts';
-import { measurementGroup } from './tid1501-measurement-group';
+import { measurementGroup, type ImageOutline } from './tid1501-measurement-group';
 import { measurementReport } from './tid1500-measurement-report';
 
 export interface BuildReportInput {
@@ -39,6 +39,15 @@ export interface BuildReportInput {
    * document says CompletionFlag PARTIAL; otherwise COMPLETE.
    */
   expectedLabels?: readonly string[];
+  /**
+   * The part of the source image the model analysed (its input crop), as a closed outline in pixel coordinates.
+   * When given, every label's group is a TID 1410 planar ROI group with this region (or the label's own region
+   * below): OHIF 3.13 draws only measurement groups that have an image region, and shows nothing at all for the
+   * report if one group lacks it (docs/viewer.md).
+   */
+  analysedArea?: ImageOutline;
+  /** Per label, a narrower region (the hot area of its class activation map), used instead of analysedArea. */
+  regions?: Readonly<Record<string, ImageOutline>>;
   /** Which rules of the model's intended input admitted the image (src/dicom/eligibility.ts); stated in the report. */
   admission?: Admission;
 }
@@ -119,6 +128,10 @@ function validateInput(input: BuildReportInput): void {
     const problem = 'the manifest does not say whether the model is diagnostic';
     throw new TemplateViolation('TID 1500', 'row 12 (Qualitative Evaluations)', problem);
   }
+  if (input.regions !== undefined && input.analysedArea === undefined) {
+    // A report with some groups drawn and some not is what OHIF 3.13 cannot display at all.
+    throw new TemplateViolation('TID 1410', 'row 7 (Image Region)', 'label regions need the analysed area too');
+  }
   const seen = new Set<string>();
   for (const f of findings) {
     if (seen.has(f.label)) {
@@ -193,7 +206,8 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
   const algorithmId = { name: algorithm.name, version: algorithm.version, parameters };
   const groups = findings.map((finding) => {
     const trackingUid = deriveTrackingUid(uids.sopInstanceUid, finding.label);
-    return measurementGroup({ finding, trackingUid, algorithm: algorithmId, source: sourceRef });
+    const region = input.regions?.[finding.label] ?? input.analysedArea;
+    return measurementGroup({ finding, trackingUid, algorithm: algorithmId, source: sourceRef, region });
   });
   const root = measurementReport({
     device: {

@@ -3,10 +3,11 @@
  * real Orthanc, workers in-process) each append one JSON line naming the operator (the OS user, or
  * CXR_OPERATOR), the ingest, the zip's SHA-256, the counts and the outcome; the same identity is the Temporal
  * client identity in the workflow's start event; a DICOM audit message (PS3.15 A.5) reaches a real local
- * syslog collector over UDP and over TCP (RFC 5424; octet counting on TCP). An unwritable log refuses the
- * action before anything starts.
+ * syslog collector over UDP and over TCP (RFC 5424; octet counting on TCP). Ctrl-C while following still
+ * records the start. An unwritable log refuses the action before anything starts.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -15,10 +16,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readAuditLog, type AuditRecord } from '../../../src/audit';
+import { PROJECT_ROOT } from '../../../src/config';
 import type { IngestResult } from '../../../src/workflows/types';
 import { startTestPipeline, TEST_OUTPUT, type TestPipeline, uniqueQueue } from '../../helpers/pipeline';
 import { syntheticCr } from '../../helpers/synthetic-dicom';
-import { assertBuilt, runCli, writeZip } from './run-cli';
+import { assertBuilt, CLI, runCli, writeZip } from './run-cli';
 
 interface Collector {
   port: number;
@@ -158,6 +160,30 @@ describe('audit trail of operator actions', { timeout: 300_000 }, () => {
     assert.ok(mt, tcp.messages[0]);
     assert.match(mt[5], /<ActiveParticipant UserID="dr.alice" AlternativeUserID="[^"]+"/);
     assert.match(mt[5], /csd-code="retry-failed" codeSystemName="99CXR"/);
+  });
+
+  it('Ctrl-C while following records what was done, then exits 130', async () => {
+    // A queue no worker polls: the ingest starts and stays running while the CLI follows it.
+    const queue = uniqueQueue('audit-idle');
+    const idle = writeZip(`${seed}-idle.zip`, `${seed}-idle`, 1);
+    const child = spawn(process.execPath, [CLI, 'ingest', idle], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env({ CXR_TASK_QUEUE: queue }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(() => /started ingest (\S+)/.test(stderr), 60_000);
+    const ingestId = /started ingest (\S+)/.exec(stderr)?.[1] ?? '';
+    assert.ok(ingestId, stderr);
+    child.kill('SIGINT');
+    assert.equal(await closed, 130, stderr);
+    const last = readAuditLog(log).at(-1);
+    assert.equal(last?.what.ingestId, ingestId);
+    assert.equal(last?.outcome, 'success', 'the ingest was started; only the watching stopped');
+    assert.match(last?.message ?? '', /interrupted \(SIGINT\)/);
+    await p.env.client.workflow.getHandle(ingestId).terminate('test cleanup');
   });
 
   it('a collector that is down does not block the action; an unwritable log refuses it', async () => {

@@ -1,0 +1,85 @@
+/**
+ * storeHeatmaps: for each positive finding that has a class activation map (CAM-capable models only), build the
+ * heatmap SEG over the source image (src/dicom/heatmap.ts) and store it in Orthanc, next to the SR.
+ *
+ * Idempotency: SOP Instance UIDs derive from the source SOP Instance UID + model id/version + label, content date
+ * from the workflow (input.reportedAt): a retry rebuilds the same objects and Orthanc answers AlreadyStored.
+ * Reads the geometry (rows, columns, spacing, orientation) and the patient/study attributes from Orthanc here: only
+ * the coarse maps (e.g. 14x14 numbers per finding) travel through Temporal.
+ */
+import { heartbeat } from '@temporalio/activity';
+import { buildHeatmap, deriveHeatmapUids } from '../dicom/heatmap';
+import { sourceImageFromTags } from '../dicom/sr';
+import { asTemporalFailure, ReportBuildError } from '../errors';
+import { mapOntoImage } from '../inference/cam';
+import type { SimplifiedTags } from '../orthanc/client';
+import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../contracts';
+import type { ActivityDeps } from './deps';
+import { keepAlive } from './keep-alive';
+
+function numbers(tags: SimplifiedTags, keyword: string, n: number): number[] | undefined {
+  const v = tags[keyword];
+  if (typeof v !== 'string') return undefined;
+  const xs = v.split('\\').map(Number);
+  return xs.length === n && xs.every(Number.isFinite) ? xs : undefined;
+}
+
+export function makeHeatmapActivities(deps: ActivityDeps) {
+  const { orthanc } = deps;
+  return {
+    async storeHeatmaps(input: StoreHeatmapsInput): Promise<StoreHeatmapsOutput> {
+      return keepAlive(() =>
+        asTemporalFailure(async () => {
+          const { model, findings, inputArea, activationMaps } = input.classification;
+          if (inputArea === undefined || activationMaps === undefined) return { heatmapSopInstanceUids: [] };
+          const tags = await orthanc.getInstanceTags(input.orthancId);
+          const source = sourceImageFromTags(tags);
+          if (source.instance.sopInstanceUid !== input.sourceSopInstanceUid) {
+            throw new ReportBuildError(
+              `Orthanc instance ${input.orthancId} is not ${input.sourceSopInstanceUid}; refusing to draw on the wrong image.`,
+            );
+          }
+          const rows = Number(tags.Rows);
+          const columns = Number(tags.Columns);
+          const spacing = numbers(tags, 'PixelSpacing', 2) ?? numbers(tags, 'ImagerPixelSpacing', 2);
+          const orientation = numbers(tags, 'ImageOrientationPatient', 6);
+          const out: string[] = [];
+          for (const f of findings) {
+            const map = activationMaps[f.label];
+            if (!f.positive || map === undefined) continue;
+            let bytes: Buffer;
+            try {
+              bytes = buildHeatmap({
+                source,
+                rows,
+                columns,
+                algorithm: {
+                  name: model.name,
+                  version: model.version,
+                  manufacturer: model.manufacturer,
+                  modelId: model.id,
+                  diagnostic: model.diagnostic,
+                },
+                finding: f,
+                levels: mapOntoImage(map, inputArea, rows, columns),
+                ...(spacing ? { pixelSpacing: [spacing[0], spacing[1]] as [number, number] } : {}),
+                ...(orientation ? { imageOrientation: orientation } : {}),
+                createdAt: new Date(input.reportedAt),
+              });
+            } catch (err) {
+              throw new ReportBuildError(`Cannot build the heatmap of '${f.label}': ${(err as Error).message}`, {
+                cause: err,
+              });
+            }
+            heartbeat(`built ${f.label}`);
+            await orthanc.uploadInstance(bytes);
+            out.push(
+              deriveHeatmapUids(source.instance.sopInstanceUid, model.id, model.version, f.label).sopInstanceUid,
+            );
+          }
+          return { heatmapSopInstanceUids: out };
+        }),
+      );
+    },
+  };
+}
