@@ -77,6 +77,11 @@ export interface WorkerConfig {
   maxConcurrentInference: number;
   /** ONNX intra-op threads (CXR_INTRA_OP_THREADS, default max(1, floor(cores / 2))): the rest needs the other cores. */
   intraOpThreads: number;
+  /**
+   * Preprocessing threads (CXR_PREPROCESS_THREADS, default max(1, floor(cores / 2))): frame -> model input runs on a
+   * node:worker_threads pool, off the event loop the SDK polls on; 0 = on the main thread (src/inference/preprocess-pool.ts).
+   */
+  preprocessThreads: number;
   /** host:port of the worker's Prometheus endpoint (CXR_METRICS_ADDRESS, src/metrics.ts); none when unset. */
   metricsAddress?: string;
 }
@@ -160,6 +165,14 @@ function positiveInt(env: Record<string, string>, name: string, fallback: number
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${JSON.stringify(text)} must be a positive integer`);
+  return n;
+}
+
+function countOf(env: Record<string, string>, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${JSON.stringify(text)} must be an integer >= 0`);
   return n;
 }
 
@@ -253,6 +266,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       maxConcurrentIo: positiveInt(env, 'CXR_MAX_CONCURRENT_IO', 8),
       maxConcurrentInference: positiveInt(env, 'CXR_MAX_CONCURRENT_INFERENCE', Math.max(2, Math.ceil(cores / 2))),
       intraOpThreads: positiveInt(env, 'CXR_INTRA_OP_THREADS', Math.max(1, Math.floor(cores / 2))),
+      preprocessThreads: countOf(env, 'CXR_PREPROCESS_THREADS', Math.max(1, Math.floor(cores / 2))),
       metricsAddress: env.CXR_METRICS_ADDRESS,
     },
     payloadKeys: { key: env.CXR_PAYLOAD_KEY, keyId: env.CXR_PAYLOAD_KEY_ID, keyFile: env.CXR_PAYLOAD_KEY_FILE },

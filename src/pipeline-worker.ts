@@ -9,6 +9,7 @@ import { createActivities } from './activities';
 import { payloadCodecFrom } from './codec/encryption';
 import { modelTaskQueue, type PipelineConfig, temporalConnectionOptions, type WorkerRole } from './config';
 import { loadClassifier, readManifest } from './inference';
+import { PreprocessPool } from './inference/preprocess-pool';
 import { stepMetrics } from './metrics';
 import { OrthancClient } from './orthanc/client';
 import { ArchiveCache } from './zip';
@@ -29,6 +30,8 @@ export interface PipelineWorkerOptions {
   maxConcurrentInference?: number;
   /** Default config.worker.intraOpThreads. */
   intraOpThreads?: number;
+  /** Default config.worker.preprocessThreads (0: preprocess on the main thread). */
+  preprocessThreads?: number;
   /** Payload encryption (docs/security.md). Default: from config.payloadKeys; null: none. */
   payloadCodec?: PayloadCodec | null;
 }
@@ -58,7 +61,16 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
   const accepts = classifier ? classifier.manifest.accepts : readManifest(config.modelDir).accepts;
   // The worker's own archive cache, bounded by the configuration, injected like the Orthanc client.
   const archives = new ArchiveCache(config.archiveCache);
-  const activities = createActivities({ orthanc, classifier, accepts, zipLimits: config.zipLimits, archives });
+  const preprocessThreads = opts.preprocessThreads ?? config.worker.preprocessThreads;
+  const preprocessPool = classifier && preprocessThreads > 0 ? new PreprocessPool(preprocessThreads) : undefined;
+  const activities = createActivities({
+    orthanc,
+    classifier,
+    preprocessPool,
+    accepts,
+    zipLimits: config.zipLimits,
+    archives,
+  });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;
   const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
@@ -106,6 +118,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        await preprocessPool?.close();
         if (ownConnection) await connection.close();
       }
     },

@@ -29,7 +29,9 @@ export function makeClassifyActivities(deps: ActivityDeps) {
               `This step must run model ${want.id}@${want.version}, but the worker that took it has ${loaded.id}@${loaded.version} loaded. Start a worker with that model (CXR_MODEL_DIR) on the model's task queue, then retry.`,
             );
           }
-          const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId);
+          const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId, {
+            pool: deps.preprocessPool,
+          });
           // The classification's model and findings are the contract types themselves: passed on, never copied.
           return {
             model: c.model,

@@ -1,6 +1,7 @@
 import { ModelError } from '../errors';
 import type { OrthancClient } from '../orthanc/client';
 import type { Classifier } from '../inference';
+import type { PreprocessPool } from '../inference/preprocess-pool';
 import type { ArchiveCache, ZipLimits } from '../zip';
 import type { AcceptedInput } from '../dicom/eligibility';
 
@@ -9,6 +10,8 @@ export interface ActivityDeps {
   orthanc: OrthancClient;
   /** Loaded once at worker start; session reused by every classify call. Absent on an I/O-only worker. */
   classifier?: Classifier;
+  /** Threads for frame -> model input (src/inference/preprocess-pool.ts); absent: preprocessing runs inline. */
+  preprocessPool?: PreprocessPool;
   zipLimits: ZipLimits;
   /** The worker's cache of open zips (built from PipelineConfig.archiveCache); default: the process-wide one. */
   archives?: ArchiveCache;

@@ -222,17 +222,16 @@ export function toGrey(frame: StoredFrame, pm: PixelModule): GreyImage {
     throw new UnsupportedPixelDataError(
       `Decoded frame holds ${frame.values.length} values for ${frame.rows}x${frame.columns} pixels`,
     );
-  const grey = greyFunction(pm);
   const out = new Float64Array(n);
   if (frame.packed) {
     // One table over every possible stored word (256 or 65536 entries): mask, sign, modality, VOI and
     // inversion in a single lookup per pixel, straight from Orthanc's bytes.
     const words = frame.values;
-    const table = new Float64Array(2 ** (words instanceof Uint8Array ? 8 : 16));
-    for (let w = 0; w < table.length; w++) table[w] = grey(storedValue(w, pm));
+    const table = packedGreyTable(words instanceof Uint8Array ? 8 : 16, pm);
     for (let i = 0; i < n; i++) out[i] = table[words[i]];
     return { rows: frame.rows, columns: frame.columns, values: out };
   }
+  const grey = greyFunction(pm);
   const values = frame.values;
   // Stored values are integers of at most 16 (rarely 32) bits: map each distinct value once through a table
   // (the same function, so the same results) instead of once per pixel; a 5-megapixel radiograph has at most
@@ -256,6 +255,17 @@ export function toGrey(frame: StoredFrame, pm: PixelModule): GreyImage {
     for (let i = 0; i < n; i++) out[i] = grey(values[i]);
   }
   return { rows: frame.rows, columns: frame.columns, values: out };
+}
+
+/**
+ * For a packed frame of 8- or 16-bit words: the presentation intensity of every possible word (mask, sign, modality,
+ * VOI, inversion), so that `table[word]` is exactly what toGrey stores for that pixel.
+ */
+export function packedGreyTable(wordBits: 8 | 16, pm: PixelModule): Float64Array {
+  const grey = greyFunction(pm);
+  const table = new Float64Array(2 ** wordBits);
+  for (let w = 0; w < table.length; w++) table[w] = grey(storedValue(w, pm));
+  return table;
 }
 
 /** Stored value -> presentation intensity in [0, 1] (modality transform, VOI, MONOCHROME1 inversion). */

@@ -5,11 +5,11 @@
 import path from 'node:path';
 import type { Finding, ModelIdentity } from '../contracts';
 import type { OrthancClient } from '../orthanc/client';
-import { toGrey } from '../dicom/pixels';
 import { fetchFirstFrame } from './fetch-frame';
 import { readManifest, scoresFromOutputs, thresholdFor, type ModelManifest } from './manifest';
 import { activationMap, type ActivationMap, type InputArea } from './cam';
-import { modelInputArea, preprocess } from './preprocess';
+import { modelInputArea, preprocessFrame } from './preprocess';
+import type { PreprocessPool } from './preprocess-pool';
 import { createSession, type ModelSession, type SessionOptions } from './session';
 
 export type { Finding, ModelIdentity };
@@ -74,6 +74,7 @@ export async function classifyOrthancInstance(
   orthanc: OrthancClient,
   classifier: Classifier,
   orthancInstanceId: string,
+  opts: { pool?: PreprocessPool } = {},
 ): Promise<Classification> {
   const m = classifier.manifest;
   const t0 = performance.now();
@@ -84,11 +85,14 @@ export async function classifyOrthancInstance(
     m.preprocessing.modalityTransform,
   );
   const t1 = performance.now();
-  const input = preprocess(toGrey(fetched.frame, fetched.pixelModule), m);
+  // The frame is not read after this: its buffer may move to the pool's thread (no copy).
+  const input = opts.pool
+    ? await opts.pool.run(fetched.frame, fetched.pixelModule, m, { transfer: true })
+    : preprocessFrame(fetched.frame, fetched.pixelModule, m);
   const t2 = performance.now();
   const out = await classifier.session.inferAll(input);
   const t3 = performance.now();
-  const pm = fetched.pixelModule;
+  const pm = fetched.pixelModule; // plain header facts: still readable after the frame's transfer
   const findings = findingsFromOutputs(m, out.logits);
   let activationMaps: Record<string, ActivationMap> | undefined;
   if (out.maps) {

@@ -8,7 +8,8 @@
  * source area it covers, fractional pixels weighted), which is what anti-aliased shrinking of a 2000-pixel
  * radiograph to 224 needs; nearest neighbour would alias fine structures (ribs, lines) into noise.
  */
-import type { GreyImage } from '../dicom/pixels';
+import { type GreyImage, packedGreyTable, type PixelModule, type StoredFrame, toGrey } from '../dicom/pixels';
+import { UnsupportedPixelDataError } from '../errors';
 import type { ModelManifest } from './manifest';
 
 /** For each output index, the source indices and weights (summing to 1) that produce it. */
@@ -127,9 +128,23 @@ export type ResizeMethod = 'area' | 'bilinear' | 'skimage';
  * 'skimage' (torchxrayvision's resizer; `antiAlias` is skimage's rule: true when any axis of the image shrinks).
  */
 export function resizeWeights(method: ResizeMethod, nIn: number, nOut: number, antiAlias = nOut < nIn): AxisWeights {
-  if (method === 'skimage') return skimageWeights(nIn, nOut, antiAlias);
-  return method === 'area' && nOut <= nIn ? areaWeights(nIn, nOut) : bilinearWeights(nIn, nOut);
+  // Tables are read-only and kept per (method, sizes, blur): a site's images come in a handful of sizes.
+  const key = `${method} ${nIn} ${nOut} ${antiAlias}`;
+  let w = weightCache.get(key);
+  if (w === undefined) {
+    w =
+      method === 'skimage'
+        ? skimageWeights(nIn, nOut, antiAlias)
+        : method === 'area' && nOut <= nIn
+          ? areaWeights(nIn, nOut)
+          : bilinearWeights(nIn, nOut);
+    if (weightCache.size > 64) weightCache.clear();
+    weightCache.set(key, w);
+  }
+  return w;
 }
+
+const weightCache = new Map<string, AxisWeights>();
 
 export interface Crop {
   top: number;
@@ -174,6 +189,10 @@ export function resample(
       tmp[y * outW + o] = acc;
     }
   }
+  return verticalPass(tmp, wy, outH, outW);
+}
+
+function verticalPass(tmp: Float64Array, wy: AxisWeights, outH: number, outW: number): Float32Array {
   const out = new Float32Array(outH * outW);
   for (let o = 0; o < outH; o++) {
     for (let x = 0; x < outW; x++) {
@@ -185,7 +204,9 @@ export function resample(
   return out;
 }
 
-/** The model input for one image, as the manifest describes it: [1 x H x W] values, channel-first. */
+/** What preprocessing needs of the manifest (all of it plain data, so it can cross to a worker thread). */
+export type PreprocessSpec = Pick<ModelManifest, 'preprocessing'> & { input: Pick<ModelManifest['input'], 'shape'> };
+
 /** The part of a rows x columns image that the model sees (before resizing), in source pixels. */
 export function modelInputArea(
   rows: number,
@@ -197,9 +218,50 @@ export function modelInputArea(
     : { top: 0, left: 0, height: rows, width: columns };
 }
 
-export function preprocess(img: GreyImage, m: ModelManifest): Float32Array {
+/** The model input for one image, as the manifest describes it: [1 x H x W] values, channel-first. */
+export function preprocess(img: GreyImage, m: PreprocessSpec): Float32Array {
   const [, , outH, outW] = m.input.shape;
   const p = m.preprocessing;
   const crop = modelInputArea(img.rows, img.columns, m);
   return resample(img, crop, outH, outW, p.resize.method, p.intensityRange);
+}
+
+/**
+ * Stored frame -> model input in one pass: the same numbers as `preprocess(toGrey(frame, pm), m)`, bit for bit
+ * (test/unit/inference/preprocess-frame.test.ts), for a fraction of the work. A packed frame (8/16-bit words as
+ * Orthanc stores them, the common case) is never expanded to a full-size float64 grey image: the horizontal pass
+ * reads each word of the cropped rows through a table of every word's model-range value (`lo + grey * span`, the
+ * same float64 operations resample does per pixel), in the same order, so the sums are identical. Rows outside
+ * the crop are never touched. Other frames (32-bit, decoded floats) take the two-step route.
+ */
+export function preprocessFrame(frame: StoredFrame, pm: PixelModule, m: PreprocessSpec): Float32Array {
+  const words = frame.values;
+  if (!frame.packed || !(words instanceof Uint16Array || words instanceof Uint8Array))
+    return preprocess(toGrey(frame, pm), m);
+  if (words.length !== frame.rows * frame.columns)
+    throw new UnsupportedPixelDataError(
+      `Decoded frame holds ${words.length} values for ${frame.rows}x${frame.columns} pixels`,
+    );
+  const [lo, hi] = m.preprocessing.intensityRange;
+  const span = hi - lo;
+  const table = packedGreyTable(words instanceof Uint8Array ? 8 : 16, pm);
+  for (let w = 0; w < table.length; w++) table[w] = lo + table[w] * span;
+  const [, , outH, outW] = m.input.shape;
+  const { method } = m.preprocessing.resize;
+  const crop = modelInputArea(frame.rows, frame.columns, m);
+  const antiAlias = outH < crop.height || outW < crop.width;
+  const wy = resizeWeights(method, crop.height, outH, antiAlias);
+  const wx = resizeWeights(method, crop.width, outW, antiAlias);
+  const { start: xs, count: xc, index: xi, weight: xw } = wx;
+  const tmp = new Float64Array(crop.height * outW);
+  for (let y = 0; y < crop.height; y++) {
+    const rowBase = (crop.top + y) * frame.columns + crop.left;
+    const tmpBase = y * outW;
+    for (let o = 0; o < outW; o++) {
+      let acc = 0;
+      for (let k = xs[o], end = k + xc[o]; k < end; k++) acc += table[words[rowBase + xi[k]]] * xw[k];
+      tmp[tmpBase + o] = acc;
+    }
+  }
+  return verticalPass(tmp, wy, outH, outW);
 }

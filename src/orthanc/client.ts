@@ -66,7 +66,13 @@ export class OrthancClient {
       // HTTPS (production profile): trust the deployment's private CA besides the system's roots.
       httpsAgent: new https.Agent(
         config.caFile
-          ? { ...keepAlive, ca: [...tls.rootCertificates, fs.readFileSync(config.caFile, 'utf8')] }
+          ? {
+              ...keepAlive,
+              // One secure context for every connection (a `ca` list would be parsed again per connection).
+              secureContext: tls.createSecureContext({
+                ca: [...tls.rootCertificates, fs.readFileSync(config.caFile, 'utf8')],
+              }),
+            }
           : keepAlive,
       ),
       maxBodyLength: Infinity,
