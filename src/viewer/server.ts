@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import tls from 'node:tls';
 import type { OrthancConfig, ViewerConfig } from '../config';
 import { DICOMWEB_PREFIX, ohifAppConfig } from './app-config';
 import { decideDicomwebRoute } from './routes';
@@ -52,7 +53,7 @@ const PASSED_BACK = ['content-type', 'content-length', 'content-encoding', 'etag
 
 export interface ViewerServerOptions {
   viewer: Pick<ViewerConfig, 'distDir'>;
-  orthanc: Pick<OrthancConfig, 'url' | 'username' | 'password' | 'timeoutMs'>;
+  orthanc: Pick<OrthancConfig, 'url' | 'username' | 'password' | 'timeoutMs' | 'caFile'>;
   /** Called once per proxied request (tests count them); never with credentials. */
   onProxy?: (entry: { method: string; path: string; status: number }) => void;
 }
@@ -76,8 +77,10 @@ export function createViewerServer(opts: ViewerServerOptions): http.Server {
     opts.orthanc.username !== undefined
       ? 'Basic ' + Buffer.from(`${opts.orthanc.username}:${opts.orthanc.password ?? ''}`).toString('base64')
       : undefined;
+  // HTTPS Orthanc (production profile): trust the private CA of ORTHANC_CA_FILE besides the usual roots.
+  const ca = opts.orthanc.caFile ? [...tls.rootCertificates, fs.readFileSync(opts.orthanc.caFile, 'utf8')] : undefined;
   const agent =
-    upstream.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    upstream.protocol === 'https:' ? new https.Agent({ keepAlive: true, ca }) : new http.Agent({ keepAlive: true });
 
   const send = (res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8') => {
     res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
