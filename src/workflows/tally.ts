@@ -30,7 +30,7 @@ export class Tally {
   updatedAt: string;
   private sinceUpsert = 0;
 
-  /** `publish` is called after every `publishEvery` recorded outcomes; it should call `upsert`. */
+  /** `publish` is called after every `publishEvery` outcomes recorded since the last `upsert`; it should call `upsert`. */
   constructor(
     carry: TallyCarry | undefined,
     private readonly publishEvery: number,
@@ -54,7 +54,10 @@ export class Tally {
       }
     }
     this.updatedAt = new Date(Date.now()).toISOString();
-    if (++this.sinceUpsert >= this.publishEvery) this.publish();
+    if (++this.sinceUpsert >= this.publishEvery) {
+      this.sinceUpsert = 0;
+      this.publish();
+    }
   }
 
   /** Publishes the state and counts as search attributes (the Web UI's and `cxr status`'s columns). */
