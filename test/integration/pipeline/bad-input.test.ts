@@ -10,9 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { startOrAttachIngest } from '../../../src/cli/start-ingest';
 import type { EntryOutcome } from '../../../src/workflows/types';
-import { FIXTURES, startTestPipeline, type TestPipeline } from '../../helpers/pipeline';
+import { FIXTURES, freshIngest, startTestPipeline, type TestPipeline } from '../../helpers/pipeline';
 
 type Expectation =
   | { zip: string; description: string; expect: 'rejected'; type: string; messageIncludes?: string }
@@ -50,7 +49,8 @@ describe('bad-input corpus through the real pipeline', { timeout: 10 * 60_000 },
 
   for (const z of manifest) {
     it(`${z.zip}: ${z.description}`, async () => {
-      const s = await startOrAttachIngest(p.env.client, p.config, path.join(BAD, z.zip), { window: 4 });
+      // A fresh ingest every run: these zips are committed, so the dev server may have ingested them before.
+      const s = await freshIngest(p, path.join(BAD, z.zip), { window: 4 });
       if ('expect' in z) {
         await assert.rejects(s.handle.result(), (err: unknown) => {
           assert.ok(err instanceof WorkflowFailedError);

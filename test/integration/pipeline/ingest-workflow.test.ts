@@ -110,6 +110,22 @@ describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, (
     assert.deepEqual(r2.counts, result.counts);
     assert.equal((await p.orthanc.getStudyInstances(study)).length, before);
   });
+
+  it('the same files in another zip run every entry again (a new ingest) and store nothing new', async () => {
+    const study = (await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study'))[0];
+    const before = (await p.orthanc.getStudyInstances(study)).length;
+    const repacked = new AdmZip(zipPath);
+    repacked.addZipComment(`${seed} repacked`);
+    const otherPath = path.join(TEST_OUTPUT, `${seed}-repacked.zip`);
+    repacked.writeZip(otherPath);
+    const s = await startOrAttachIngest(p.env.client, p.config, otherPath, { window: WINDOW });
+    assert.equal(s.started, true, 'a different zip is a new ingest');
+    assert.notEqual(s.ingestId, ingestId);
+    const r = await s.handle.result();
+    // Every entry ran again (upload, classify, store the SR): the same outcomes, and Orthanc answered AlreadyStored.
+    assert.deepEqual(r.counts, result.counts);
+    assert.equal((await p.orthanc.getStudyInstances(study)).length, before, 'nothing new in the study');
+  });
 });
 
 function uidSet(seed: string): Set<string> {
