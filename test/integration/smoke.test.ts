@@ -11,7 +11,7 @@ import { OrthancClient } from '../../src/orthanc/client';
 import { healthCheckWorkflow } from '../../src/workflows';
 import { FIXTURES, quietRuntime, uniqueQueue, workflowBundle } from '../helpers/pipeline';
 
-describe('smoke: real services', () => {
+describe('smoke: real services', { timeout: 10 * 60_000 }, () => {
   const config = loadConfig();
 
   it('a worker on a real task queue runs a workflow started by a real client', async () => {

@@ -67,6 +67,7 @@ describe('loadConfig', { timeout: 10_000 }, () => {
 
   it('refuses unreadable values', () => {
     assert.throws(() => loadConfig({}, bare({ CXR_WORKER_ROLE: 'gpu' })), /must be all, io, inference or model/);
+    assert.equal(loadConfig({}, bare({ CXR_WORKER_ROLE: 'model' })).worker.role, 'model');
     assert.throws(() => loadConfig({}, bare({ CXR_MAX_CONCURRENT_IO: '0' })), /positive integer/);
     assert.throws(() => loadConfig({}, bare({ CXR_ZIP_MAX_ENTRIES: 'lots' })), /CXR_ZIP_MAX_ENTRIES/);
   });

@@ -8,7 +8,7 @@ import { SOURCES_DIR } from './zip/helpers';
 
 const source = (name: string) => fs.readFileSync(path.join(SOURCES_DIR, name));
 
-describe('sniffDicom', () => {
+describe('sniffDicom', { timeout: 60_000 }, () => {
   it('accepts Part 10 files (preamble + DICM)', () => {
     for (const name of [
       'highdicom_dx_image_forpresentation_thorax.dcm',

@@ -22,7 +22,7 @@ import { assertBuilt, runCli, writeZip } from './run-cli';
 const N_GOOD = 3;
 const execFileP = promisify(execFile);
 
-describe('cxr failures / retry-failed / results / replay / doctor', () => {
+describe('cxr failures / retry-failed / results / replay / doctor', { timeout: 10 * 60_000 }, () => {
   let p: TestPipeline;
   let env: Record<string, string>;
   let zip: string;

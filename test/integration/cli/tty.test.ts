@@ -12,7 +12,7 @@ import { assertBuilt, runCli, runCliTty, writeZip } from './run-cli';
 
 const N = 8;
 
-describe('cxr CLI on a terminal and through pipes', () => {
+describe('cxr CLI on a terminal and through pipes', { timeout: 10 * 60_000 }, () => {
   let p: TestPipeline;
   let env: Record<string, string>;
   const seed = `tty-${Date.now()}`;

@@ -35,7 +35,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
   return { value, ms: Number(process.hrtime.bigint() - t) / 1e6 };
 }
 
-describe('activities are idempotent (real Orthanc, real model)', () => {
+describe('activities are idempotent (real Orthanc, real model)', { timeout: 10 * 60_000 }, () => {
   const config = loadConfig();
   const orthanc = new OrthancClient(config.orthanc);
   let acts: PipelineActivities;

@@ -33,7 +33,7 @@ function loadFixtures() {
   };
 }
 
-describe('recorded histories replay against the current workflow code', () => {
+describe('recorded histories replay against the current workflow code', { timeout: 10 * 60_000 }, () => {
   it('every fixture replays without a non-determinism error', async () => {
     quietRuntime();
     const { files, recs, histories } = loadFixtures();

@@ -41,7 +41,7 @@ function filesUnder(dir: string): string[] {
     .flatMap((d) => (d.isDirectory() ? filesUnder(path.join(dir, d.name)) : [path.join(dir, d.name)]));
 }
 
-describe('no secrets or demographics in workflow history', () => {
+describe('no secrets or demographics in workflow history', { timeout: 10 * 60_000 }, () => {
   let p: TestPipeline;
   let zipPath: string;
   before(async () => {
@@ -122,7 +122,7 @@ describe('no secrets or demographics in workflow history', () => {
   });
 });
 
-describe('payload encryption codec on the real server', () => {
+describe('payload encryption codec on the real server', { timeout: 10 * 60_000 }, () => {
   const codec = new AesGcmPayloadCodec(payloadKey(crypto.randomBytes(32).toString('base64')));
   let p: TestPipeline;
   let zipPath: string;

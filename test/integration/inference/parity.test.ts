@@ -52,13 +52,13 @@ test(
   },
 );
 
-test('MONOCHROME1 and its MONOCHROME2 mirror give the same tensor', async () => {
+test('MONOCHROME1 and its MONOCHROME2 mirror give the same tensor', { timeout: 10 * 60_000 }, async () => {
   const mono1 = await tensorFromOrthanc('derived_CR-MONO1-10-chest_explicitLE.dcm');
   const mono2 = await tensorFromOrthanc('derived_CR-MONO1-10-chest_mono2.dcm');
   assert.ok(maxAbsDiff(mono1, mono2) < 1e-3, `diff ${maxAbsDiff(mono1, mono2)}`);
 });
 
-test('the same pixels relabelled MONOCHROME1 give the inverted tensor', async () => {
+test('the same pixels relabelled MONOCHROME1 give the inverted tensor', { timeout: 10 * 60_000 }, async () => {
   const mono2 = await tensorFromOrthanc('txv_siim_CR_chest_jpegbaseline.dcm');
   const mono1 = await tensorFromOrthanc('txv_Fake_MONOHR1_CR_chest.dcm');
   assert.ok(
@@ -70,42 +70,54 @@ test('the same pixels relabelled MONOCHROME1 give the inverted tensor', async ()
   assert.ok(maxAbsDiff(mono2, mono1) > 1000);
 });
 
-test('uncompressed, big endian, RLE, JPEG lossless and meta-less copies of one image give the same scores', async () => {
-  const classifier = await loadClassifier(DEMO_MODEL);
-  const variants = ['explicitLE', 'bigendian', 'rle', 'jpeglossless14sv1'].map(
-    (v) => `derived_CR-MONO1-10-chest_${v}.dcm`,
-  );
-  variants.push('fodicom_CR-MONO1-10-chest_nometa.dcm');
-  const results = [];
-  for (const name of variants)
-    results.push(await classifyOrthancInstance(orthanc, classifier, await upload(orthanc, name)));
-  const syntaxes = new Set(results.map((r) => r.source.transferSyntax));
-  assert.equal(syntaxes.size, 5, `each copy is stored as itself: ${[...syntaxes].join(', ')}`);
-  const base = results[0].findings.map((f) => f.probability);
-  for (const r of results.slice(1))
-    assert.ok(
-      maxAbsDiff(
-        base,
-        r.findings.map((f) => f.probability),
-      ) < 1e-6,
+test(
+  'uncompressed, big endian, RLE, JPEG lossless and meta-less copies of one image give the same scores',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const classifier = await loadClassifier(DEMO_MODEL);
+    const variants = ['explicitLE', 'bigendian', 'rle', 'jpeglossless14sv1'].map(
+      (v) => `derived_CR-MONO1-10-chest_${v}.dcm`,
     );
-});
+    variants.push('fodicom_CR-MONO1-10-chest_nometa.dcm');
+    const results = [];
+    for (const name of variants)
+      results.push(await classifyOrthancInstance(orthanc, classifier, await upload(orthanc, name)));
+    const syntaxes = new Set(results.map((r) => r.source.transferSyntax));
+    assert.equal(syntaxes.size, 5, `each copy is stored as itself: ${[...syntaxes].join(', ')}`);
+    const base = results[0].findings.map((f) => f.probability);
+    for (const r of results.slice(1))
+      assert.ok(
+        maxAbsDiff(
+          base,
+          r.findings.map((f) => f.probability),
+        ) < 1e-6,
+      );
+  },
+);
 
-test('JPEG 2000, which Orthanc 1.10.1 cannot decode safely, is decoded in the worker with OpenJPEG', async () => {
-  const id = await upload(orthanc, 'pydicomdata_RG3_J2KR_CR_extremity.dcm');
-  const f = await fetchFirstFrame(orthanc, id);
-  assert.equal(f.transferSyntax, '1.2.840.10008.1.2.4.90');
-  assert.equal(f.route, 'openjpeg');
-  assert.equal(f.frame.values.length, 1760 * 1760);
-});
+test(
+  'JPEG 2000, which Orthanc 1.10.1 cannot decode safely, is decoded in the worker with OpenJPEG',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const id = await upload(orthanc, 'pydicomdata_RG3_J2KR_CR_extremity.dcm');
+    const f = await fetchFirstFrame(orthanc, id);
+    assert.equal(f.transferSyntax, '1.2.840.10008.1.2.4.90');
+    assert.equal(f.route, 'openjpeg');
+    assert.equal(f.frame.values.length, 1760 * 1760);
+  },
+);
 
-test('a corrupt compressed pixel stream fails with UnsupportedPixelDataError (non-retryable)', async () => {
-  const classifier = await loadClassifier(DEMO_MODEL);
-  const id = await upload(orthanc, CORRUPT);
-  await assert.rejects(classifyOrthancInstance(orthanc, classifier, id), (err: unknown) => {
-    assert.ok(err instanceof UnsupportedPixelDataError, String(err));
-    assert.equal(err.retryable, false);
-    assert.match(err.message, /cannot decode/);
-    return true;
-  });
-});
+test(
+  'a corrupt compressed pixel stream fails with UnsupportedPixelDataError (non-retryable)',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const classifier = await loadClassifier(DEMO_MODEL);
+    const id = await upload(orthanc, CORRUPT);
+    await assert.rejects(classifyOrthancInstance(orthanc, classifier, id), (err: unknown) => {
+      assert.ok(err instanceof UnsupportedPixelDataError, String(err));
+      assert.equal(err.retryable, false);
+      assert.match(err.message, /cannot decode/);
+      return true;
+    });
+  },
+);

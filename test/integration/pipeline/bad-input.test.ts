@@ -27,7 +27,7 @@ type Expectation =
 const BAD = path.join(FIXTURES, 'bad');
 const manifest = JSON.parse(fs.readFileSync(path.join(BAD, 'MANIFEST.json'), 'utf8')) as Expectation[];
 
-describe('bad-input corpus through the real pipeline', () => {
+describe('bad-input corpus through the real pipeline', { timeout: 10 * 60_000 }, () => {
   let p: TestPipeline;
   let peakRssGrowthMb = 0;
   let rssBefore = 0;

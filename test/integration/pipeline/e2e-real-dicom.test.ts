@@ -42,7 +42,7 @@ const EXPECT: Record<string, { status: EntryOutcome['status']; type?: string }> 
   'other/pydicom_MR_truncated.dcm': { status: 'failed', type: 'CorruptDicom' },
 };
 
-describe('end to end on real DICOM files', () => {
+describe('end to end on real DICOM files', { timeout: 10 * 60_000 }, () => {
   let p: TestPipeline;
   let zipPath: string;
   let result: IngestResult;

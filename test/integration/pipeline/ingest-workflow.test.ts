@@ -19,7 +19,7 @@ const N_CXR = 36;
 const WINDOW = 3;
 const PER_RUN = 14;
 
-describe('IngestZipWorkflow on the real dev server', () => {
+describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, () => {
   let p: TestPipeline;
   let zipPath: string;
   const seed = `wf-${Date.now()}`;

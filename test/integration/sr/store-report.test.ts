@@ -65,73 +65,81 @@ async function removeLeftover(sopInstanceUid: string): Promise<void> {
   for (const id of await orthanc.lookup(sopInstanceUid, 'Instance')) await orthanc.deleteResource('Instance', id);
 }
 
-test('sources are there', () => assert.equal(SOURCES.length, 3));
+test('sources are there', { timeout: 60_000 }, () => assert.equal(SOURCES.length, 3));
 
 for (const [index, file] of SOURCES.entries()) {
-  test(`SR for ${file} files under the source's study, is idempotent and reads back`, async () => {
+  test(
+    `SR for ${file} files under the source's study, is idempotent and reads back`,
+    { timeout: 10 * 60_000 },
+    async () => {
+      const up = await orthanc.uploadInstance(fs.readFileSync(path.join(sourcesDir(), file)));
+      if (up.status === 'Success') createdInstances.push(up.id);
+      const source = sourceImageFromTags(await orthanc.getInstanceTags(up.id));
+      const findings = findingsFor(index);
+      const createdAt = new Date('2024-06-01T12:00:00Z');
+      const input = { source, algorithm: ALGORITHM, findings, createdAt, expectedLabels: TXV_LABELS };
+      const bytes = buildReport(input);
+
+      const v = await validateSr(bytes);
+      assert.deepEqual(v.errors, [], `dciodvfy/dsrdump errors for the SR of ${file}`);
+      assert.ok(v.dsrdumpOk);
+
+      const uids = deriveReportUids(source.instance.sopInstanceUid, ALGORITHM.id, ALGORITHM.version);
+      await removeLeftover(uids.sopInstanceUid);
+      const first = await orthanc.uploadInstance(bytes);
+      createdInstances.push(first.id);
+      assert.equal(first.status, 'Success');
+      assert.equal(first.parentStudy, up.parentStudy, 'same Orthanc study as the source');
+      assert.equal(first.parentPatient, up.parentPatient, 'same Orthanc patient as the source');
+      assert.notEqual(first.parentSeries, up.parentSeries, 'a series of its own');
+
+      const again = await orthanc.uploadInstance(bytes);
+      assert.deepEqual({ status: again.status, id: again.id }, { status: 'AlreadyStored', id: first.id });
+      // A retried activity rebuilds the SR from the same inputs: same UID, nothing new stored.
+      const rebuilt = await orthanc.uploadInstance(buildReport(input));
+      assert.deepEqual({ status: rebuilt.status, id: rebuilt.id }, { status: 'AlreadyStored', id: first.id });
+
+      const reports = await readStudyReports(orthanc, source.study.instanceUid);
+      const mine = reports.find((r) => r.sopInstanceUid === uids.sopInstanceUid);
+      assert.ok(mine, 'readStudyReports lists the SR');
+      assert.deepEqual(mine, {
+        sopInstanceUid: uids.sopInstanceUid,
+        seriesInstanceUid: uids.seriesInstanceUid,
+        studyInstanceUid: source.study.instanceUid,
+        sourceSopInstanceUid: source.instance.sopInstanceUid,
+        algorithm: { name: ALGORITHM.name, version: ALGORITHM.version },
+        diagnostic: false,
+        findings,
+        createdAt: '2024-06-01T12:00:00',
+      });
+    },
+  );
+}
+
+test(
+  'a new model version adds a second SR to the same study and both read back',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const file = SOURCES[0];
     const up = await orthanc.uploadInstance(fs.readFileSync(path.join(sourcesDir(), file)));
     if (up.status === 'Success') createdInstances.push(up.id);
     const source = sourceImageFromTags(await orthanc.getInstanceTags(up.id));
-    const findings = findingsFor(index);
-    const createdAt = new Date('2024-06-01T12:00:00Z');
-    const input = { source, algorithm: ALGORITHM, findings, createdAt, expectedLabels: TXV_LABELS };
-    const bytes = buildReport(input);
-
-    const v = await validateSr(bytes);
-    assert.deepEqual(v.errors, [], `dciodvfy/dsrdump errors for the SR of ${file}`);
-    assert.ok(v.dsrdumpOk);
-
-    const uids = deriveReportUids(source.instance.sopInstanceUid, ALGORITHM.id, ALGORITHM.version);
-    await removeLeftover(uids.sopInstanceUid);
-    const first = await orthanc.uploadInstance(bytes);
-    createdInstances.push(first.id);
-    assert.equal(first.status, 'Success');
-    assert.equal(first.parentStudy, up.parentStudy, 'same Orthanc study as the source');
-    assert.equal(first.parentPatient, up.parentPatient, 'same Orthanc patient as the source');
-    assert.notEqual(first.parentSeries, up.parentSeries, 'a series of its own');
-
-    const again = await orthanc.uploadInstance(bytes);
-    assert.deepEqual({ status: again.status, id: again.id }, { status: 'AlreadyStored', id: first.id });
-    // A retried activity rebuilds the SR from the same inputs: same UID, nothing new stored.
-    const rebuilt = await orthanc.uploadInstance(buildReport(input));
-    assert.deepEqual({ status: rebuilt.status, id: rebuilt.id }, { status: 'AlreadyStored', id: first.id });
-
-    const reports = await readStudyReports(orthanc, source.study.instanceUid);
-    const mine = reports.find((r) => r.sopInstanceUid === uids.sopInstanceUid);
-    assert.ok(mine, 'readStudyReports lists the SR');
-    assert.deepEqual(mine, {
-      sopInstanceUid: uids.sopInstanceUid,
-      seriesInstanceUid: uids.seriesInstanceUid,
-      studyInstanceUid: source.study.instanceUid,
-      sourceSopInstanceUid: source.instance.sopInstanceUid,
-      algorithm: { name: ALGORITHM.name, version: ALGORITHM.version },
-      diagnostic: false,
-      findings,
-      createdAt: '2024-06-01T12:00:00',
-    });
-  });
-}
-
-test('a new model version adds a second SR to the same study and both read back', async () => {
-  const file = SOURCES[0];
-  const up = await orthanc.uploadInstance(fs.readFileSync(path.join(sourcesDir(), file)));
-  if (up.status === 'Success') createdInstances.push(up.id);
-  const source = sourceImageFromTags(await orthanc.getInstanceTags(up.id));
-  const ids: string[] = [];
-  for (const version of ['2.0.0', '2.0.1']) {
-    const algorithm = { ...ALGORITHM, version };
-    await removeLeftover(deriveReportUids(source.instance.sopInstanceUid, algorithm.id, version).sopInstanceUid);
-    const createdAt = new Date('2024-06-02T00:00:00Z');
-    const r = await orthanc.uploadInstance(buildReport({ source, algorithm, findings: findingsFor(7), createdAt }));
-    createdInstances.push(r.id);
-    assert.equal(r.status, 'Success');
-    assert.equal(r.parentStudy, up.parentStudy);
-    ids.push(r.id);
-  }
-  assert.notEqual(ids[0], ids[1]);
-  const versions = (await readStudyReports(orthanc, source.study.instanceUid))
-    .filter((r) => r.algorithm.name === ALGORITHM.name)
-    .map((r) => r.algorithm.version);
-  const both = versions.includes('2.0.0') && versions.includes('2.0.1');
-  assert.ok(both, `both versions listed, got ${versions.join(', ')}`);
-});
+    const ids: string[] = [];
+    for (const version of ['2.0.0', '2.0.1']) {
+      const algorithm = { ...ALGORITHM, version };
+      await removeLeftover(deriveReportUids(source.instance.sopInstanceUid, algorithm.id, version).sopInstanceUid);
+      const createdAt = new Date('2024-06-02T00:00:00Z');
+      const r = await orthanc.uploadInstance(buildReport({ source, algorithm, findings: findingsFor(7), createdAt }));
+      createdInstances.push(r.id);
+      assert.equal(r.status, 'Success');
+      assert.equal(r.parentStudy, up.parentStudy);
+      ids.push(r.id);
+    }
+    assert.notEqual(ids[0], ids[1]);
+    const versions = (await readStudyReports(orthanc, source.study.instanceUid))
+      .filter((r) => r.algorithm.name === ALGORITHM.name)
+      .map((r) => r.algorithm.version);
+    const both = versions.includes('2.0.0') && versions.includes('2.0.1');
+    assert.ok(both, `both versions listed, got ${versions.join(', ')}`);
+  },
+);

@@ -22,7 +22,7 @@ const progress = (over: Partial<IngestProgress> = {}): IngestProgress => ({
   ...over,
 });
 
-describe('cli rendering and references', () => {
+describe('cli rendering and references', { timeout: 60_000 }, () => {
   it('draws a bar with counts and ETA, and a listing notice before the count is known', () => {
     const bar = progressBar(progress(), 2, 2.5, 10);
     assert.match(bar, /^█████░░░░░ 5\/10 {2}50% \| done 4 failed 1 skipped 0 \| 2\.0\/s ETA 3s$/);

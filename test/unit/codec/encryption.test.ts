@@ -22,7 +22,7 @@ import {
 const newKey = () => crypto.randomBytes(32).toString('base64');
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
 
-describe('AesGcmPayloadCodec', () => {
+describe('AesGcmPayloadCodec', { timeout: 60_000 }, () => {
   const value = { zipName: 'secret-study.zip', counts: { done: 3 } };
   const payload = defaultPayloadConverter.toPayload(value);
 

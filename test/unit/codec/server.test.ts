@@ -12,7 +12,7 @@ import { AesGcmPayloadCodec, createCodecServer, payloadKey } from '../../../src/
 const codec = new AesGcmPayloadCodec(payloadKey(crypto.randomBytes(32).toString('base64')));
 const b64 = (u: Uint8Array | null | undefined) => Buffer.from(u ?? []).toString('base64');
 
-describe('codec server', () => {
+describe('codec server', { timeout: 60_000 }, () => {
   const server = createCodecServer(codec, { corsOrigin: 'http://127.0.0.1:8233' });
   let base: string;
   before(async () => {

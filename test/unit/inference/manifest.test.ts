@@ -24,14 +24,18 @@ const demo = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'demo-cxr', 'm
   unknown
 >;
 
-test('the committed demo manifest is valid, non-diagnostic, with the 18 torchxrayvision labels', () => {
-  const m = parseManifest(demo);
-  assert.equal(m.diagnostic, false);
-  assert.equal(m.labels.length, 18);
-  assert.deepEqual(m.preprocessing.intensityRange, [-1024, 1024]);
-});
+test(
+  'the committed demo manifest is valid, non-diagnostic, with the 18 torchxrayvision labels',
+  { timeout: 60_000 },
+  () => {
+    const m = parseManifest(demo);
+    assert.equal(m.diagnostic, false);
+    assert.equal(m.labels.length, 18);
+    assert.deepEqual(m.preprocessing.intensityRange, [-1024, 1024]);
+  },
+);
 
-test('errors name the offending field', () => {
+test('errors name the offending field', { timeout: 60_000 }, () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ ...demo, diagnostic: 'no' }, /"diagnostic"/],
     [{ ...demo, labels: [] }, /"labels"/],
@@ -47,7 +51,7 @@ test('errors name the offending field', () => {
     );
 });
 
-test('op_norm calibration maps each operating point to 0.5 and keeps order', () => {
+test('op_norm calibration maps each operating point to 0.5 and keeps order', { timeout: 60_000 }, () => {
   const m = parseManifest({
     ...demo,
     output: { name: 'logits', activation: 'none' },
@@ -64,7 +68,7 @@ test('op_norm calibration maps each operating point to 0.5 and keeps order', () 
   assert.ok(Math.abs(q[1] - 0.75) < 1e-12);
 });
 
-test('findings apply per-label thresholds on the final probability', () => {
+test('findings apply per-label thresholds on the final probability', { timeout: 60_000 }, () => {
   const m = parseManifest({ ...demo, thresholds: { default: 0.5, perLabel: { Effusion: 0.9 } } });
   assert.equal(thresholdFor(m, 'Effusion'), 0.9);
   const f = findingsFromOutputs(m, new Array(18).fill(Math.log(0.8 / 0.2))); // sigmoid -> 0.8

@@ -35,33 +35,42 @@ function verhoeffOk(id: string): boolean {
   return c === 0;
 }
 
-test('every torchxrayvision label has a concept, and only the four without a standard one are local', () => {
-  assert.equal(TXV_LABELS.length, 18);
-  const local = TXV_LABELS.filter((l) => codeForLabel(l).scheme === LOCAL_SCHEME.designator);
-  assert.deepEqual(local.sort(), ['Enlarged Cardiomediastinum', 'Hernia', 'Lung Lesion', 'Pleural_Thickening']);
-  assert.deepEqual(Object.keys(LABEL_CODES).sort(), [...TXV_LABELS].sort());
-});
+test(
+  'every torchxrayvision label has a concept, and only the four without a standard one are local',
+  { timeout: 60_000 },
+  () => {
+    assert.equal(TXV_LABELS.length, 18);
+    const local = TXV_LABELS.filter((l) => codeForLabel(l).scheme === LOCAL_SCHEME.designator);
+    assert.deepEqual(local.sort(), ['Enlarged Cardiomediastinum', 'Hernia', 'Lung Lesion', 'Pleural_Thickening']);
+    assert.deepEqual(Object.keys(LABEL_CODES).sort(), [...TXV_LABELS].sort());
+  },
+);
 
-test('all code constants fit their VRs and SNOMED CT ids pass the Verhoeff check with a concept partition', () => {
-  const isCode = (v: unknown): v is codes.Code => typeof v === 'object' && v !== null && 'value' in v && 'scheme' in v;
-  const all = Object.values(codes).filter(isCode);
-  all.push(...Object.values(LABEL_CODES));
-  assert.ok(all.length > 40);
-  for (const c of all) {
-    assert.ok(c.value.length >= 1 && c.value.length <= 16, `${c.value} fits SH`);
-    assert.ok(c.meaning.length >= 1 && c.meaning.length <= 64, `${c.meaning} fits LO`);
-    if (c.scheme === 'SCT') {
-      assert.match(c.value, /^[1-9][0-9]{5,17}$/, c.value);
-      assert.ok(verhoeffOk(c.value), `SNOMED CT id ${c.value} (${c.meaning}) fails its check digit`);
-      assert.equal(c.value.slice(-3, -1), '00', `${c.value} is a concept id (partition 00)`);
+test(
+  'all code constants fit their VRs and SNOMED CT ids pass the Verhoeff check with a concept partition',
+  { timeout: 60_000 },
+  () => {
+    const isCode = (v: unknown): v is codes.Code =>
+      typeof v === 'object' && v !== null && 'value' in v && 'scheme' in v;
+    const all = Object.values(codes).filter(isCode);
+    all.push(...Object.values(LABEL_CODES));
+    assert.ok(all.length > 40);
+    for (const c of all) {
+      assert.ok(c.value.length >= 1 && c.value.length <= 16, `${c.value} fits SH`);
+      assert.ok(c.meaning.length >= 1 && c.meaning.length <= 64, `${c.meaning} fits LO`);
+      if (c.scheme === 'SCT') {
+        assert.match(c.value, /^[1-9][0-9]{5,17}$/, c.value);
+        assert.ok(verhoeffOk(c.value), `SNOMED CT id ${c.value} (${c.meaning}) fails its check digit`);
+        assert.equal(c.value.slice(-3, -1), '00', `${c.value} is a concept id (partition 00)`);
+      }
+      if (c.scheme === 'DCM') assert.match(c.value, /^\d{6}$/, c.value);
     }
-    if (c.scheme === 'DCM') assert.match(c.value, /^\d{6}$/, c.value);
-  }
-  // The check itself can fail: a one-digit typo of a real id is rejected.
-  assert.ok(!verhoeffOk('36118009'));
-});
+    // The check itself can fail: a one-digit typo of a real id is rejected.
+    assert.ok(!verhoeffOk('36118009'));
+  },
+);
 
-test('a label outside the table gets a local code and reads back as itself', () => {
+test('a label outside the table gets a local code and reads back as itself', { timeout: 60_000 }, () => {
   const c = codeForLabel('Tuberculosis');
   assert.deepEqual({ ...c }, { value: 'TUBERCULOSIS', scheme: LOCAL_SCHEME.designator, meaning: 'Tuberculosis' });
   assert.equal(labelForCode(c), 'Tuberculosis');

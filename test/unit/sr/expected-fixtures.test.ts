@@ -23,7 +23,7 @@ function fixtureDir(): string {
 const DIR = fixtureDir();
 
 for (const [name, input] of Object.entries(EXPECTED)) {
-  test(`builder output still matches fixture ${name}`, async () => {
+  test(`builder output still matches fixture ${name}`, { timeout: 60_000 }, async () => {
     const expected = fs.readFileSync(path.join(DIR, name));
     const actual = buildReport(input());
     assert.deepEqual(parseReport(actual), parseReport(expected), 'report content differs');

@@ -21,7 +21,7 @@ const TAGS = {
   ReferencedImageSequence: [],
 };
 
-test('sourceImageFromTags reads the attributes the SR repeats', () => {
+test('sourceImageFromTags reads the attributes the SR repeats', { timeout: 60_000 }, () => {
   assert.deepEqual(sourceImageFromTags(TAGS), {
     patient: { name: 'Doe^Jane', id: 'P1', birthDate: '19700101', sex: 'F' },
     study: {
@@ -37,7 +37,7 @@ test('sourceImageFromTags reads the attributes the SR repeats', () => {
   });
 });
 
-test('values that would make the SR invalid are left empty (Type 2), not copied', () => {
+test('values that would make the SR invalid are left empty (Type 2), not copied', { timeout: 60_000 }, () => {
   const bad = { StudyDate: '2020.01.01', StudyTime: '10:10', PatientSex: 'male', PatientBirthDate: '' };
   const s = sourceImageFromTags({ ...TAGS, ...bad });
   assert.equal(s.study.date, '');
@@ -46,7 +46,7 @@ test('values that would make the SR invalid are left empty (Type 2), not copied'
   assert.equal(s.patient.birthDate, '');
 });
 
-test('a source without usable UIDs is refused with a typed error', () => {
+test('a source without usable UIDs is refused with a typed error', { timeout: 60_000 }, () => {
   for (const keyword of ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPClassUID', 'SOPInstanceUID']) {
     assert.throws(
       () => sourceImageFromTags({ ...TAGS, [keyword]: null }),

@@ -13,7 +13,7 @@ function venvPython(): string {
   throw new Error('.tools/venv/bin/python not found: run scripts/setup');
 }
 
-test('deriveReportUids is deterministic and gives valid 2.25 UIDs', () => {
+test('deriveReportUids is deterministic and gives valid 2.25 UIDs', { timeout: 60_000 }, () => {
   const a = deriveReportUids('1.2.3.4.5.6', 'demo-cxr', '0.1.0');
   const b = deriveReportUids('1.2.3.4.5.6', 'demo-cxr', '0.1.0');
   assert.deepEqual(a, b);
@@ -24,7 +24,7 @@ test('deriveReportUids is deterministic and gives valid 2.25 UIDs', () => {
   assert.notEqual(a.sopInstanceUid, a.seriesInstanceUid);
 });
 
-test('every input changes both UIDs', () => {
+test('every input changes both UIDs', { timeout: 60_000 }, () => {
   const base = deriveReportUids('1.2.3.4.5.6', 'demo-cxr', '0.1.0');
   for (const other of [
     deriveReportUids('1.2.3.4.5.7', 'demo-cxr', '0.1.0'),
@@ -38,7 +38,7 @@ test('every input changes both UIDs', () => {
   assert.notEqual(deriveUid('a|b', 'c'), deriveUid('a', 'b|c'));
 });
 
-test('UIDs are RFC 4122 v5 UUIDs anyone can recompute (checked with Python uuid)', () => {
+test('UIDs are RFC 4122 v5 UUIDs anyone can recompute (checked with Python uuid)', { timeout: 60_000 }, () => {
   const ours = deriveReportUids('1.2.840.113619.2.55.3', 'txv-densenet121-all', '1.0.0 β');
   const script = [
     'import json, sys, uuid',
@@ -51,14 +51,14 @@ test('UIDs are RFC 4122 v5 UUIDs anyone can recompute (checked with Python uuid)
   assert.deepEqual(out, [ours.sopInstanceUid, ours.seriesInstanceUid]);
 });
 
-test('deriveReportUids refuses an invalid source UID or empty model identity', () => {
+test('deriveReportUids refuses an invalid source UID or empty model identity', { timeout: 60_000 }, () => {
   assert.throws(() => deriveReportUids('1.2.03', 'm', '1'), /not a valid DICOM UID/);
   assert.throws(() => deriveReportUids('', 'm', '1'), /not a valid DICOM UID/);
   assert.throws(() => deriveReportUids('1.2.3', ' ', '1'), /must not be empty/);
   assert.throws(() => deriveReportUids('1.2.3', 'm', ''), /must not be empty/);
 });
 
-test('isValidUid follows PS3.5 9.1', () => {
+test('isValidUid follows PS3.5 9.1', { timeout: 60_000 }, () => {
   assert.ok(isValidUid('1.2.840.10008.5.1.4.1.1.88.34'));
   assert.ok(isValidUid('2.25.0'));
   assert.ok(!isValidUid('1.02.3'));

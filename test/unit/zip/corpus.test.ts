@@ -24,7 +24,7 @@ const ZIP_LEVEL = new Set([
 ]);
 const limits = DEFAULT_ZIP_LIMITS;
 
-describe('bad-input corpus', () => {
+describe('bad-input corpus', { timeout: 60_000 }, () => {
   after(() => archiveCache.clear());
 
   for (const item of loadManifest()) {

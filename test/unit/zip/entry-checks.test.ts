@@ -8,7 +8,7 @@ import {
   zipLimitsFromEnv,
 } from '../../../src/zip';
 
-describe('entry names', () => {
+describe('entry names', { timeout: 60_000 }, () => {
   it('flags zip-slip, absolute, drive-letter and control-character names', () => {
     for (const name of [
       '../x.dcm',
@@ -48,7 +48,7 @@ describe('entry names', () => {
   });
 });
 
-describe('zip limits from the environment', () => {
+describe('zip limits from the environment', { timeout: 60_000 }, () => {
   it('uses the defaults when nothing is set', () => {
     assert.deepEqual(zipLimitsFromEnv({}), { ...DEFAULT_ZIP_LIMITS });
   });

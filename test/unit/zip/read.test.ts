@@ -34,7 +34,7 @@ function makeZip(name: string, count: number, bytesEach = 2000, seed = 0): strin
   return file;
 }
 
-describe('readEntry and the archive cache', () => {
+describe('readEntry and the archive cache', { timeout: 60_000 }, () => {
   let small: string;
   before(() => {
     small = makeZip('small.zip', 20);
@@ -160,7 +160,7 @@ describe('readEntry and the archive cache', () => {
   });
 });
 
-describe('zip bombs', () => {
+describe('zip bombs', { timeout: 60_000 }, () => {
   after(() => archiveCache.clear());
   const bomb = path.join(BAD_DIR, 'zip-bomb.zip');
   const damaged = path.join(BAD_DIR, 'damaged-entries.zip');

@@ -1,0 +1,40 @@
+/**
+ * Tests that can fail: every test file sets its own time limit (scripts/test adds a cap for all), and the
+ * documented expected skips are the only ones scripts/test lets through.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { PROJECT_ROOT } from '../../src/config';
+
+function testFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? testFiles(p) : e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+describe('test hygiene', { timeout: 10_000 }, () => {
+  const files = testFiles(path.join(PROJECT_ROOT, 'test'));
+
+  it('every test file sets a timeout', () => {
+    assert.ok(files.length > 30, `found ${files.length} test files`);
+    const without = files.filter((f) => !/\btimeout:\s/.test(fs.readFileSync(f, 'utf8')));
+    assert.deepEqual(
+      without.map((f) => path.relative(PROJECT_ROOT, f)),
+      [],
+    );
+  });
+
+  it('scripts/test enforces the expected-skip count and a per-test cap', () => {
+    const script = fs.readFileSync(path.join(PROJECT_ROOT, 'scripts', 'test'), 'utf8');
+    assert.match(script, /--test-timeout=/);
+    assert.match(script, /EXPECTED_SKIPS/);
+    const expected = fs
+      .readFileSync(path.join(PROJECT_ROOT, 'test', 'EXPECTED_SKIPS'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    assert.ok(expected.length <= 2, 'a short, justified list');
+  });
+});
