@@ -92,12 +92,21 @@ describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, (
     }
     const study = await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study');
     assert.equal(study.length, 1);
-    const instances = await p.orthanc.getStudyInstances(study[0]);
+    // The study also holds the heatmaps (SEG series, one per positive finding of a CAM-capable model): counted apart.
+    const all = await p.orthanc.getStudyInstances(study[0]);
+    const modality = new Map<string, string>();
+    for (const s of new Set(all.map((i) => i.ParentSeries)))
+      modality.set(s, (await p.orthanc.getSeries(s)).MainDicomTags.Modality ?? '');
+    const instances = all.filter((i) => modality.get(i.ParentSeries) !== 'SEG');
     const srs = instances.filter(
       (i) => i.MainDicomTags.SOPInstanceUID && !uidSet(seed).has(i.MainDicomTags.SOPInstanceUID),
     );
-    assert.equal(instances.length, 2 * N_CXR, 'N images + N reports in the study');
+    assert.equal(instances.length, 2 * N_CXR, 'N images + N reports in the study, besides the heatmaps');
     assert.equal(srs.length, N_CXR);
+    assert.ok(
+      srs.every((i) => modality.get(i.ParentSeries) === 'SR'),
+      'every other instance is an SR',
+    );
   });
 
   it('re-submitting the same zip attaches to the finished ingest and stores nothing new', async () => {
