@@ -249,10 +249,10 @@ describe(
         .catch(() => undefined);
     });
 
-    // TODO, not a skip: it runs and reports, but does not fail the suite. On the shared 2-core machines OHIF 3.13's
-    // SEG viewport stays at "Loading SEG..." (screenshot test-output/viewer-heatmap-failed.png, browser console in
-    // test-output/viewer-console.log); see docs/viewer.md.
-    const heatmapTodo = 'OHIF 3.13 sometimes never finishes "Loading SEG..." on loaded machines (docs/viewer.md)';
+    // TODO, not a skip: it runs and reports, but does not fail the suite. OHIF 3.13's SEG viewport stays at
+    // "Loading SEG...": its read of our BINARY pixel data fails on the length, its per-frame fallback gets 400 from
+    // Orthanc (test-output/viewer-console.log, viewer-heatmap-failed.png); see docs/viewer.md.
+    const heatmapTodo = 'OHIF 3.13 cannot load the heatmap SEG: frame fetch 400 (docs/viewer.md)';
     it(
       'opens the heatmap of a positive finding as a segmentation layer naming the finding',
       { todo: heatmapTodo },
