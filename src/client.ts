@@ -17,7 +17,16 @@ import { retryFailedCommand } from './cli/commands/retry-failed';
 import { statusCommand, watchCommand } from './cli/commands/status';
 import { verifyCommand } from './cli/commands/verify';
 import { setCliFlags } from './cli/cli-config';
+import type { ConfigOverrides } from './config';
 import { CliError, EXIT, EXIT_HELP } from './cli/exit-codes';
+
+/** The root command's flags: the configuration overrides it passes on, and --temporal-wait as commander parses it. */
+type GlobalFlags = Pick<
+  ConfigOverrides,
+  'address' | 'namespace' | 'profile' | 'taskQueue' | 'orthancUrl' | 'modelDir'
+> & {
+  temporalWait?: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('cxr')
@@ -35,15 +44,7 @@ export function buildProgram(): Command {
       'how long ingest/watch/status/verify wait for an unreachable Temporal before exit 69 (CXR_TEMPORAL_WAIT_S, default 300)',
     )
     .hook('preAction', (root) => {
-      const { temporalWait, ...flags } = root.opts<{
-        address?: string;
-        namespace?: string;
-        profile?: string;
-        taskQueue?: string;
-        orthancUrl?: string;
-        modelDir?: string;
-        temporalWait?: string;
-      }>();
+      const { temporalWait, ...flags } = root.opts<GlobalFlags>();
       if (temporalWait !== undefined && !(Number(temporalWait) >= 0))
         throw new CliError(`--temporal-wait must be a number of seconds >= 0 (got ${temporalWait})`, EXIT.usage);
       setCliFlags({ ...flags, temporalWaitS: temporalWait === undefined ? undefined : Number(temporalWait) });

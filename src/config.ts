@@ -56,6 +56,10 @@ export interface AuditConfig {
   operator?: string;
   /** Syslog collector for DICOM audit messages: udp://host:port or tcp://host:port (CXR_AUDIT_SYSLOG); none when unset. */
   syslog?: string;
+  /** The login name from the environment (USER, else LOGNAME): used only when the OS cannot name the account. */
+  envUser?: string;
+  /** The account that ran sudo (SUDO_USER), recorded next to the OS user. */
+  sudoUser?: string;
 }
 
 /**
@@ -251,6 +255,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       logFile: path.resolve(get('CXR_AUDIT_LOG', path.join(dataDir, 'audit', 'audit.jsonl'))),
       operator: env.CXR_OPERATOR,
       syslog: env.CXR_AUDIT_SYSLOG,
+      envUser: env.USER || env.LOGNAME || undefined,
+      sudoUser: env.SUDO_USER || undefined,
     },
     modelDir: path.resolve(overrides.modelDir ?? get('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
     dataDir,

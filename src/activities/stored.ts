@@ -24,9 +24,20 @@ import { acceptsOf, type ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { eligibilityOfTags } from './upload';
 
-/** SOP classes of structured reports (1.2.840.10008.5.1.4.1.1.88.x): never classified. */
+/**
+ * Our own output and its kin, never classified and not counted: structured reports (1.2.840.10008.5.1.4.1.1.88.x),
+ * segmentations such as the heatmap SEGs (…1.66.x, Modality SEG) and parametric maps (…1.30).
+ */
 function isStructuredReport(tags: SimplifiedTags): boolean {
-  return (tag(tags, 'SOPClassUID') ?? '').startsWith('1.2.840.10008.5.1.4.1.1.88.') || tag(tags, 'Modality') === 'SR';
+  const sopClass = tag(tags, 'SOPClassUID') ?? '';
+  const modality = tag(tags, 'Modality') ?? '';
+  return (
+    sopClass.startsWith('1.2.840.10008.5.1.4.1.1.88.') ||
+    sopClass.startsWith('1.2.840.10008.5.1.4.1.1.66.') ||
+    sopClass === '1.2.840.10008.5.1.4.1.1.30' ||
+    modality === 'SR' ||
+    modality === 'SEG'
+  );
 }
 
 export function modelKey(model: ModelRef): string {

@@ -36,18 +36,18 @@ export interface Operator {
   temporalIdentity: string;
 }
 
-function osUserName(): string {
+function osUserName(config: AuditConfig): string {
   try {
     return os.userInfo().username;
   } catch {
-    return process.env.USER || process.env.LOGNAME || `uid-${process.getuid?.() ?? '?'}`;
+    return config.envUser || `uid-${process.getuid?.() ?? '?'}`;
   }
 }
 
-/** The person behind this process, as the audit log and Temporal see it. */
+/** The person behind this process, as the audit log and Temporal see it (the environment's part read by loadConfig). */
 export function operatorOf(config: AuditConfig): Operator {
-  const osUser = osUserName();
-  const sudoUser = process.env.SUDO_USER || undefined;
+  const osUser = osUserName(config);
+  const sudoUser = config.sudoUser;
   const who = config.operator ?? osUser;
   const host = os.hostname();
   return { who, osUser, sudoUser, host, temporalIdentity: `${who}@${host}` };

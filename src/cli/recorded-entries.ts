@@ -29,18 +29,7 @@ export async function* zipIngestDoneEntries(client: Client, ingestId: string): A
     yield {
       index,
       name,
-      load: async (): Promise<RecordedEntry | null> => {
-        const o = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as EntryOutcome;
-        if (o.status !== 'done' || !o.sopInstanceUid) return null;
-        return {
-          index: o.index,
-          name: o.name,
-          sopInstanceUid: o.sopInstanceUid,
-          orthancId: o.orthancId,
-          sourceSha256: o.sourceSha256,
-          reportSopInstanceUid: o.reportSopInstanceUid,
-        };
-      },
+      load: () => loadDoneEntry(client, w.workflowId, w.runId),
     };
   }
 }
@@ -61,18 +50,26 @@ export async function* storedRunDoneEntries(client: Client, runId: string): Asyn
     yield {
       index: seen.size - 1,
       name,
-      load: async (): Promise<RecordedEntry | null> => {
-        const o = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as EntryOutcome;
-        if (o.status !== 'done' || !o.sopInstanceUid) return null;
-        return {
-          index: o.index,
-          name: o.name,
-          sopInstanceUid: o.sopInstanceUid,
-          orthancId: o.orthancId,
-          sourceSha256: o.sourceSha256 || undefined,
-          reportSopInstanceUid: o.reportSopInstanceUid,
-        };
-      },
+      load: () => loadDoneEntry(client, w.workflowId, w.runId),
     };
   }
+}
+
+/** A child's result as a recorded entry, or null when it did not store an instance. */
+async function loadDoneEntry(
+  client: Client,
+  workflowId: string,
+  runId: string | undefined,
+): Promise<RecordedEntry | null> {
+  const o = (await client.workflow.getHandle(workflowId, runId).result()) as EntryOutcome;
+  if (o.status !== 'done' || !o.sopInstanceUid) return null;
+  return {
+    index: o.index,
+    name: o.name,
+    sopInstanceUid: o.sopInstanceUid,
+    orthancId: o.orthancId,
+    // A stored run's child reports '' for an instance that has no recorded source hash.
+    sourceSha256: o.sourceSha256 || undefined,
+    reportSopInstanceUid: o.reportSopInstanceUid,
+  };
 }

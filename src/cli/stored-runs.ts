@@ -143,16 +143,28 @@ export async function startReprocess(
     offset: 0,
     options: opts.options,
   };
+  await startReprocessRun(client, config, workflowId, input);
+  return workflowId;
+}
+
+/**
+ * Starts a reprocess run. A running one with the same ID (same scope and model, or the same retry) is attached to; a
+ * finished one runs again (and finds the SRs).
+ */
+async function startReprocessRun(
+  client: Client,
+  config: PipelineConfig,
+  workflowId: string,
+  input: ReprocessInput,
+): Promise<void> {
   await client.workflow.start(reprocessWorkflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId,
     args: [input],
-    // A running reprocess of the same scope and model is attached to; a finished one runs again (and finds the SRs).
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     staticSummary: input.label,
   });
-  return workflowId;
 }
 
 /** The input a follow or reprocess run was started with (its latest run's first history event). */
@@ -204,13 +216,6 @@ export async function retryStoredRun(
     offset: 0,
     options: { ...orig.options, ...(opts.window ? { window: opts.window } : {}) },
   };
-  await client.workflow.start(reprocessWorkflow, {
-    taskQueue: config.temporal.taskQueue,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    staticSummary: input.label,
-  });
+  await startReprocessRun(client, config, workflowId, input);
   return { workflowId, instances };
 }

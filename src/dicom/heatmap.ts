@@ -15,7 +15,7 @@
  */
 import dcmjs from 'dcmjs';
 import { codeForLabel } from './codes';
-import type { SourceImage } from './sr/source-image';
+import { copiedPatientAndStudy, type SourceImage } from './sr/source-image';
 import { deriveUid, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, isValidUid } from './uids';
 
 export const SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
@@ -145,26 +145,13 @@ export function buildHeatmap(input: HeatmapInput): Buffer {
     ReferencedSOPClassUID: source.instance.sopClassUid,
     ReferencedSOPInstanceUID: source.instance.sopInstanceUid,
   };
-  const p = source.patient;
-  const s = source.study;
   const ds: Record<string, unknown> = {
     SOPClassUID: SEG_SOP_CLASS,
     SOPInstanceUID: uids.sopInstanceUid,
     InstanceCreationDate: date,
     InstanceCreationTime: time,
     // Patient and General Study: copied, so the heatmap files with its image
-    PatientName: p.name,
-    PatientID: p.id,
-    ...(p.issuerOfPatientId !== undefined ? { IssuerOfPatientID: p.issuerOfPatientId } : {}),
-    PatientBirthDate: p.birthDate,
-    PatientSex: p.sex,
-    StudyInstanceUID: s.instanceUid,
-    StudyDate: s.date,
-    StudyTime: s.time,
-    ReferringPhysicianName: s.referringPhysicianName,
-    StudyID: s.id,
-    AccessionNumber: s.accessionNumber,
-    ...(s.description !== undefined ? { StudyDescription: s.description } : {}),
+    ...copiedPatientAndStudy(source),
     // General Series / Segmentation Series
     Modality: 'SEG',
     SeriesInstanceUID: uids.seriesInstanceUid,

@@ -6,7 +6,6 @@
  */
 import {
   ApplicationFailure,
-  ChildWorkflowFailure,
   ActivityFailure,
   condition,
   continueAsNew,
@@ -19,25 +18,17 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES, outcomeOf, type Reason, toReason } from '../reasons';
+import { NON_RETRYABLE_TYPES } from '../reasons';
 import { processInstanceWorkflow } from './process-instance';
 import { progressQuery } from './queries';
 import * as SA from './search-attributes';
-import type {
-  Counts,
-  EntryOutcome,
-  IngestInput,
-  IngestProgress,
-  IngestResult,
-  IngestState,
-  ZipEntryRef,
-} from './types';
+import { failureOf, MAX_RECENT_PROBLEMS, Tally } from './tally';
+import type { EntryOutcome, IngestInput, IngestProgress, IngestResult, IngestState, ZipEntryRef } from './types';
 
 export const DEFAULT_WINDOW = 16;
 export const DEFAULT_CONTINUE_AS_NEW_EVERY = 500;
 export const DEFAULT_PAGE_SIZE = 250;
-/** Problems kept in workflow state (and the query); the complete list is in visibility (CLI `failures`). */
-export const MAX_RECENT_PROBLEMS = 200;
+export { MAX_RECENT_PROBLEMS };
 
 const { inspectZip, listZipEntries } = proxyActivities<PipelineActivities>({
   // Hashing a 2 GB zip takes a few seconds; heartbeats show the activity is alive.
@@ -61,43 +52,27 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   const carry = input.carry;
 
   let state: IngestState = carry ? 'running' : 'listing';
-  const counts: Counts = carry ? { ...carry.counts } : { total: 0, done: 0, failed: 0, skipped: 0 };
-  let recentProblems: EntryOutcome[] = carry ? [...carry.recentProblems] : [];
-  let problemsDropped = carry?.problemsDropped ?? 0;
-  const runs = (carry?.runs ?? 0) + 1;
-  const startedAt = carry?.startedAt ?? new Date(Date.now()).toISOString();
-  let updatedAt = new Date(Date.now()).toISOString();
   let inFlight = 0;
-  let sinceUpsert = 0;
+  const tally = new Tally(carry, 25, () => publish());
+  const counts = tally.counts;
 
   const progress = (): IngestProgress => ({
     ingestId,
     zipName: input.zipName,
     zipSha256: input.zipSha256,
     state,
-    counts: { ...counts },
+    ...tally.progress(),
     inFlight,
-    runs,
-    startedAt,
-    updatedAt,
-    recentProblems,
-    problemsDropped,
     retryOf: opts.retryOf,
   });
   setHandler(progressQuery, progress);
 
   const publish = (): void => {
-    sinceUpsert = 0;
-    upsertSearchAttributes([
-      { key: SA.STATE, value: state },
-      { key: SA.TOTAL, value: counts.total },
-      { key: SA.DONE, value: counts.done },
-      { key: SA.FAILED, value: counts.failed },
-    ]);
+    tally.upsert(state);
     const c = counts;
     setCurrentDetails(
       `**${state}** \`${input.zipName}\`: ${c.done + c.failed + c.skipped}/${c.total} accounted ` +
-        `(${c.done} done, ${c.failed} failed, ${c.skipped} skipped), ${inFlight} in flight, run ${runs}`,
+        `(${c.done} done, ${c.failed} failed, ${c.skipped} skipped), ${inFlight} in flight, run ${tally.runs}`,
     );
   };
 
@@ -135,18 +110,7 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   state = 'running';
   publish();
 
-  const record = (outcome: EntryOutcome): void => {
-    counts[outcome.status] += 1;
-    if (outcome.status !== 'done') {
-      recentProblems.push(outcome);
-      if (recentProblems.length > MAX_RECENT_PROBLEMS) {
-        problemsDropped += recentProblems.length - MAX_RECENT_PROBLEMS;
-        recentProblems = recentProblems.slice(-MAX_RECENT_PROBLEMS);
-      }
-    }
-    updatedAt = new Date(Date.now()).toISOString();
-    if (++sinceUpsert >= 25) publish();
-  };
+  const record = (outcome: EntryOutcome): void => tally.record(outcome);
 
   const runChild = async (entry: ZipEntryRef): Promise<void> => {
     try {
@@ -203,20 +167,11 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   if (offset < total) {
     await continueAsNew<typeof ingestZipWorkflow>({
       ...input,
-      carry: { nextOffset: offset, counts, recentProblems, problemsDropped, runs, startedAt, fileEntryCount },
+      carry: { ...tally.carry(), nextOffset: offset, fileEntryCount },
     });
   }
 
   state = 'completed';
   publish();
   return { ...progress(), finishedAt: new Date(Date.now()).toISOString() };
-}
-
-function failureOf(err: unknown): { status: 'failed' | 'skipped'; reason: Reason } {
-  if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
-    const reason = toReason(err.cause.type, err.cause.message);
-    return { status: outcomeOf(reason.type), reason };
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return { status: 'failed', reason: { type: 'ChildWorkflowFailed', message } };
 }

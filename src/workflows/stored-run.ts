@@ -6,23 +6,19 @@
  * never starts a second child for the same instance and model; the reuse policy lets only a failed one run again.
  */
 import {
-  ApplicationFailure,
-  ChildWorkflowFailure,
   condition,
   executeChild,
   ParentClosePolicy,
   setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { processInstanceWorkflow } from './process-instance';
-import { outcomeOf, type Reason, toReason } from '../reasons';
 import { progressQuery } from './queries';
 import * as SA from './search-attributes';
+import { failureOf, Tally } from './tally';
 import type {
-  Counts,
   EntryOutcome,
   IngestProgress,
   IngestState,
@@ -33,7 +29,6 @@ import type {
 } from './types';
 
 export const STORED_DEFAULTS = { window: 8, pageSize: 50, continueAsNewEvery: 500, waitMs: 20_000 } as const;
-const MAX_RECENT_PROBLEMS = 200;
 
 export function modelKey(model: ModelRef): string {
   return `${model.id}@${model.version}`;
@@ -71,16 +66,11 @@ export function startStoredRun(input: {
     waitMs: Math.max(0, o.waitMs ?? STORED_DEFAULTS.waitMs),
   };
   const carry = input.carry;
-  const counts: Counts = carry ? { ...carry.counts } : { total: 0, done: 0, failed: 0, skipped: 0 };
-  let recentProblems: EntryOutcome[] = carry ? [...carry.recentProblems] : [];
-  let problemsDropped = carry?.problemsDropped ?? 0;
+  const tally = new Tally(carry, 10, () => run.publish());
+  const counts = tally.counts;
   let current = carry?.current ?? 0;
   let pending = carry?.pending ?? 0;
-  const runs = (carry?.runs ?? 0) + 1;
-  const startedAt = carry?.startedAt ?? new Date(Date.now()).toISOString();
-  let updatedAt = new Date(Date.now()).toISOString();
   let inFlight = 0;
-  let sinceUpsert = 0;
   const key = modelKey(input.model);
 
   const run: StoredRun = {
@@ -93,13 +83,8 @@ export function startStoredRun(input: {
       zipName: input.label,
       zipSha256: '',
       state: run.state,
-      counts: { ...counts },
+      ...tally.progress(),
       inFlight,
-      runs,
-      startedAt,
-      updatedAt,
-      recentProblems,
-      problemsDropped,
       kind: input.kind,
       model: key,
       cursor: run.cursor,
@@ -107,21 +92,15 @@ export function startStoredRun(input: {
       pending,
     }),
     publish() {
-      sinceUpsert = 0;
-      upsertSearchAttributes([
-        { key: SA.STATE, value: run.state },
-        { key: SA.TOTAL, value: counts.total },
-        { key: SA.DONE, value: counts.done },
-        { key: SA.FAILED, value: counts.failed },
-      ]);
+      tally.upsert(run.state);
       const c = counts;
       setCurrentDetails(
         `**${run.state}** ${input.label}: ${c.total} instances seen ` +
           `(${c.done} done, ${c.failed} failed, ${c.skipped} skipped of which ${current} already reported` +
-          `${pending ? `, ${pending} to process` : ''}), ${inFlight} in flight, cursor ${run.cursor}, run ${runs}`,
+          `${pending ? `, ${pending} to process` : ''}), ${inFlight} in flight, cursor ${run.cursor}, run ${tally.runs}`,
       );
     },
-    carry: () => ({ counts, recentProblems, problemsDropped, runs, startedAt, current, pending }),
+    carry: () => ({ ...tally.carry(), current, pending }),
     async dispatch(d, opts = {}) {
       if (d.action === 'ignore') return;
       counts.total += 1;
@@ -146,16 +125,7 @@ export function startStoredRun(input: {
   setHandler(progressQuery, run.progress);
 
   function record(outcome: EntryOutcome): void {
-    counts[outcome.status] += 1;
-    if (outcome.status !== 'done') {
-      recentProblems.push(outcome);
-      if (recentProblems.length > MAX_RECENT_PROBLEMS) {
-        problemsDropped += recentProblems.length - MAX_RECENT_PROBLEMS;
-        recentProblems = recentProblems.slice(-MAX_RECENT_PROBLEMS);
-      }
-    }
-    updatedAt = new Date(Date.now()).toISOString();
-    if (++sinceUpsert >= 10) run.publish();
+    tally.record(outcome);
   }
 
   async function runChild(d: StoredInstanceDecision): Promise<void> {
@@ -196,13 +166,4 @@ export function startStoredRun(input: {
   }
 
   return run;
-}
-
-function failureOf(err: unknown): { status: 'failed' | 'skipped'; reason: Reason } {
-  if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
-    const reason = toReason(err.cause.type, err.cause.message);
-    return { status: outcomeOf(reason.type), reason };
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return { status: 'failed', reason: { type: 'ChildWorkflowFailed', message } };
 }

@@ -487,6 +487,8 @@ export interface Accounting {
   childExecutions: number;
   orthancInstances: number;
   srs: number;
+  /** Heatmap SEG objects stored beside the images (counted, not duplicates). */
+  heatmaps: number;
   /** Activity and workflow-task attempts beyond the first, parent and children (countRetriedSteps). */
   retriedSteps: number;
 }
@@ -570,17 +572,28 @@ export async function checkAccounting(
     ingestId,
     ...[...Array(z.n).keys()].map((i) => `${ingestId}/${i}`),
   ]);
+  // Heatmaps (DICOM SEG, one per positive finding of a model with class activation maps) are extra objects per
+  // image whose number depends on the findings: count them per study, so the check stays "one source + one SR per
+  // image, plus the heatmaps", and every other extra object is a duplicate.
+  const heatmapsByStudy = new Map<string, number>();
+  let heatmaps = 0;
+  for (const seriesId of await orthanc.find('Series', { Modality: 'SEG' })) {
+    const series = await orthanc.getSeries(seriesId);
+    heatmapsByStudy.set(series.ParentStudy, (heatmapsByStudy.get(series.ParentStudy) ?? 0) + series.Instances.length);
+    heatmaps += series.Instances.length;
+  }
   for (const studyUid of z.studyUids) {
     const [study] = await orthanc.lookup(studyUid, 'Study');
     const n = study ? (await orthanc.getStudyInstances(study)).length : 0;
     const expected =
-      2 * z.sopUids.filter((_, i) => z.studyUids.indexOf(studyUid) === Math.floor(i / z.perStudy)).length;
+      2 * z.sopUids.filter((_, i) => z.studyUids.indexOf(studyUid) === Math.floor(i / z.perStudy)).length +
+      (study ? (heatmapsByStudy.get(study) ?? 0) : 0);
     if (n > expected) duplicates += n - expected;
     if (n !== expected) problems.push(`study ${studyUid}: ${n} instances, expected ${expected}`);
   }
   const stats = await orthanc.getStatistics();
-  if (stats.CountInstances !== 2 * z.n)
-    problems.push(`Orthanc holds ${stats.CountInstances} instances, expected ${2 * z.n}`);
+  if (stats.CountInstances !== 2 * z.n + heatmaps)
+    problems.push(`Orthanc holds ${stats.CountInstances} instances, expected ${2 * z.n} + ${heatmaps} heatmaps`);
   return {
     figures: {
       instances: z.n,
@@ -591,6 +604,7 @@ export async function checkAccounting(
       childExecutions,
       orthancInstances: stats.CountInstances,
       srs,
+      heatmaps,
       retriedSteps,
     },
     problems,

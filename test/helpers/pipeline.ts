@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { ingestWorkflowId, sha256File } from '../../src/cli/ingest-id';
+import { type StartedIngest, startOrAttachIngest } from '../../src/cli/start-ingest';
 import { loadConfig, type PipelineConfig, PROJECT_ROOT, temporalConnectionOptions } from '../../src/config';
 import { OrthancClient } from '../../src/orthanc/client';
 import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-worker';
@@ -55,6 +57,22 @@ export interface TestPipeline {
 
 export function uniqueQueue(prefix: string): string {
   return `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A new ingest of a zip, also when this Temporal server ingested the same zip before (a committed fixture, a second
+ * local run against a kept dev server): the ID is the zip's ingest ID plus this pipeline's private task queue, so a
+ * test never attaches to an old, completed ingest and checks its stale results. Asserts that it really started.
+ */
+export async function freshIngest(
+  p: TestPipeline,
+  zipPath: string,
+  options: Parameters<typeof startOrAttachIngest>[3] = {},
+): Promise<StartedIngest> {
+  const id = `${ingestWorkflowId(await sha256File(zipPath))}-${p.config.temporal.taskQueue}`;
+  const s = await startOrAttachIngest(p.env.client, p.config, zipPath, options, id);
+  if (!s.started) throw new Error(`freshIngest: ${id} was already there`);
+  return s;
 }
 
 export async function startTestPipeline(

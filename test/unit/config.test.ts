@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { operatorOf } from '../../src/audit';
 import { loadConfig, temporalConnectionOptions } from '../../src/config';
 import { DEFAULT_ZIP_LIMITS } from '../../src/zip';
 
@@ -63,6 +64,17 @@ describe('loadConfig', { timeout: 10_000 }, () => {
     assert.equal(c.worker.role, 'inference');
     assert.equal(c.temporal.inferenceTaskQueue, 'q-inference');
     assert.deepEqual(env, before);
+  });
+
+  it('reads the audit identity (CXR_OPERATOR, USER/LOGNAME, SUDO_USER) here, and src/audit uses what it is given', () => {
+    const c = loadConfig({}, bare({ LOGNAME: 'ln', SUDO_USER: 'alice', CXR_OPERATOR: 'dr-who' }));
+    assert.deepEqual([c.audit.operator, c.audit.envUser, c.audit.sudoUser], ['dr-who', 'ln', 'alice']);
+    assert.equal(loadConfig({}, bare({ USER: 'u', LOGNAME: 'ln', SUDO_USER: '' })).audit.envUser, 'u');
+    assert.equal(loadConfig({}, bare()).audit.sudoUser, undefined, 'an empty or missing SUDO_USER is no sudo');
+    const op = operatorOf(c.audit);
+    assert.equal(op.sudoUser, 'alice', 'not process.env.SUDO_USER');
+    assert.equal(op.who, 'dr-who');
+    assert.equal(op.temporalIdentity, `dr-who@${os.hostname()}`);
   });
 
   it('refuses unreadable values', () => {

@@ -23,7 +23,7 @@ import {
 import { TemplateViolation, type ContentItem } from './content';
 import { vrProblem, type StringVr } from '../vr';
 
-import type { SourceImage } from './source-image';
+import { copiedPatientAndStudy, type SourceImage } from './source-image';
 import type { Admission, Finding, ModelIdentity } from '../../contracts';
 import { measurementGroup, type ImageOutline } from './tid1501-measurement-group';
 import { measurementReport } from './tid1500-measurement-report';
@@ -239,20 +239,8 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
     InstanceCreationDate: date,
     InstanceCreationTime: time,
     TimezoneOffsetFromUTC: '+0000',
-    // Patient (copied so the report files with the image)
-    PatientName: p.name,
-    PatientID: p.id,
-    ...(p.issuerOfPatientId !== undefined ? { IssuerOfPatientID: p.issuerOfPatientId } : {}),
-    PatientBirthDate: p.birthDate,
-    PatientSex: p.sex,
-    // General Study (copied)
-    StudyInstanceUID: s.instanceUid,
-    StudyDate: s.date,
-    StudyTime: s.time,
-    ReferringPhysicianName: s.referringPhysicianName,
-    StudyID: s.id,
-    AccessionNumber: s.accessionNumber,
-    ...(s.description !== undefined ? { StudyDescription: s.description } : {}),
+    // Patient and General Study (copied so the report files with the image)
+    ...copiedPatientAndStudy(source),
     // SR Document Series (our own)
     Modality: 'SR',
     SeriesInstanceUID: uids.seriesInstanceUid,

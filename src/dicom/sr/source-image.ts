@@ -77,3 +77,26 @@ export function sourceImageFromTags(tags: SimplifiedTags): SourceImage {
     instance: { sopClassUid: requireUid(tags, 'SOPClassUID'), sopInstanceUid: requireUid(tags, 'SOPInstanceUID') },
   };
 }
+
+/**
+ * The Patient and General Study attributes a derived object (SR, heatmap SEG) copies from its source image, so that it
+ * files with that image; optional ones are left out when the source has none.
+ */
+export function copiedPatientAndStudy(source: SourceImage): Record<string, unknown> {
+  const p = source.patient;
+  const s = source.study;
+  return {
+    PatientName: p.name,
+    PatientID: p.id,
+    ...(p.issuerOfPatientId !== undefined ? { IssuerOfPatientID: p.issuerOfPatientId } : {}),
+    PatientBirthDate: p.birthDate,
+    PatientSex: p.sex,
+    StudyInstanceUID: s.instanceUid,
+    StudyDate: s.date,
+    StudyTime: s.time,
+    ReferringPhysicianName: s.referringPhysicianName,
+    StudyID: s.id,
+    AccessionNumber: s.accessionNumber,
+    ...(s.description !== undefined ? { StudyDescription: s.description } : {}),
+  };
+}

@@ -139,7 +139,7 @@ describe('end to end on real DICOM files', { timeout: 10 * 60_000 }, () => {
     }
   });
 
-  it('re-submitting the zip creates nothing new in Orthanc', async () => {
+  it('re-submitting the zip attaches; the same files in another zip re-run and create nothing new in Orthanc', async () => {
     // Scoped to the studies this zip touches (other tests may share the server).
     const studies = new Set<string>();
     for (const o of outcomes.values())
@@ -155,6 +155,17 @@ describe('end to end on real DICOM files', { timeout: 10 * 60_000 }, () => {
     assert.equal(again.ingestId, ingestId);
     assert.deepEqual((await again.handle.result()).counts, result.counts);
     assert.equal(await count(), before);
+
+    // Attaching runs nothing, so also run the same files again as real work: another zip is a new ingest, whose
+    // every entry is uploaded, classified and reported again; Orthanc must answer AlreadyStored to all of it.
+    const repacked = new AdmZip(zipPath);
+    repacked.addZipComment(`${ingestId} repacked`);
+    const otherPath = zipPath.replace(/\.zip$/, '-repacked.zip');
+    repacked.writeZip(otherPath);
+    const other = await startOrAttachIngest(p.env.client, p.config, otherPath, { window: 4 });
+    assert.equal(other.started, true, 'a different zip is a new ingest');
+    assert.deepEqual((await other.handle.result()).counts, result.counts);
+    assert.equal(await count(), before, 'the re-run stored nothing new');
   });
 });
 

@@ -92,12 +92,21 @@ describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, (
     }
     const study = await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study');
     assert.equal(study.length, 1);
-    const instances = await p.orthanc.getStudyInstances(study[0]);
+    // The study also holds the heatmaps (SEG series, one per positive finding of a CAM-capable model): counted apart.
+    const all = await p.orthanc.getStudyInstances(study[0]);
+    const modality = new Map<string, string>();
+    for (const s of new Set(all.map((i) => i.ParentSeries)))
+      modality.set(s, (await p.orthanc.getSeries(s)).MainDicomTags.Modality ?? '');
+    const instances = all.filter((i) => modality.get(i.ParentSeries) !== 'SEG');
     const srs = instances.filter(
       (i) => i.MainDicomTags.SOPInstanceUID && !uidSet(seed).has(i.MainDicomTags.SOPInstanceUID),
     );
-    assert.equal(instances.length, 2 * N_CXR, 'N images + N reports in the study');
+    assert.equal(instances.length, 2 * N_CXR, 'N images + N reports in the study, besides the heatmaps');
     assert.equal(srs.length, N_CXR);
+    assert.ok(
+      srs.every((i) => modality.get(i.ParentSeries) === 'SR'),
+      'every other instance is an SR',
+    );
   });
 
   it('re-submitting the same zip attaches to the finished ingest and stores nothing new', async () => {
@@ -109,6 +118,22 @@ describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, (
     const r2 = await again.handle.result();
     assert.deepEqual(r2.counts, result.counts);
     assert.equal((await p.orthanc.getStudyInstances(study)).length, before);
+  });
+
+  it('the same files in another zip run every entry again (a new ingest) and store nothing new', async () => {
+    const study = (await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study'))[0];
+    const before = (await p.orthanc.getStudyInstances(study)).length;
+    const repacked = new AdmZip(zipPath);
+    repacked.addZipComment(`${seed} repacked`);
+    const otherPath = path.join(TEST_OUTPUT, `${seed}-repacked.zip`);
+    repacked.writeZip(otherPath);
+    const s = await startOrAttachIngest(p.env.client, p.config, otherPath, { window: WINDOW });
+    assert.equal(s.started, true, 'a different zip is a new ingest');
+    assert.notEqual(s.ingestId, ingestId);
+    const r = await s.handle.result();
+    // Every entry ran again (upload, classify, store the SR): the same outcomes, and Orthanc answered AlreadyStored.
+    assert.deepEqual(r.counts, result.counts);
+    assert.equal((await p.orthanc.getStudyInstances(study)).length, before, 'nothing new in the study');
   });
 });
 
