@@ -3,22 +3,22 @@
  * model with class activation maps) and everything else (the images and their SRs), so tests can say "N images + N
  * SRs" whatever the findings were.
  */
-import type { OrthancClient } from '../../src/orthanc/client';
+import type { OrthancClient, OrthancInstanceInfo } from '../../src/orthanc/client';
 
-export async function studyObjects(
-  orthanc: OrthancClient,
-  studyOrthancId: string,
-): Promise<{ total: number; heatmaps: number; other: number }> {
-  const instances = await orthanc.getStudyInstances(studyOrthancId);
-  const modalityBySeries = new Map<string, string>();
-  let heatmaps = 0;
-  for (const i of instances) {
-    let modality = modalityBySeries.get(i.ParentSeries);
-    if (modality === undefined) {
-      modality = (await orthanc.getSeries(i.ParentSeries)).MainDicomTags.Modality ?? '';
-      modalityBySeries.set(i.ParentSeries, modality);
-    }
-    if (modality === 'SEG') heatmaps++;
+export interface StudyObjects {
+  /** The study's instances other than heatmaps: images and reports. */
+  instances: OrthancInstanceInfo[];
+  heatmaps: number;
+  /** Modality of each series of the study, by Orthanc series ID. */
+  modality: Map<string, string>;
+}
+
+export async function studyObjects(orthanc: OrthancClient, studyOrthancId: string): Promise<StudyObjects> {
+  const all = await orthanc.getStudyInstances(studyOrthancId);
+  const modality = new Map<string, string>();
+  for (const s of new Set(all.map((i) => i.ParentSeries))) {
+    modality.set(s, (await orthanc.getSeries(s)).MainDicomTags.Modality ?? '');
   }
-  return { total: instances.length, heatmaps, other: instances.length - heatmaps };
+  const instances = all.filter((i) => modality.get(i.ParentSeries) !== 'SEG');
+  return { instances, heatmaps: all.length - instances.length, modality };
 }

@@ -46,7 +46,7 @@ describe('cxr verify / verify --repair / ingest --again', { timeout: 8 * 60_000 
       assert.equal((await holders(srUid(o.sopInstanceUid!))).length, 1, `SR of #${o.index}`);
     }
     const [study] = await p.orthanc.lookup(outcomes[0].studyInstanceUid!, 'Study');
-    assert.equal((await studyObjects(p.orthanc, study)).other, 2 * N, 'study holds N images + N SRs');
+    assert.equal((await studyObjects(p.orthanc, study)).instances.length, 2 * N, 'study holds N images + N SRs');
   };
 
   before(async () => {

@@ -13,6 +13,7 @@ import { DEFAULT_CONTINUE_AS_NEW_EVERY } from '../../../src/workflows/ingest-zip
 import type { IngestResult } from '../../../src/workflows/types';
 import { maxConcurrentChildren, runsOf } from '../../helpers/history';
 import { startTestPipeline, TEST_OUTPUT, type TestPipeline } from '../../helpers/pipeline';
+import { studyObjects } from '../../helpers/study-objects';
 import { syntheticCr, uidFrom } from '../../helpers/synthetic-dicom';
 
 const N_CXR = 36;
@@ -96,11 +97,7 @@ describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, (
     const study = await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study');
     assert.equal(study.length, 1);
     // The study also holds the heatmaps (SEG series, one per positive finding of a CAM-capable model): counted apart.
-    const all = await p.orthanc.getStudyInstances(study[0]);
-    const modality = new Map<string, string>();
-    for (const s of new Set(all.map((i) => i.ParentSeries)))
-      modality.set(s, (await p.orthanc.getSeries(s)).MainDicomTags.Modality ?? '');
-    const instances = all.filter((i) => modality.get(i.ParentSeries) !== 'SEG');
+    const { instances, modality } = await studyObjects(p.orthanc, study[0]);
     const srs = instances.filter(
       (i) => i.MainDicomTags.SOPInstanceUID && !uidSet(seed).has(i.MainDicomTags.SOPInstanceUID),
     );
