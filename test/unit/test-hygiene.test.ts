@@ -35,6 +35,6 @@ describe('test hygiene', { timeout: 10_000 }, () => {
       .readFileSync(path.join(PROJECT_ROOT, 'test', 'EXPECTED_SKIPS'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-    assert.ok(expected.length <= 2, 'a short, justified list');
+    assert.ok(expected.length <= 3, 'a short, justified list (one line per skip)');
   });
 });
