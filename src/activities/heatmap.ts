@@ -7,7 +7,6 @@
  * Reads the geometry (rows, columns, spacing, orientation) and the patient/study attributes from Orthanc here: only
  * the coarse maps (e.g. 14x14 numbers per finding) travel through Temporal.
  */
-import { heartbeat } from '@temporalio/activity';
 import { buildHeatmap, deriveHeatmapUids } from '../dicom/heatmap';
 import { sourceImageFromTags } from '../dicom/sr';
 import { asTemporalFailure, ReportBuildError } from '../errors';
@@ -15,7 +14,7 @@ import { mapOntoImage } from '../inference/cam';
 import type { SimplifiedTags } from '../orthanc/client';
 import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
+import { heartbeat, keepAlive } from './keep-alive';
 
 function numbers(tags: SimplifiedTags, keyword: string, n: number): number[] | undefined {
   const v = tags[keyword];
