@@ -70,6 +70,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     accepts,
     zipLimits: config.zipLimits,
     archives,
+    heatmapsMax: config.heatmapsMax,
   });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;

@@ -1,6 +1,6 @@
 /**
  * Tests that can fail: every test file sets its own time limit (scripts/test adds a cap for all), and the
- * documented expected skips are the only ones scripts/test lets through.
+ * documented expected skips are the only ones scripts/test lets through. Unit tests mirror src/.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -36,5 +36,16 @@ describe('test hygiene', { timeout: 10_000 }, () => {
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#'));
     assert.ok(expected.length <= 3, 'a short, justified list (one line per skip)');
+  });
+
+  it('unit test folders mirror src/ (test/unit/X/ tests src/X/; docs/ checks the documentation)', () => {
+    const unit = path.join(PROJECT_ROOT, 'test', 'unit');
+    const folders = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .flatMap((e) => [e.name, ...folders(path.join(dir, e.name)).map((sub) => `${e.name}/${sub}`)]);
+    const orphans = folders(unit).filter((f) => f !== 'docs' && !fs.existsSync(path.join(PROJECT_ROOT, 'src', f)));
+    assert.deepEqual(orphans, []);
   });
 });

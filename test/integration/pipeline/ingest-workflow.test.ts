@@ -119,7 +119,8 @@ describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, (
     const study = await p.orthanc.lookup(uidFrom(`${seed}/study/A`), 'Study');
     assert.equal(study.length, 1);
     // The study also holds the heatmaps (SEG series, one per positive finding of a CAM-capable model): counted apart.
-    const { instances, modality } = await studyObjects(p.orthanc, study[0]);
+    const { instances, modality, heatmaps } = await studyObjects(p.orthanc, study[0]);
+    assert.ok(heatmaps <= p.config.heatmapsMax * N_CXR, `${heatmaps} heatmaps: at most CXR_HEATMAPS_MAX per image`);
     const srs = instances.filter(
       (i) => i.MainDicomTags.SOPInstanceUID && !uidSet(seed).has(i.MainDicomTags.SOPInstanceUID),
     );

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import dcmjs from 'dcmjs';
-import { buildReport } from '../../../src/dicom/sr';
-import { ReportBuildError } from '../../../src/errors';
-import { outline } from '../../../src/inference/cam';
-import { parseReport } from '../../../src/dicom/sr';
-import { validateSr } from '../../helpers/dicom-validate';
-import { demoAllLabels } from '../../fixtures/sr/inputs';
+import { buildReport } from '../../../../src/dicom/sr';
+import { ReportBuildError } from '../../../../src/errors';
+import { outline } from '../../../../src/inference/cam';
+import { parseReport } from '../../../../src/dicom/sr';
+import { validateSr } from '../../../helpers/dicom-validate';
+import { demoAllLabels } from '../../../fixtures/sr/inputs';
 
 const LOCAL_SCHEME_WARNING =
   'Warning - Unrecognized defined term <99CXRAI> for value 1 of attribute <Coding Scheme Designator>';

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
-import { sniffDicom } from '../../src/dicom/sniff';
-import { SOURCES_DIR } from './zip/helpers';
+import { sniffDicom } from '../../../src/dicom/sniff';
+import { SOURCES_DIR } from '../zip/helpers';
 
 const source = (name: string) => fs.readFileSync(path.join(SOURCES_DIR, name));
 

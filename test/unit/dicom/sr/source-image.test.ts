@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReportBuildError } from '../../../src/errors';
-import { sourceImageFromTags } from '../../../src/dicom/sr';
+import { ReportBuildError } from '../../../../src/errors';
+import { sourceImageFromTags } from '../../../../src/dicom/sr';
 
 const TAGS = {
   PatientName: 'Doe^Jane',

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { buildReport } from '../../../src/dicom/sr';
-import { parseReport } from '../../../src/dicom/sr';
-import { validateSr } from '../../helpers/dicom-validate';
-import { EXPECTED } from '../../fixtures/sr/inputs';
+import { buildReport } from '../../../../src/dicom/sr';
+import { parseReport } from '../../../../src/dicom/sr';
+import { validateSr } from '../../../helpers/dicom-validate';
+import { EXPECTED } from '../../../fixtures/sr/inputs';
 
 /** Works from test/ (tsx) and from the compiled dist/test/ alike: the .dcm files stay in the source tree. */
 function fixtureDir(): string {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import dcmjs from 'dcmjs';
-import { ReportBuildError } from '../../../src/errors';
-import { buildReport, deriveReportUids, seriesDescription, type BuildReportInput } from '../../../src/dicom/sr';
-import { parseReport } from '../../../src/dicom/sr';
-import { readWithPydicom, validateSr } from '../../helpers/dicom-validate';
-import { demoAllLabels, partialUtf8 } from '../../fixtures/sr/inputs';
+import { ReportBuildError } from '../../../../src/errors';
+import { buildReport, deriveReportUids, seriesDescription, type BuildReportInput } from '../../../../src/dicom/sr';
+import { parseReport } from '../../../../src/dicom/sr';
+import { readWithPydicom, validateSr } from '../../../helpers/dicom-validate';
+import { demoAllLabels, partialUtf8 } from '../../../fixtures/sr/inputs';
 
 /** The only dciodvfy warning we accept: our private coding scheme's designator is, by design, not a DICOM term. */
 const LOCAL_SCHEME_WARNING =
