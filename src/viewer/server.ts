@@ -4,7 +4,9 @@
  *   GET /app-config.js          generated (app-config.ts): one data source, the proxy below
  *   GET|HEAD /dicom-web/...     forwarded to Orthanc's DICOMweb plugin, only the routes in routes.ts, with the
  *                               Orthanc credentials added here (the browser never sees them, and Orthanc's
- *                               WWW-Authenticate is never passed back, so the browser never asks for them)
+ *                               WWW-Authenticate is never passed back, so the browser never asks for them).
+ *                               Frames Orthanc refuses (400) of 1-bit objects, the heatmap SEGs, are answered
+ *                               here from the instance (binary-frames.ts).
  *   GET anything else           a file of OHIF's dist/, or index.html for the app's own routes (/viewer?...)
  *
  * Orthanc 1.10 sends no CORS headers, so same-origin is also what makes the browser accept the answers.
@@ -18,6 +20,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { OrthancConfig, ViewerConfig } from '../config';
 import { DICOMWEB_PREFIX, ohifAppConfig } from './app-config';
+import { binaryFrames, firstPart, framesResponse, parseFramesPath } from './binary-frames';
 import { decideDicomwebRoute } from './routes';
 
 const MIME: Record<string, string> = {
@@ -121,6 +124,19 @@ export function createViewerServer(opts: ViewerServerOptions): http.Server {
           send(res, 502, 'Orthanc refused the viewer proxy credentials (check ORTHANC_USERNAME / ORTHANC_PASSWORD)\n');
           return;
         }
+        const frames = status === 400 && method === 'GET' ? parseFramesPath(subPath) : undefined;
+        if (frames) {
+          // Orthanc's DICOMweb plugin cannot cut 1-bit frames (the heatmap SEGs): cut them here from the instance.
+          upRes.resume();
+          serveBinaryFrames(res, frames, req.headers.host)
+            .then((st) => opts.onProxy?.({ method, path: subPath, status: st }))
+            .catch((err: Error) => {
+              opts.onProxy?.({ method, path: subPath, status: 502 });
+              if (!res.headersSent) send(res, 502, `Cannot read the frames from Orthanc: ${err.message}\n`);
+              else res.destroy(err);
+            });
+          return;
+        }
         const out: http.OutgoingHttpHeaders = { ...COMMON_HEADERS };
         for (const h of PASSED_BACK) if (upRes.headers[h] !== undefined) out[h] = upRes.headers[h];
         res.writeHead(status, out);
@@ -136,6 +152,77 @@ export function createViewerServer(opts: ViewerServerOptions): http.Server {
     });
     req.on('aborted', () => upReq.destroy());
     upReq.end();
+  };
+
+  /** GET one resource of Orthanc's DICOMweb, whole, for the proxy's own use (not passed to the browser as is). */
+  const fetchUpstream = (subPath: string, accept: string, host: string | undefined) =>
+    new Promise<{ status: number; contentType: string; body: Buffer }>((resolve, reject) => {
+      const client = upstream.protocol === 'https:' ? https : http;
+      const headers: http.OutgoingHttpHeaders = { host: host ?? upstream.host, accept };
+      if (auth) headers.authorization = auth;
+      const upReq = client.request(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          path: upstream.pathname + subPath,
+          method: 'GET',
+          headers,
+          agent,
+          timeout: opts.orthanc.timeoutMs,
+        },
+        (upRes) => {
+          const chunks: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => chunks.push(c));
+          upRes.on('error', reject);
+          upRes.on('end', () =>
+            resolve({
+              status: upRes.statusCode ?? 502,
+              contentType: String(upRes.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks),
+            }),
+          );
+        },
+      );
+      upReq.on('timeout', () => upReq.destroy(new Error('Orthanc did not answer in time')));
+      upReq.on('error', reject);
+      upReq.end();
+    });
+
+  /**
+   * Frames of a 1-bit object, cut from the whole instance (as stored: transfer-syntax=*). Anything else (not 1-bit,
+   * encapsulated, no such frame) gets Orthanc's own 400 back. Resolves with the status sent.
+   */
+  const serveBinaryFrames = async (
+    res: http.ServerResponse,
+    f: NonNullable<ReturnType<typeof parseFramesPath>>,
+    host: string | undefined,
+  ): Promise<number> => {
+    const instance = await fetchUpstream(
+      `/studies/${f.study}/series/${f.series}/instances/${f.instance}`,
+      'multipart/related; type="application/dicom"; transfer-syntax=*',
+      host,
+    );
+    if (instance.status !== 200) {
+      send(res, instance.status === 404 ? 404 : 502, `Orthanc answered ${instance.status} for the instance\n`);
+      return instance.status === 404 ? 404 : 502;
+    }
+    let frames: Uint8Array[] | undefined;
+    try {
+      frames = binaryFrames(firstPart(instance.body, instance.contentType), f.frames);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      send(res, 400, `${err.message}\n`);
+      return 400;
+    }
+    if (frames === undefined) {
+      send(res, 400, 'Orthanc cannot return these frames, and they are not 1-bit frames the viewer can cut\n');
+      return 400;
+    }
+    const { contentType, body } = framesResponse(frames, `cxr-frames-${f.instance}`);
+    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': contentType, 'Content-Length': body.length });
+    res.end(body);
+    return 200;
   };
 
   const serveStatic = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => {

@@ -9,6 +9,9 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config';
 import { OrthancClient } from '../../../src/orthanc/client';
+import { buildHeatmap, deriveHeatmapUids } from '../../../src/dicom/heatmap';
+import { sourceImageFromTags } from '../../../src/dicom/sr';
+import { binaryFrames, firstPart } from '../../../src/viewer/binary-frames';
 import { createViewerServer, listen } from '../../../src/viewer/server';
 import { syntheticCr, uidFrom } from '../../helpers/synthetic-dicom';
 
@@ -107,6 +110,54 @@ describe('viewer server and DICOMweb proxy', { timeout: 60_000 }, () => {
     } finally {
       await new Promise<void>((r) => bad.close(() => r()));
     }
+  });
+
+  it('answers the 1-bit frames of a heatmap SEG that Orthanc refuses, cut from the instance', async () => {
+    // 13 x 7 pixels: frames of 91 bits, packed back to back (not byte-aligned), as OHIF 3.13 cannot read them.
+    const seed = `viewer-proxy-seg-${Date.now()}`;
+    const rows = 13;
+    const columns = 7;
+    const source = sourceImageFromTags({
+      PatientName: 'Proxy^Seg',
+      PatientID: seed,
+      StudyInstanceUID: uidFrom(`${seed}/study`),
+      StudyDate: '20260101',
+      StudyTime: '120000',
+      SeriesInstanceUID: uidFrom(`${seed}/series`),
+      Modality: 'DX',
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1',
+      SOPInstanceUID: uidFrom(`${seed}/instance`),
+    });
+    const levels = Uint8Array.from({ length: rows * columns }, (_, i) => (i * 37) % 256);
+    const bytes = buildHeatmap({
+      source,
+      rows,
+      columns,
+      levels,
+      pixelSpacing: [0.5, 0.5],
+      createdAt: new Date('2026-01-01T12:00:00Z'),
+      algorithm: { name: 'proxy test', version: '1', manufacturer: 'test', modelId: 'proxy-test', diagnostic: false },
+      finding: { label: 'Effusion', probability: 0.9, threshold: 0.5 },
+    });
+    await orthanc.uploadInstance(bytes);
+    const uids = deriveHeatmapUids(source.instance.sopInstanceUid, 'proxy-test', '1', 'Effusion');
+    const path = `/studies/${source.study.instanceUid}/series/${uids.seriesInstanceUid}/instances/${uids.sopInstanceUid}/frames/2`;
+    const accept = { accept: 'multipart/related; type=application/octet-stream; transfer-syntax=*' };
+    const direct = await fetch(`${config.orthanc.url}/dicom-web${path}`, {
+      headers: {
+        ...accept,
+        authorization:
+          'Basic ' + Buffer.from(`${config.orthanc.username}:${config.orthanc.password}`).toString('base64'),
+      },
+    });
+    assert.equal(direct.status, 400, 'Orthanc still refuses 1-bit frames (else the proxy fallback can go)');
+    const res = await fetch(`${base}/dicom-web${path}`, { headers: accept });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = Buffer.from(await res.arrayBuffer());
+    const frame = firstPart(body, res.headers.get('content-type') ?? '');
+    assert.deepEqual(new Uint8Array(frame), binaryFrames(bytes, [2])?.[0]);
+    assert.equal(frame.length, Math.ceil((rows * columns) / 8));
+    assert.equal((await fetch(`${base}/dicom-web${path.replace(/2$/, '4')}`, { headers: accept })).status, 400);
   });
 });
 

@@ -1,0 +1,106 @@
+/**
+ * The heatmap SEG (src/dicom/heatmap.ts) for any image size, odd Rows x Columns included (frames that are not a whole
+ * number of bytes, packed back to back): dciodvfy finds no errors, the same input gives the same bytes, and the
+ * frames the viewer's proxy cuts from it (src/viewer/binary-frames.ts, what OHIF gets) are exactly the bands.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildHeatmap, HEATMAP_BANDS, type HeatmapInput } from '../../../src/dicom/heatmap';
+import { binaryFrames, firstPart, framesResponse, parseFramesPath } from '../../../src/viewer/binary-frames';
+import { validateSr } from '../../helpers/dicom-validate';
+import { demoAllLabels } from '../../fixtures/sr/inputs';
+import { PROJECT_ROOT } from '../../../src/config';
+
+function input(rows: number, columns: number): HeatmapInput {
+  const base = demoAllLabels();
+  const levels = new Uint8Array(rows * columns);
+  // A radial blob: all three bands and the background, with edges that cut through bytes.
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const d = Math.hypot((r - rows / 2) / rows, (c - columns / 3) / columns);
+      levels[r * columns + c] = Math.max(0, Math.round(255 * (1 - 2.2 * d)));
+    }
+  }
+  return {
+    source: base.source,
+    rows,
+    columns,
+    algorithm: { ...base.algorithm, modelId: 'demo-cxr', diagnostic: false },
+    finding: { label: 'Effusion', probability: 0.77, threshold: 0.5 },
+    pixelSpacing: [0.2, 0.2],
+    levels,
+    createdAt: base.createdAt,
+  };
+}
+
+/** One frame packed from bit 0 of its own bytes (first pixel in the lowest bit). */
+function packed(frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.ceil(frame.length / 8));
+  frame.forEach((v, i) => {
+    if (v) out[i >> 3] |= 1 << (i & 7);
+  });
+  return out;
+}
+
+describe('heatmap SEG encoding', { timeout: 60_000 }, () => {
+  for (const [rows, columns] of [
+    [169, 211], // the viewer test's radiograph: odd x odd, 3 x 35659 bits
+    [7, 9],
+    [64, 48],
+    [1, 1],
+  ]) {
+    test(`${rows}x${columns}: valid, and every frame cut for the viewer is its band`, async () => {
+      const inp = input(rows, columns);
+      const bytes = buildHeatmap(inp);
+      assert.deepEqual(buildHeatmap(inp), bytes, 'same input, same bytes');
+      const frames = binaryFrames(bytes, [1, 2, 3]);
+      assert.ok(frames);
+      HEATMAP_BANDS.forEach(({ from, to }, b) => {
+        const lo = Math.round(from * 255);
+        const hi = to > 1 ? 256 : Math.round(to * 255);
+        const band = inp.levels.map((v) => (v >= lo && v < hi ? 1 : 0));
+        assert.ok(band.some((v) => v) || rows * columns < 4, `band ${b + 1} is not empty`);
+        assert.deepEqual(frames[b], packed(band), `band ${b + 1}`);
+      });
+      assert.throws(() => binaryFrames(bytes, [4]), RangeError);
+      const v = await validateSeg(bytes);
+      assert.deepEqual(v.errors, []);
+      assert.equal(v.iod, 'Segmentation');
+    });
+  }
+
+  test('the multipart answer holds each frame, and the first part of a multipart body is found', () => {
+    const frames = [Uint8Array.from([1, 2, 3]), Uint8Array.from([13, 10, 45, 45])];
+    const { contentType, body } = framesResponse(frames, 'b0undary');
+    assert.match(contentType, /^multipart\/related; type="application\/octet-stream"; .*boundary=b0undary$/);
+    assert.deepEqual(new Uint8Array(firstPart(body, contentType)), frames[0]);
+    assert.deepEqual(firstPart(Buffer.from('x'), 'application/dicom'), Buffer.from('x'));
+    assert.deepEqual(parseFramesPath('/studies/1.2/series/3.4/instances/5.6/frames/1,3'), {
+      study: '1.2',
+      series: '3.4',
+      instance: '5.6',
+      frames: [1, 3],
+    });
+    assert.equal(parseFramesPath('/studies/1.2/series/3.4/instances/5.6'), undefined);
+  });
+
+  test('not 1-bit: left to Orthanc', () => {
+    const frames = binaryFrames(buildHeatmap(input(8, 8)), [1]);
+    assert.ok(frames);
+    assert.equal(binaryFrames(readFixture(), [1]), undefined);
+  });
+});
+
+/** dciodvfy's verdict on a SEG (validateSr's dsrdump part does not apply: its errors are left out). */
+async function validateSeg(bytes: Buffer): Promise<{ errors: string[]; iod: string }> {
+  const v = await validateSr(bytes);
+  return { errors: v.errors.filter((e) => !e.startsWith('dsrdump:')), iod: v.iod };
+}
+
+function readFixture(): Buffer {
+  return fs.readFileSync(
+    path.join(PROJECT_ROOT, 'test', 'fixtures', 'sr', 'sources', 'highdicom_dx_image_forpresentation_thorax.dcm'),
+  );
+}
