@@ -118,6 +118,11 @@ export interface PipelineConfig {
   /** The codec server (src/codec/server.ts): CXR_CODEC_HOST / _PORT / _CORS_ORIGIN. */
   codecServer: { host: string; port: number; corsOrigin: string };
   viewer: ViewerConfig;
+  /**
+   * Heatmap SEGs stored per image (CXR_HEATMAPS_MAX, default 3; 0 = none): the positive findings with a class
+   * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~1.9 MB for a 2500x2048 CR.
+   */
+  heatmapsMax: number;
 }
 
 /** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
@@ -135,6 +140,9 @@ export interface ConfigOverrides {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Heatmaps per image unless CXR_HEATMAPS_MAX says otherwise: the top findings, not one per positive label. */
+export const DEFAULT_HEATMAPS_MAX = 3;
 
 /** The repository root: the nearest folder above this file holding package.json (works from src/ and dist/src/). */
 export const PROJECT_ROOT = findRoot(__dirname);
@@ -265,6 +273,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       port: positiveInt(env, 'CXR_VIEWER_PORT', 8044),
       distDir: path.resolve(get('CXR_VIEWER_DIST', path.join(PROJECT_ROOT, '.tools', 'ohif', 'dist'))),
     },
+    heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
     zipLimits: zipLimitsFromEnv(env),
     archiveCache: archiveCacheOptionsFromEnv(env),
     worker: {

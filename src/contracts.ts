@@ -139,7 +139,7 @@ export interface StoreReportInput {
 export type StoreHeatmapsInput = StoreReportInput;
 
 export interface StoreHeatmapsOutput {
-  /** One heatmap SEG per positive finding with a class activation map, in finding order. */
+  /** One heatmap SEG per chosen finding (the most probable positives with a map, CXR_HEATMAPS_MAX), in finding order. */
   heatmapSopInstanceUids: string[];
 }
 

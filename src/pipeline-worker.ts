@@ -70,6 +70,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     accepts,
     zipLimits: config.zipLimits,
     archives,
+    heatmapsMax: config.heatmapsMax,
   });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;
@@ -91,7 +92,10 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
           ? { workflowBundle: opts.workflowBundle }
           : { workflowsPath: require.resolve('./workflows') }),
         activities: ioActivities,
+        // The I/O steps run as activities (older instance workflows, the zip listing) or as local activities of the
+        // workflows this worker runs (src/workflows/process-instance.ts): the same bound for each.
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? config.worker.maxConcurrentIo,
+        maxConcurrentLocalActivityExecutions: opts.maxConcurrentIo ?? config.worker.maxConcurrentIo,
       }),
     );
   }

@@ -20,6 +20,8 @@ export interface ActivityDeps {
    * worker reads it from the manifest at start (no model loaded); otherwise the classifier's manifest is used.
    */
   accepts?: AcceptedInput;
+  /** Heatmap SEGs per image (PipelineConfig.heatmapsMax); default DEFAULT_HEATMAPS_MAX. */
+  heatmapsMax?: number;
 }
 
 /** The intended input eligibility is decided against; a worker without one refuses to start. */

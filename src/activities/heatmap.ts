@@ -1,21 +1,22 @@
 /**
- * storeHeatmaps: for each positive finding that has a class activation map (CAM-capable models only), build the
- * heatmap SEG over the source image (src/dicom/heatmap.ts) and store it in Orthanc, next to the SR.
+ * storeHeatmaps: for the most probable positive findings that have a class activation map (CAM-capable models only;
+ * at most deps.heatmapsMax, CXR_HEATMAPS_MAX), build the heatmap SEG over the source image (src/dicom/heatmap.ts)
+ * and store it in Orthanc, next to the SR.
  *
  * Idempotency: SOP Instance UIDs derive from the source SOP Instance UID + model id/version + label, content date
  * from the workflow (input.reportedAt): a retry rebuilds the same objects and Orthanc answers AlreadyStored.
  * Reads the geometry (rows, columns, spacing, orientation) and the patient/study attributes from Orthanc here: only
  * the coarse maps (e.g. 14x14 numbers per finding) travel through Temporal.
  */
-import { heartbeat } from '@temporalio/activity';
-import { buildHeatmap, deriveHeatmapUids } from '../dicom/heatmap';
+import { buildHeatmap, deriveHeatmapUids, heatmapFindings } from '../dicom/heatmap';
 import { sourceImageFromTags } from '../dicom/sr';
 import { asTemporalFailure, ReportBuildError } from '../errors';
 import { mapOntoImage } from '../inference/cam';
 import type { SimplifiedTags } from '../orthanc/client';
+import { DEFAULT_HEATMAPS_MAX } from '../config';
 import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
+import { heartbeat, keepAlive } from './keep-alive';
 
 function numbers(tags: SimplifiedTags, keyword: string, n: number): number[] | undefined {
   const v = tags[keyword];
@@ -44,9 +45,14 @@ export function makeHeatmapActivities(deps: ActivityDeps) {
           const spacing = numbers(tags, 'PixelSpacing', 2) ?? numbers(tags, 'ImagerPixelSpacing', 2);
           const orientation = numbers(tags, 'ImageOrientationPatient', 6);
           const out: string[] = [];
-          for (const f of findings) {
+          const chosen = heatmapFindings(
+            findings,
+            (label) => activationMaps[label] !== undefined,
+            deps.heatmapsMax ?? DEFAULT_HEATMAPS_MAX,
+          );
+          for (const f of chosen) {
             const map = activationMaps[f.label];
-            if (!f.positive || map === undefined) continue;
+            if (map === undefined) continue;
             let bytes: Buffer;
             try {
               bytes = buildHeatmap({

@@ -8,7 +8,6 @@
  * AlreadyStored with the same Orthanc ID. Tested in test/integration/durability/idempotency.test.ts.
  * Patient and study attributes are read from Orthanc here, so no demographics travel through Temporal.
  */
-import { heartbeat } from '@temporalio/activity';
 import { buildReport, sourceImageFromTags, type BuildReportInput, type ImageOutline } from '../dicom/sr';
 import { hotArea, outline } from '../inference/cam';
 import { deriveReportUids } from '../dicom/uids';
@@ -16,7 +15,7 @@ import { asTemporalFailure, ReportBuildError } from '../errors';
 import type { OrthancClient } from '../orthanc/client';
 import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
+import { heartbeat, keepAlive } from './keep-alive';
 
 /**
  * The image regions of the SR's groups: the model's input crop for every label, narrowed to the hot area of the

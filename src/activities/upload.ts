@@ -13,7 +13,6 @@
  * including that crash window. Heartbeats (keepAlive) while reading the entry and talking to Orthanc.
  */
 import crypto from 'node:crypto';
-import { heartbeat } from '@temporalio/activity';
 import { type AcceptedInput, decideEligibility } from '../dicom/eligibility';
 import { encodingContradiction, sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
@@ -23,7 +22,7 @@ import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import { acceptsOf, type ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
+import { heartbeat, keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
 export { SOURCE_SHA_METADATA };

@@ -47,6 +47,24 @@ export interface HeatmapInput {
   createdAt: Date;
 }
 
+/**
+ * Which positive findings get a heatmap: those with a map, the `max` most probable (ties: the label order), returned
+ * in the findings' own order. A random or noisy model calls half its labels positive; a reader needs the top few.
+ */
+export function heatmapFindings<F extends { label: string; probability: number; positive: boolean }>(
+  findings: readonly F[],
+  hasMap: (label: string) => boolean,
+  max: number,
+): F[] {
+  const candidates = findings.filter((f) => f.positive && hasMap(f.label));
+  const chosen = new Set(
+    [...candidates]
+      .sort((a, b) => b.probability - a.probability || a.label.localeCompare(b.label))
+      .slice(0, Math.max(0, max)),
+  );
+  return candidates.filter((f) => chosen.has(f));
+}
+
 export function deriveHeatmapUids(
   sourceSopInstanceUid: string,
   modelId: string,

@@ -25,6 +25,7 @@ describe('loadConfig', { timeout: 10_000 }, () => {
     assert.equal(c.webUiUrl, 'http://127.0.0.1:8233');
     assert.equal(c.worker.role, 'all');
     assert.equal(c.worker.maxConcurrentIo, 8);
+    assert.equal(c.heatmapsMax, 3);
     assert.deepEqual(c.zipLimits, { ...DEFAULT_ZIP_LIMITS });
     assert.equal(c.temporal.tls, undefined);
   });
@@ -82,6 +83,9 @@ describe('loadConfig', { timeout: 10_000 }, () => {
     assert.equal(loadConfig({}, bare({ CXR_WORKER_ROLE: 'model' })).worker.role, 'model');
     assert.throws(() => loadConfig({}, bare({ CXR_MAX_CONCURRENT_IO: '0' })), /positive integer/);
     assert.throws(() => loadConfig({}, bare({ CXR_ZIP_MAX_ENTRIES: 'lots' })), /CXR_ZIP_MAX_ENTRIES/);
+    assert.equal(loadConfig({}, bare({ CXR_HEATMAPS_MAX: '0' })).heatmapsMax, 0);
+    assert.equal(loadConfig({}, bare({ CXR_HEATMAPS_MAX: '12' })).heatmapsMax, 12);
+    assert.throws(() => loadConfig({}, bare({ CXR_HEATMAPS_MAX: '-1' })), /CXR_HEATMAPS_MAX/);
   });
 
   it('TEMPORAL_API_KEY and TEMPORAL_TLS_* reach the connection (TLS on with an API key)', () => {

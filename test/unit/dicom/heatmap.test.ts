@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildHeatmap, HEATMAP_BANDS, type HeatmapInput } from '../../../src/dicom/heatmap';
+import { buildHeatmap, HEATMAP_BANDS, type HeatmapInput, heatmapFindings } from '../../../src/dicom/heatmap';
 import { binaryFrames, firstPart, framesResponse, parseFramesPath } from '../../../src/viewer/binary-frames';
 import { validateSr } from '../../helpers/dicom-validate';
 import { demoAllLabels } from '../../fixtures/sr/inputs';
@@ -90,6 +90,26 @@ describe('heatmap SEG encoding', { timeout: 60_000 }, () => {
     const frames = binaryFrames(buildHeatmap(input(8, 8)), [1]);
     assert.ok(frames);
     assert.equal(binaryFrames(readFixture(), [1]), undefined);
+  });
+});
+
+describe('which findings get a heatmap (CXR_HEATMAPS_MAX)', { timeout: 10_000 }, () => {
+  const f = (label: string, probability: number, positive = probability >= 0.5) => ({ label, probability, positive });
+  const findings = [f('A', 0.6), f('B', 0.95), f('C', 0.2), f('D', 0.7), f('E', 0.7), f('F', 0.99), f('G', 0.8)];
+  const all = () => true;
+  const labels = (xs: { label: string }[]) => xs.map((x) => x.label).join('');
+
+  test('the most probable positives, in the findings order; ties by label', () => {
+    assert.equal(labels(heatmapFindings(findings, all, 3)), 'BFG');
+    assert.equal(labels(heatmapFindings(findings, all, 4)), 'BDFG');
+    assert.equal(labels(heatmapFindings(findings, all, 5)), 'BDEFG');
+  });
+
+  test('only positives with a map; 0 means none; more room than candidates means all of them', () => {
+    assert.equal(labels(heatmapFindings(findings, (l) => l !== 'F', 3)), 'BDG');
+    assert.equal(labels(heatmapFindings(findings, all, 0)), '');
+    assert.equal(labels(heatmapFindings(findings, all, 100)), 'ABDEFG');
+    assert.equal(labels(heatmapFindings([f('X', 0.9, false)], all, 3)), '', 'not positive: no heatmap');
   });
 });
 
