@@ -93,7 +93,7 @@ export function newEntryParser(): AdmZipEntry {
 }
 
 /** General-purpose bit 11 (EFS): the name is UTF-8. */
-const FLAG_UTF8 = 0x0800;
+export const FLAG_UTF8 = 0x0800;
 /** The DOS code page (IBM437) from 0x80 to 0xFF: what APPNOTE says an unflagged name is written in. */
 const CP437_HIGH =
   'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀' +

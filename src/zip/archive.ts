@@ -13,15 +13,28 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { EntryUnreadableError, ZipMissingError, ZipRejectedError } from '../errors';
-import { Zip, admCrc32, decodeName, newEntryParser, newMainHeader, type AdmMainHeader } from './admzip-internals';
+import {
+  FLAG_UTF8,
+  Zip,
+  admCrc32,
+  decodeName,
+  newEntryParser,
+  newMainHeader,
+  type AdmMainHeader,
+} from './admzip-internals';
 import type { ZipLimits } from './limits';
 
 /** One record of the central directory, files and folders alike. */
 export interface CentralEntry {
   /** Position in the central directory: the entry's identity for the whole pipeline. */
   readonly index: number;
-  /** Name as adm-zip decodes it (UTF-8). */
+  /** Name as its archiver meant it: UTF-8 when flagged, else CP437 unless valid UTF-8 (admzip-internals' decodeName). */
   readonly name: string;
+  /**
+   * The name as readers before CP437 decoding showed it (UTF-8 with U+FFFD), only where that differs: the name an
+   * ingest started by an older worker recorded, which readEntry still accepts for that entry.
+   */
+  readonly formerName?: string;
   readonly isDirectory: boolean;
   readonly flags: number;
   readonly method: number;
@@ -310,6 +323,7 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
     // Setting extra (even empty) makes adm-zip apply the zip64 sizes and offset from it.
     parser.extra = cd.subarray(extraStart, extraStart + h.extraLength);
     const entryName = decodeName(rawName, h.flags);
+    const formerName = decodeName(rawName, FLAG_UTF8);
     const last = rawName.length > 0 ? rawName[rawName.length - 1] : undefined;
     const isDirectory = last === 0x2f || last === 0x5c;
     const nameKey = rawName.toString('latin1');
@@ -326,6 +340,7 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
       size: h.size,
       localHeaderOffset: h.offset + shift,
       ...(duplicateOf === undefined ? {} : { duplicateOf }),
+      ...(formerName === entryName ? {} : { formerName }),
     };
     if (!isDirectory && UNIX_HOSTS.has(h.made >> 8) && ((h.attr >>> 16) & S_IFMT) === S_IFLNK) {
       entry.symlink = { resolves: 'unreadable' };
