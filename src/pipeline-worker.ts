@@ -92,7 +92,10 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
           ? { workflowBundle: opts.workflowBundle }
           : { workflowsPath: require.resolve('./workflows') }),
         activities: ioActivities,
+        // The I/O steps run as activities (older instance workflows, the zip listing) or as local activities of the
+        // workflows this worker runs (src/workflows/process-instance.ts): the same bound for each.
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentIo ?? config.worker.maxConcurrentIo,
+        maxConcurrentLocalActivityExecutions: opts.maxConcurrentIo ?? config.worker.maxConcurrentIo,
       }),
     );
   }

@@ -7,7 +7,6 @@
  *    UID is derived from the source UID and the model id/version, so this is one lookup, not a scan.
  * Idempotent: pure reads (same Orthanc content, same answer).
  */
-import { heartbeat } from '@temporalio/activity';
 import { deriveReportUids, isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError } from '../errors';
 import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
@@ -21,7 +20,7 @@ import type {
   UploadOutput,
 } from '../workflows/types';
 import { acceptsOf, type ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
+import { heartbeat, keepAlive } from './keep-alive';
 import { eligibilityOfTags } from './upload';
 
 /**

@@ -13,9 +13,8 @@
  * including that crash window. Heartbeats (keepAlive) while reading the entry and talking to Orthanc.
  */
 import crypto from 'node:crypto';
-import { heartbeat } from '@temporalio/activity';
 import { type AcceptedInput, decideEligibility } from '../dicom/eligibility';
-import { sniffDicom } from '../dicom/sniff';
+import { encodingContradiction, sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
 import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
@@ -23,7 +22,7 @@ import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import { readEntry } from '../zip';
 import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import { acceptsOf, type ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
+import { heartbeat, keepAlive } from './keep-alive';
 import { effectiveLimits } from './zip-activities';
 
 export { SOURCE_SHA_METADATA };
@@ -101,6 +100,8 @@ export function makeUploadActivities(deps: ActivityDeps) {
           heartbeat('read');
           const sniff = sniffDicom(bytes);
           if (!sniff.ok) throw new NotDicomError(`"${entry.name}" is not a DICOM file (${sniff.reason}).`);
+          const contradiction = encodingContradiction(bytes);
+          if (contradiction) throw new CorruptDicomError(`"${entry.name}" ${contradiction}.`);
           const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
 
           let stored;

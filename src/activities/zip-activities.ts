@@ -2,12 +2,11 @@
  * Zip listing activities. Idempotent: they only read the archive (same input -> same answer; tested in
  * test/integration/durability/idempotency.test.ts). inspectZip hashes the whole file: it heartbeats throughout.
  */
-import { heartbeat } from '@temporalio/activity';
 import { asTemporalFailure, ZipRejectedError } from '../errors';
 import { inspectZip as inspect, listEntries, listEntriesByIndex, type ZipLimits } from '../zip';
 import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../contracts';
 import type { ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
+import { heartbeat, keepAlive } from './keep-alive';
 
 export function effectiveLimits(base: ZipLimits, overrides: ZipLimitOverrides | undefined): ZipLimits {
   return { ...base, ...(overrides ?? {}) } as ZipLimits;

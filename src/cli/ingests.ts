@@ -217,9 +217,16 @@ export async function listProblems(
   return { ingestId, problems };
 }
 
+/**
+ * Visibility filter of the children that ended done: older children set CxrState `done` at the end; newer ones
+ * (src/workflows/process-instance.ts, `ioSteps: 'local'`) leave the `processing` they started with, and only a
+ * failed or skipped entry changes it. Completed and not failed or skipped is done.
+ */
+export const DONE_CHILDREN = `CxrState IN ('done', 'processing') AND ExecutionStatus = 'Completed'`;
+
 /** Outcomes of the entries that were done (Orthanc IDs, study UIDs, SR UIDs, top findings). */
 export async function listDone(client: Client, ingestId: string): Promise<EntryOutcome[]> {
-  const children = await listChildren(client, ingestId, `CxrState = 'done'`);
+  const children = await listChildren(client, ingestId, DONE_CHILDREN);
   const outcomes = await mapLimit(children, 16, (c) => childOutcome(client, c));
   return outcomes.filter((o) => o.status === 'done').sort((a, b) => a.index - b.index);
 }

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import * as SA from '../workflows/search-attributes';
 import type { EntryOutcome } from '../workflows/types';
 import type { EntryLoader, RecordedEntry } from '../verify/verify';
-import { q } from './ingests';
+import { DONE_CHILDREN, q } from './ingests';
 
 const PAGE = 500;
 
@@ -17,7 +17,7 @@ const PAGE = 500;
 export async function* zipIngestDoneEntries(client: Client, ingestId: string): AsyncGenerator<EntryLoader> {
   const query =
     `WorkflowId STARTS_WITH ${q(ingestId + '/')} AND WorkflowType = 'processInstanceWorkflow'` +
-    ` AND CxrState = 'done' AND ExecutionStatus = 'Completed'`;
+    ` AND ${DONE_CHILDREN}`;
   const seen = new Set<number>();
   for await (const w of client.workflow.list({ query, pageSize: PAGE })) {
     const rest = w.workflowId.slice(ingestId.length + 1);
@@ -40,8 +40,7 @@ export async function* zipIngestDoneEntries(client: Client, ingestId: string): A
  */
 export async function* storedRunDoneEntries(client: Client, runId: string): AsyncGenerator<EntryLoader> {
   const query =
-    `WorkflowId STARTS_WITH ${q(runId + '/')} AND WorkflowType = 'processInstanceWorkflow'` +
-    ` AND CxrState = 'done' AND ExecutionStatus = 'Completed'`;
+    `WorkflowId STARTS_WITH ${q(runId + '/')} AND WorkflowType = 'processInstanceWorkflow'` + ` AND ${DONE_CHILDREN}`;
   const seen = new Set<string>();
   for await (const w of client.workflow.list({ query, pageSize: PAGE })) {
     if (w.workflowId.slice(runId.length + 1).split('/').length !== 2 || seen.has(w.workflowId)) continue;

@@ -117,7 +117,7 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
       record(
         await executeChild(processInstanceWorkflow, {
           workflowId: `${ingestId}/${entry.index}`,
-          args: [{ entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue }],
+          args: [{ entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue, ioSteps: 'local' }],
           staticSummary: `${input.zipName} #${entry.index}: ${entry.name}`,
           parentClosePolicy: ParentClosePolicy.TERMINATE,
           typedSearchAttributes: [

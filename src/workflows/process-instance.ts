@@ -7,8 +7,10 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  type LocalActivityOptions,
   metricMeter,
   proxyActivities,
+  proxyLocalActivities,
   type RetryPolicy,
   setCurrentDetails,
   TimeoutFailure,
@@ -43,6 +45,22 @@ const ioOptions = {
   retry: orthancRetry,
 } as const;
 
+/**
+ * The same steps as local activities (children started with `ioSteps: 'local'`, i.e. by every parent since
+ * 2026-11-27): run by the worker that runs this workflow task, recorded as one MarkerRecorded event each instead of
+ * scheduled/started/completed plus a workflow task (docs/durability.md, "Local activities"). They cannot heartbeat:
+ * a dead worker is noticed by the workflow task timeout instead (10 s), and the workflow task is retried elsewhere,
+ * which runs the step again (idempotent). Start-to-close still bounds one attempt; backoffs up to 10 s are slept in
+ * the worker, longer ones (attempt 5 on: 16, 30, 30 s ...) become durable timers, so a long Orthanc outage costs a
+ * few events per retry and holds no workflow task.
+ */
+const localIoOptions: LocalActivityOptions = {
+  startToCloseTimeout: ioOptions.startToCloseTimeout,
+  scheduleToCloseTimeout: ioOptions.scheduleToCloseTimeout,
+  localRetryThreshold: '10 seconds',
+  retry: orthancRetry,
+};
+
 const inferenceOptions = {
   // Measured (above): <1 s for a full-size image. Start-to-close counts from pickup, not queueing.
   startToCloseTimeout: '1 minute',
@@ -51,9 +69,12 @@ const inferenceOptions = {
   retry: orthancRetry,
 } as const;
 
-/** The three steps, each labelled with the file it works on (shown per activity in the Web UI). */
-function steps(entryName: string, inferenceTaskQueue: string | undefined) {
-  const io = (summary: string) => proxyActivities<PipelineActivities>({ ...ioOptions, summary });
+/** The steps, each labelled with the file it works on (shown per activity in the Web UI). */
+function steps(entryName: string, inferenceTaskQueue: string | undefined, localIo: boolean) {
+  const io = (summary: string) =>
+    localIo
+      ? proxyLocalActivities<PipelineActivities>({ ...localIoOptions, summary })
+      : proxyActivities<PipelineActivities>({ ...ioOptions, summary });
   return {
     uploadInstance: io(`upload ${entryName}`).uploadInstance,
     inspectStoredInstance: io(`read ${entryName} from Orthanc`).inspectStoredInstance,
@@ -70,9 +91,15 @@ function steps(entryName: string, inferenceTaskQueue: string | undefined) {
 export async function processInstanceWorkflow(input: InstanceInput): Promise<EntryOutcome> {
   const { entry } = input;
   const base = { index: entry.index, name: entry.name };
+  // The history's own input decides the shape, so a child replays the commands it was recorded with: children of
+  // older parents (no ioSteps) keep the activity steps and the `done` upsert. Chosen by input rather than patched():
+  // a patch costs a marker and a TemporalChangeVersion upsert in every child (docs/durability.md).
+  const localIo = input.ioSteps === 'local';
 
   const end = (status: 'done' | 'failed' | 'skipped', details: string, reason = ''): void => {
-    upsertSearchAttributes([{ key: STATE, value: status }]);
+    // A completed child whose CxrState is still `processing` is done (src/cli/ingests.ts reads it so): the upsert is
+    // kept for the outcomes operators filter on (failed, skipped), not paid for every done entry.
+    if (status !== 'done' || !localIo) upsertSearchAttributes([{ key: STATE, value: status }]);
     setCurrentDetails(details);
     // Prometheus (src/metrics.ts); the SDK emits nothing while replaying.
     metricMeter
@@ -97,6 +124,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
   const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport, storeHeatmaps } = steps(
     entry.name,
     input.inferenceTaskQueue,
+    localIo,
   );
   try {
     // A zip entry is uploaded first; an instance already in Orthanc (follow, reprocess) starts after that step.

@@ -138,6 +138,7 @@ export function startStoredRun(input: {
             entry: { orthancId: d.orthancId, index: d.index, name: d.name },
             model: input.model,
             inferenceTaskQueue: input.inferenceTaskQueue,
+            ioSteps: 'local',
           },
         ],
         staticSummary: `${input.label}: ${d.name}`,

@@ -129,6 +129,11 @@ export interface InstanceInput {
   inferenceTaskQueue?: string;
   /** Pin classification to this model (follow, reprocess): skip when its SR exists, fail on a worker with another. */
   model?: ModelRef;
+  /**
+   * `local`: the zip and Orthanc steps run as local activities, and a done entry keeps CxrState `processing`
+   * (set by every parent since 2026-11-27). Absent: activities and a `done` upsert, as older histories recorded them.
+   */
+  ioSteps?: 'local';
 }
 
 /**

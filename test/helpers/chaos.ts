@@ -20,6 +20,7 @@ import { deriveReportUids } from '../../src/dicom/uids';
 import { OrthancClient } from '../../src/orthanc/client';
 import type { EntryOutcome, IngestResult } from '../../src/workflows/types';
 import { syntheticCr, uidFrom } from './synthetic-dicom';
+import { stepAttempts } from './history';
 
 export const SERVICES = path.join(PROJECT_ROOT, 'scripts', 'services');
 export const WORKER_JS = path.join(PROJECT_ROOT, 'dist', 'src', 'worker.js');
@@ -387,9 +388,11 @@ export async function countRetriedSteps(client: Client, workflowIds: string[]): 
   await pool(workflowIds, 8, async (id) => {
     try {
       const h = await client.workflow.getHandle(id).fetchHistory();
+      // Activities and local activities (the I/O steps of newer children: their marker holds the attempt), and
+      // workflow tasks (a killed worker's task, retried elsewhere, re-runs the local activity it held).
+      for (const s of stepAttempts(h)) if (s.attempt > 1) retried += s.attempt - 1;
       for (const e of h.events ?? []) {
-        const attempt =
-          e.activityTaskStartedEventAttributes?.attempt ?? e.workflowTaskScheduledEventAttributes?.attempt ?? 1;
+        const attempt = e.workflowTaskScheduledEventAttributes?.attempt ?? 1;
         if (attempt > 1) retried += attempt - 1;
       }
     } catch {

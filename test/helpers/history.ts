@@ -33,3 +33,40 @@ export function maxConcurrentChildren(history: History): number {
   }
   return peak;
 }
+
+/** One attempt count per step that ended: activities (their started event) and local activities (their marker). */
+export interface StepAttempt {
+  activityType: string;
+  attempt: number;
+  local: boolean;
+}
+
+/**
+ * The steps of a history with the attempt each ended on. An activity's attempt is on its ActivityTaskStarted event;
+ * a local activity is recorded once, as a `core_local_activity` marker whose `data` detail (JSON, written by the
+ * SDK core, not by the payload codec) holds its type and attempt.
+ */
+export function stepAttempts(history: History): StepAttempt[] {
+  const scheduled = new Map<string, string>();
+  const out: StepAttempt[] = [];
+  for (const e of history.events ?? []) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
+    const started = e.activityTaskStartedEventAttributes;
+    if (started)
+      out.push({
+        activityType: scheduled.get(String(started.scheduledEventId)) ?? '',
+        attempt: started.attempt ?? 1,
+        local: false,
+      });
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName === 'core_local_activity') {
+      const raw = m.details?.data?.payloads?.[0]?.data;
+      const data = raw
+        ? (JSON.parse(Buffer.from(raw).toString('utf8')) as { attempt?: number; activity_type?: string })
+        : {};
+      out.push({ activityType: data.activity_type ?? '', attempt: data.attempt ?? 1, local: true });
+    }
+  }
+  return out;
+}

@@ -13,6 +13,7 @@ import { startOrAttachIngest } from '../../../src/cli/start-ingest';
 import { createPipelineWorkers, type PipelineWorkers } from '../../../src/pipeline-worker';
 import { startTestPipeline, TEST_OUTPUT, type TestPipeline, uniqueQueue } from '../../helpers/pipeline';
 import { syntheticCr, uidFrom } from '../../helpers/synthetic-dicom';
+import { stepAttempts } from '../../helpers/history';
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;
@@ -81,11 +82,8 @@ describe('an instance deleted from Orthanc mid-ingest', { timeout: 3 * 60_000 },
     const [problem] = result.recentProblems;
     assert.equal(problem?.reason?.type, 'OrthancNotFound', JSON.stringify(problem));
     assert.match(problem?.reason?.message ?? '', /HTTP 404/);
-    const events = (await child.fetchHistory()).events ?? [];
-    const attempts = events
-      .filter((e) => e.activityTaskStartedEventAttributes)
-      .map((e) => e.activityTaskStartedEventAttributes?.attempt);
-    assert.deepEqual(attempts, [1, 1], 'upload and classify each ran once');
+    const attempts = stepAttempts(await child.fetchHistory()).map((s) => `${s.activityType} ${s.attempt}`);
+    assert.deepEqual(attempts, ['uploadInstance 1', 'classifyInstance 1'], 'upload and classify each ran once');
     assert.ok(seconds < 30, `failed after ${seconds.toFixed(1)} s`);
     console.log(`deleted instance: entry failed OrthancNotFound ${seconds.toFixed(1)} s after the worker started`);
   });

@@ -89,6 +89,28 @@ describe('IngestZipWorkflow on the real dev server', { timeout: 10 * 60_000 }, (
     assert.equal(Math.max(...peaks), WINDOW, 'the window is actually used');
   });
 
+  it('a done entry costs at most its budget of history events (the I/O steps are local activities)', async () => {
+    // A done child records: started, 2 workflow tasks (3 events each), 1 marker per local step (upload, SR, heatmaps
+    // when the model has CAMs and a finding is positive), classify as an activity (scheduled, started, completed),
+    // completed: 13-14 events (24-30 before the local activities, docs/performance.md). The budget leaves room for a
+    // workflow task that a loaded machine retries or heartbeats (3 events) and fails on any step going back to being
+    // an activity (+5) or an upsert per done child (+1 each on every child: the mean).
+    const counts: number[] = [];
+    const problems = new Set(result.recentProblems.map((o) => o.index));
+    for (let i = 0; i < N_CXR + 4; i++) {
+      if (problems.has(i)) continue;
+      const h = await p.env.client.workflow.getHandle(`${ingestId}/${i}`).fetchHistory();
+      counts.push(h.events?.length ?? 0);
+    }
+    assert.equal(counts.length, N_CXR);
+    const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
+    console.log(
+      `done children: ${mean.toFixed(1)} events each (min ${Math.min(...counts)}, max ${Math.max(...counts)})`,
+    );
+    assert.ok(mean <= 14.5, `done children average ${mean.toFixed(1)} events (budget 14.5)`);
+    assert.ok(Math.max(...counts) <= 18, `a done child has ${Math.max(...counts)} events (budget 18)`);
+  });
+
   it('stored each image once and exactly one SR per classified image', async () => {
     for (let i = 0; i < N_CXR; i++) {
       const sop = uidFrom(`${seed}/sop/${i}`);
