@@ -47,6 +47,7 @@ export class EntryUnreadableError extends defineError('EntryUnreadable') {}
 export class DuplicateEntryNameError extends defineError('DuplicateEntryName') {}
 export class NestedArchiveError extends defineError('NestedArchive') {}
 export class ZeroByteEntryError extends defineError('ZeroByteEntry') {}
+export class DanglingSymbolicLinkError extends defineError('DanglingSymbolicLink') {}
 export class NotDicomError extends defineError('NotDicom') {}
 export class CorruptDicomError extends defineError('CorruptDicom') {}
 export class NoPixelDataError extends defineError('NoPixelData') {}

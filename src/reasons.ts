@@ -48,9 +48,14 @@ export const REASONS = {
   DuplicateEntryName: failed('The same name appears twice in the zip; only the first copy is processed.'),
   NestedArchive: failed('An archive inside the zip; it is not opened. Extract it and ingest its files as a zip.'),
   ZeroByteEntry: failed('The entry is empty (0 bytes).'),
+  DanglingSymbolicLink: failed(
+    'A symbolic link to a file that is not in the zip (zipped with links kept); zip the files themselves.',
+  ),
   // ---- one entry: the DICOM file ----
   NotDicom: failed('The file is not DICOM.'),
-  CorruptDicom: failed('The file looks like DICOM but cannot be read (truncated, damaged, missing UIDs).'),
+  CorruptDicom: failed(
+    'The file looks like DICOM but cannot be read (truncated, damaged, missing UIDs, header contradicts its data).',
+  ),
   NoPixelData: failed('A radiograph without pixel data: there is no image to classify.'),
   UnsupportedPixelData: failed('The pixel data uses an encoding or layout the pipeline cannot decode.'),
   InvalidUid: failed('A UID is not a valid DICOM UID, so no report can reference the image; fix it at the source.'),
@@ -69,6 +74,7 @@ export const REASONS = {
   NotChestXray: skipped('Not a chest radiograph (modality or body part); stored in Orthanc, not classified.'),
   DicomDir: skipped('A DICOMDIR index, not an image.'),
   SystemFile: skipped('Operating-system metadata (macOS resource forks, .DS_Store, Thumbs.db), not an image.'),
+  SymbolicLink: skipped('A symbolic link to another file or folder in the zip, which is processed as its own entry.'),
   DuplicateSopInstanceUid: skipped('Orthanc already holds a different file with this SOP Instance UID; not stored.'),
   AlreadyReported: skipped(
     'follow / reprocess: the SR of this model version for the image is already in Orthanc; not classified again.',

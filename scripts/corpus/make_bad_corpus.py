@@ -15,6 +15,7 @@ import io
 import json
 import struct
 import sys
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,16 @@ class Entry:
     raw_compressed: bytes | None = None  # pre-compressed payload (for bombs built without the whole input)
     true_size: int | None = None
     true_crc: int | None = None
+    # Unix mode of the entry (external attributes' high 16 bits); None: a regular file (0o100644) or folder.
+    mode: int | None = None
+    # The UTF-8 name flag (general-purpose bit 11): None sets it when the name has non-ASCII bytes.
+    utf8_flag: bool | None = None
+    # Streamed entry (general-purpose bit 3): CRC and sizes are zero in the local header and follow the data in
+    # a data descriptor, with its optional signature ('signed') or without ('unsigned').
+    descriptor: str | None = None
+    # WinZip AES-256 (method 99, extra field 0x9901, AE-2): the payload is laid out as salt, password verifier,
+    # ciphertext and authentication code. Nothing here decrypts, so the ciphertext is pseudo-random bytes.
+    aes: bool = False
 
 
 def deflate(data: bytes) -> bytes:
@@ -100,14 +111,20 @@ class ZipCrypto:
         return bytes(out)
 
 
-def build_zip(entries: list[Entry], zip64: bool = False) -> bytes:
+def build_zip(entries: list[Entry], zip64: bool = False, prefix: bytes = b'', adjust_offsets: bool = True,
+              comment: bytes = b'') -> bytes:
     """zip64=True writes every size and offset through zip64 extra fields and the zip64 end records, as
-    archivers do past 4 GiB, so the reader's zip64 path is tested without a 4 GiB file."""
+    archivers do past 4 GiB, so the reader's zip64 path is tested without a 4 GiB file.
+    prefix: bytes before the first entry (a self-extractor's stub); adjust_offsets says whether the offsets count
+    them (as `zip -A` leaves them) or not (a stub simply concatenated in front). comment: the zip comment."""
     body = io.BytesIO()
+    body.write(prefix)
+    base = 0 if adjust_offsets else len(prefix)
     central = io.BytesIO()
     for e in entries:
         name = e.name.encode('utf-8') if isinstance(e.name, str) else e.name
-        flags = 0x0800 if any(b > 0x7F for b in name) else 0  # EFS: the name is UTF-8
+        utf8 = e.utf8_flag if e.utf8_flag is not None else any(b > 0x7F for b in name)
+        flags = 0x0800 if utf8 else 0  # EFS: the name is UTF-8
         data = b'' if e.directory else e.data
         method = 0 if e.directory else e.method
         if e.raw_compressed is not None:
@@ -119,23 +136,40 @@ def build_zip(entries: list[Entry], zip64: bool = False) -> bytes:
             flags |= 0x0001
             header = bytes((i * 37 + 11) & 0xFF for i in range(11)) + bytes([crc >> 24])
             payload = ZipCrypto(e.password).encrypt(header + payload)
+        aes_extra = b''
+        if e.aes:
+            flags |= 0x0001
+            # salt (16 bytes for AES-256), 2-byte password verifier, ciphertext, 10-byte HMAC-SHA1 code
+            payload = pseudo_random(16 + 2 + len(payload) + 10, 'aes/' + name.decode('latin1'))
+            # AE-2 (no CRC: 0), vendor 'AE', strength 3 (AES-256), actual compression method
+            aes_extra = struct.pack('<HHH2sBH', 0x9901, 7, 2, b'AE', 3, method)
+            method, crc = 99, 0
         size = e.declared_size if e.declared_size is not None else size
         crc = e.declared_crc if e.declared_crc is not None else crc
-        offset = body.tell()
+        offset = body.tell() - base
         F = 0xFFFFFFFF
-        local_extra = struct.pack('<HHQQ', 1, 16, size, len(payload)) if zip64 else b''
-        body.write(struct.pack('<IHHHHHIIIHH', 0x04034B50, 45 if zip64 else 20, flags, method, DOS_TIME, DOS_DATE, crc,
-                               F if zip64 else len(payload), F if zip64 else size, len(name), len(local_extra)))
+        local_extra = (struct.pack('<HHQQ', 1, 16, size, len(payload)) if zip64 else b'') + aes_extra
+        if e.descriptor:
+            flags |= 0x0008
+        local = (0, 0, 0) if e.descriptor else (crc, F if zip64 else len(payload), F if zip64 else size)
+        body.write(struct.pack('<IHHHHHIIIHH', 0x04034B50, 45 if zip64 else 20, flags, method, DOS_TIME, DOS_DATE, *local,
+                               len(name), len(local_extra)))
         body.write(name + local_extra)
         body.write(payload)
-        attr = (0o40755 << 16 | 0x10) if e.directory else (0o100644 << 16)
-        cen_extra = struct.pack('<HHQQQ', 1, 24, size, len(payload), offset) if zip64 else b''
+        if e.descriptor:
+            body.write((struct.pack('<I', 0x08074B50) if e.descriptor == 'signed' else b'') +
+                       struct.pack('<III', crc, len(payload), size))
+        if e.directory:
+            attr = 0o40755 << 16 | 0x10
+        else:
+            attr = (e.mode if e.mode is not None else 0o100644) << 16
+        cen_extra = (struct.pack('<HHQQQ', 1, 24, size, len(payload), offset) if zip64 else b'') + aes_extra
         central.write(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014B50, 0x031E, 45 if zip64 else 20, flags, method, DOS_TIME, DOS_DATE, crc,
                                   F if zip64 else len(payload), F if zip64 else size, len(name), len(cen_extra), 0, 0, 0, attr,
                                   F if zip64 else offset))
         central.write(name + cen_extra)
     cd = central.getvalue()
-    cd_offset = body.tell()
+    cd_offset = body.tell() - base
     body.write(cd)
     n = len(entries)
     if zip64:
@@ -144,7 +178,8 @@ def build_zip(entries: list[Entry], zip64: bool = False) -> bytes:
         body.write(struct.pack('<IIQI', 0x07064B50, 0, record_offset, 1))
         body.write(struct.pack('<IHHHHIIH', 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0))
     else:
-        body.write(struct.pack('<IHHHHIIH', 0x06054B50, 0, 0, n, n, len(cd), cd_offset, 0))
+        body.write(struct.pack('<IHHHHIIH', 0x06054B50, 0, 0, n, n, len(cd), cd_offset, len(comment)))
+    body.write(comment)
     return body.getvalue()
 
 
@@ -168,6 +203,42 @@ def edit_dicom(source: bytes, **changes) -> bytes:
 def chest_copy(seed: str) -> bytes:
     """The small chest DX under a new SOPInstanceUID, so several copies are distinct instances."""
     return edit_dicom(CHEST, SOPInstanceUID=uid('cxr-bad-corpus/' + seed))
+
+
+def multi_frame_chest(seed: str, sop_class: str | None = None) -> bytes:
+    """The small chest DX as a two-frame object: frame 1 is the original image, frame 2 its negative. The
+    pipeline classifies the first frame. sop_class: another SOP class (a multi-frame Secondary Capture)."""
+    ds = pydicom.dcmread(io.BytesIO(CHEST))
+    if sop_class is not None:
+        ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = sop_class
+    first = ds.PixelData
+    second = bytes(255 - b for b in first[: ds.Rows * ds.Columns])
+    ds.NumberOfFrames = 2
+    ds.FrameIncrementPointer = pydicom.tag.Tag('FrameTime')
+    ds.FrameTime = 1000
+    ds.PixelData = first[: ds.Rows * ds.Columns] + second
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid('cxr-bad-corpus/' + seed)
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=False)
+    return out.getvalue()
+
+
+def meta_contradicts(seed: str, declared: str, implicit_vr: bool, little_endian: bool) -> bytes:
+    """The chest DX with a file meta header whose Transfer Syntax UID (declared) contradicts how the dataset
+    after it is really written (implicit_vr, little_endian): the file a misconfigured exporter writes."""
+    ds = pydicom.dcmread(io.BytesIO(CHEST))
+    ds.SOPInstanceUID = uid('cxr-bad-corpus/' + seed)
+    meta = pydicom.dataset.FileMetaDataset(ds.file_meta)
+    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    meta.TransferSyntaxUID = declared
+    del ds.file_meta
+    out = pydicom.filebase.DicomBytesIO()
+    out.write(b'\x00' * 128 + b'DICM')
+    pydicom.filewriter.write_file_meta_info(out, meta, enforce_standard=True)
+    body = pydicom.filebase.DicomBytesIO()
+    body.is_implicit_VR, body.is_little_endian = implicit_vr, little_endian
+    pydicom.filewriter.write_dataset(body, ds)
+    return out.getvalue() + body.getvalue()
 
 
 def pseudo_random(n: int, seed: str) -> bytes:
@@ -204,6 +275,8 @@ class Case:
     notes: dict[int, str] = field(default_factory=dict)
     # The outcomes are right as a multiset but which entry gets which depends on scheduling.
     any_order: bool = False
+    # More expectations per file entry (position among the file entries -> fields added to its manifest row).
+    extras: dict[int, dict] = field(default_factory=dict)
 
 
 DONE = ('done', None)
@@ -335,14 +408,104 @@ def cases() -> list[Case]:
     ], outcomes=[DONE, DONE, failed('NotDicom'), skipped('NotChestXray'), failed('ZeroByteEntry'),
                  failed('UnsafeEntryName'), skipped('DicomDir'), failed('NoPixelData'),
                  skipped('SystemFile'), skipped('SystemFile')]))
+
+    link = 0o120777  # S_IFLNK: the entry's data is the link's target path
+    out.append(Case('symlinks.zip', 'symbolic links stored as links (zip -y): to a file and a folder in the zip, to '
+                    'an absolute path, out of the zip, and to a file that is not in it', entries=[
+        Entry('study/chest.dcm', chest_copy('symlink-target')),
+        Entry('study/link-to-chest.dcm', b'chest.dcm', method=0, mode=link),
+        Entry('latest', b'study', method=0, mode=link),
+        Entry('passwd.dcm', b'/etc/passwd', method=0, mode=link),
+        Entry('escape.dcm', b'../../outside/chest.dcm', method=8, mode=link),
+        Entry('dangling.dcm', b'study/not-zipped.dcm', method=0, mode=link),
+    ], outcomes=[DONE, skipped('SymbolicLink'), skipped('SymbolicLink'), failed('UnsafeEntryName'),
+                 failed('UnsafeEntryName'), failed('DanglingSymbolicLink')]))
+
+    out.append(Case('data-descriptors.zip', 'streamed entries (general-purpose bit 3): zero CRC and sizes in the local '
+                    'headers, the real ones in data descriptors with and without their signature', entries=[
+        Entry('streamed-signed.dcm', chest_copy('descriptor-signed'), descriptor='signed'),
+        Entry('streamed-unsigned.dcm', chest_copy('descriptor-unsigned'), descriptor='unsigned'),
+        Entry('streamed-stored.dcm', chest_copy('descriptor-stored'), method=0, descriptor='signed'),
+    ], outcomes=[DONE] * 3))
+
+    out.append(Case('aes-encrypted.zip', 'a WinZip AES-256 entry (method 99, AE-2 extra field) beside a plain one; the '
+                    'ciphertext is pseudo-random bytes, since nothing decrypts it', rejected='password', entries=[
+        Entry('chest.dcm', CHEST, aes=True), Entry('notes.txt', b'Referral: cough for 3 weeks.\n'),
+    ]))
+
+    stub = (b'MZ' + bytes(58) + struct.pack('<I', 64) + b'This program cannot be run in DOS mode.\r\r\n$' +
+            pseudo_random(4096, 'sfx-stub'))
+    comment = b'Self-extracting archive: run it to unpack the study. Exported 2020-01-01.'
+    for adjusted in (True, False):
+        zip_name = 'self-extractor.zip' if adjusted else 'self-extractor-unadjusted.zip'
+        how = ('offsets counted from the stub, as zip -A leaves them' if adjusted
+               else 'offsets counted from the zip part, as when the stub is simply concatenated in front')
+        out.append(Case(zip_name, f'a self-extractor: a 4 KiB program stub before the zip, and a zip comment; {how}',
+                        raw=build_zip([Entry('chest.dcm', chest_copy('sfx-' + zip_name))], prefix=stub,
+                                      adjust_offsets=adjusted, comment=comment),
+                        entries=[Entry('chest.dcm')], outcomes=[DONE]))
+
+    out.append(Case('cp437-names.zip', 'names in the DOS code page (CP437) without the UTF-8 flag, as old Windows '
+                    'archivers write them, and a UTF-8 name without the flag', entries=[
+        Entry('RÖNTGEN THORAX.dcm'.encode('cp437'), chest_copy('cp437-roentgen'), utf8_flag=False),
+        Entry('Ñandú/Tórax pä.dcm'.encode('cp437'), chest_copy('cp437-torax'), utf8_flag=False),
+        Entry('Müller_Thorax.dcm'.encode('utf-8'), chest_copy('cp437-utf8-unflagged'), utf8_flag=False),
+    ], outcomes=[DONE] * 3))
+
+    roentgen = 'Röntgen.dcm'
+    out.append(Case('name-twins.zip', 'names that differ only by case, or only by Unicode normalisation (NFC and NFD '
+                    'of one name): different files, all processed', entries=[
+        Entry('thorax.dcm', chest_copy('twin-lower')), Entry('THORAX.dcm', chest_copy('twin-upper')),
+        Entry(unicodedata.normalize('NFC', roentgen), chest_copy('twin-nfc')),
+        Entry(unicodedata.normalize('NFD', roentgen), chest_copy('twin-nfd')),
+    ], outcomes=[DONE] * 4, notes={
+        3: 'looks the same as entry 2 but is another byte string (NFD); the pipeline identifies entries by index, '
+           'never by name, so both are read, stored and classified.',
+    }))
+
+    out.append(Case('multi-frame.zip', 'two-frame chest images (the image and its negative), as a DX (a single-frame '
+                    'class) and as a Multi-frame Grayscale Byte Secondary Capture: classified on their first frame',
+                    entries=[
+        Entry('dx-two-frames.dcm', multi_frame_chest('multi-frame-dx')),
+        Entry('sc-two-frames.dcm', multi_frame_chest('multi-frame-sc', '1.2.840.10008.5.1.4.1.1.7.2')),
+    ], outcomes=[DONE] * 2, notes={
+        1: 'the report references frame 1 of it (Referenced Frame Number); a DX cannot be referenced by frame.',
+    }, extras={0: {'reportFrames': []}, 1: {'reportFrames': [1]}}))
+
+    explicit_le, implicit_le, explicit_be = '1.2.840.10008.1.2.1', '1.2.840.10008.1.2', '1.2.840.10008.1.2.2'
+    out.append(Case('meta-contradicts-encoding.zip', 'DICOM files whose file meta header names a transfer syntax '
+                    'the dataset after it is not written in', entries=[
+        Entry('says-explicit-is-implicit.dcm', meta_contradicts('meta-explicit', explicit_le, True, True)),
+        Entry('says-implicit-is-explicit.dcm', meta_contradicts('meta-implicit', implicit_le, False, True)),
+        Entry('says-big-endian-is-little.dcm', meta_contradicts('meta-big-endian', explicit_be, False, True)),
+    ], outcomes=[failed('CorruptDicom')] * 3))
     return out
 
 
-def main() -> int:
+def decoded_name(e: Entry) -> str:
+    """The name as a careful reader shows it: UTF-8 when flagged (or valid UTF-8), else the DOS code page CP437."""
+    assert isinstance(e.name, bytes)
+    if e.utf8_flag is False:
+        try:
+            return e.name.decode('utf-8')
+        except UnicodeDecodeError:
+            return e.name.decode('cp437')
+    return e.name.decode('utf-8', 'replace')
+
+
+def main(argv: list[str]) -> int:
+    """--out DIR writes the corpus there instead (the drift test regenerates into a temporary folder)."""
+    out_dir = OUT
+    if argv[:1] == ['--out'] and len(argv) == 2:
+        out_dir = Path(argv[1]).resolve()
+    elif argv:
+        print('usage: make_bad_corpus.py [--out DIR]', file=sys.stderr)
+        return 2
+    out_dir.mkdir(parents=True, exist_ok=True)
     manifest = []
     for case in cases():
         data = case.raw if case.raw is not None else build_zip(case.entries)
-        (OUT / case.zip).write_bytes(data)
+        (out_dir / case.zip).write_bytes(data)
         item: dict = {'zip': case.zip, 'description': case.description}
         if case.any_order:
             item['anyOrder'] = True
@@ -353,19 +516,20 @@ def main() -> int:
             assert len(files) == len(case.outcomes), case.zip
             item['entries'] = []
             for n, ((index, e), (expect, kind)) in enumerate(zip(files, case.outcomes)):
-                name = e.name if isinstance(e.name, str) else e.name.decode('utf-8', 'replace')
+                name = e.name if isinstance(e.name, str) else decoded_name(e)
                 row = {'index': index, 'name': name, 'expect': expect}
                 if kind:
                     row['type'] = kind
                 if n in case.notes:
                     row['note'] = case.notes[n]
+                row.update(case.extras.get(n, {}))
                 item['entries'].append(row)
         manifest.append(item)
-    (OUT / 'MANIFEST.json').write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + '\n', encoding='utf-8')
-    total = sum(p.stat().st_size for p in OUT.rglob('*') if p.is_file())
-    print(f'wrote {len(manifest)} zips and MANIFEST.json to {OUT.relative_to(ROOT)} ({total / 1024:.0f} KiB with sources)')
+    (out_dir / 'MANIFEST.json').write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + '\n', encoding='utf-8')
+    total = sum(p.stat().st_size for p in out_dir.rglob('*') if p.is_file())
+    print(f'wrote {len(manifest)} zips and MANIFEST.json to {out_dir} ({total / 1024:.0f} KiB)')
     return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

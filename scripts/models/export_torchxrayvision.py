@@ -17,7 +17,10 @@ logits are of order 1 across them. torchxrayvision's default random initialisati
 operating points by synthetic ones inside (0.2, 0.8), so op_norm is exercised on both of its branches.
 
 The graph ends at the logits ('logits' output); sigmoid and op_norm go to the manifest ('activation' + 'calibration'),
-where src/inference/manifest.ts applies them as torchxrayvision's op_norm does. Unnamed outputs (single-dataset
+where src/inference/manifest.ts applies them as torchxrayvision's op_norm does. A second output,
+'class_activation_maps' [batch, labels, h, w] (manifest 'classActivationMaps', docs/viewer.md), is the last feature map
+weighted by each named label's classifier row (einsum 'bkhw,ck->bchw'): its global average plus the bias is that
+label's logit, which the export checks before writing (the worker then draws heatmaps and SR regions from it). Unnamed outputs (single-dataset
 weights keep 18 outputs, some with the label '') are left out of the labels via output.labelIndices.
 
 Preprocessing in the manifest is torchxrayvision's own: read_xray_dcm's defaults (stored values, no Rescale
@@ -122,6 +125,32 @@ class ResNetArch(Arch):
     @property
     def classifier(self):
         return self.model.model.fc
+
+
+CAM_OUTPUT = 'class_activation_maps'
+
+
+def cam_fn(arch, named):
+    """fmap -> [batch, named labels, h, w]: the feature map weighted by each named label's classifier row (no bias)."""
+    import torch
+
+    def fn(fmap):
+        return torch.einsum('bkhw,ck->bchw', fmap, arch.classifier.weight[named])
+    return fn
+
+
+def check_cam(graph, arch, named, resolution):
+    """GAP(cam) + bias must be the logits of the named labels (else the maps are not the model's): two inputs."""
+    import torch
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 1, resolution, resolution, generator=g) * 512
+    with torch.no_grad():
+        logits, cam = graph(x)
+    gap = cam.mean(dim=(2, 3)) + arch.classifier.bias[named]
+    err = (gap - logits[:, named]).abs().max().item()
+    scale = logits[:, named].abs().max().item()
+    if not err <= 1e-4 * max(1.0, scale):
+        sys.exit(f'export_torchxrayvision: GAP(class activation maps) + bias differs from the logits by {err}')
 
 
 def export_graph_class():
@@ -287,7 +316,8 @@ def export_one(name, out, args):
     op = getattr(model, 'op_threshs', None)
     op_threshs = synthetic_op_threshs(model.targets, args.random) if random else (op.tolist() if op is not None else None)
     arch = Arch.of(model)
-    graph = export_graph_class()(arch).eval()
+    named = [i for i, label in enumerate(model.targets) if label]
+    graph = export_graph_class()(arch, [(CAM_OUTPUT, cam_fn(arch, named))]).eval()
     resolution = getattr(model, 'input_resolution', arch.resolution)
     os.makedirs(out, exist_ok=True)
     tmp = os.path.join(out, 'model.onnx.tmp')
@@ -297,8 +327,10 @@ def export_one(name, out, args):
         torch.onnx.export(graph, (dummy,), tmp, input_names=['input'], output_names=output_names,
                           dynamic_axes={n: {0: 'batch'} for n in ['input', *output_names]},
                           opset_version=args.opset, dynamo=False)
+    check_cam(graph, arch, named, resolution)
     os.replace(tmp, os.path.join(out, 'model.onnx'))  # a half-written model never looks done
     manifest = manifest_for(name, model, op_threshs, args.random, args)
+    manifest['classActivationMaps'] = {'output': CAM_OUTPUT}
     write_manifest(out, manifest)
     n_op = len(manifest.get('calibration', {}).get('operatingPoints', {}))
     print(f'wrote {out}/model.onnx and manifest.json ({name}: {len(manifest["labels"])} labels of '

@@ -9,13 +9,13 @@
  * the coarse maps (e.g. 14x14 numbers per finding) travel through Temporal.
  */
 import { buildHeatmap, deriveHeatmapUids, heatmapFindings } from '../dicom/heatmap';
-import { sourceImageFromTags } from '../dicom/sr';
 import { asTemporalFailure, ReportBuildError } from '../errors';
 import { mapOntoImage } from '../inference/cam';
 import type { SimplifiedTags } from '../orthanc/client';
 import { DEFAULT_HEATMAPS_MAX } from '../config';
 import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
+import { readSourceImage } from './report';
 import { heartbeat, keepAlive } from './keep-alive';
 
 function numbers(tags: SimplifiedTags, keyword: string, n: number): number[] | undefined {
@@ -33,13 +33,12 @@ export function makeHeatmapActivities(deps: ActivityDeps) {
         asTemporalFailure(async () => {
           const { model, findings, inputArea, activationMaps } = input.classification;
           if (inputArea === undefined || activationMaps === undefined) return { heatmapSopInstanceUids: [] };
-          const tags = await orthanc.getInstanceTags(input.orthancId);
-          const source = sourceImageFromTags(tags);
-          if (source.instance.sopInstanceUid !== input.sourceSopInstanceUid) {
-            throw new ReportBuildError(
-              `Orthanc instance ${input.orthancId} is not ${input.sourceSopInstanceUid}; refusing to draw on the wrong image.`,
-            );
-          }
+          const { tags, source } = await readSourceImage(
+            orthanc,
+            input.orthancId,
+            input.sourceSopInstanceUid,
+            'draw on',
+          );
           const rows = Number(tags.Rows);
           const columns = Number(tags.Columns);
           const spacing = numbers(tags, 'PixelSpacing', 2) ?? numbers(tags, 'ImagerPixelSpacing', 2);

@@ -12,7 +12,8 @@ import { buildReport, sourceImageFromTags, type BuildReportInput, type ImageOutl
 import { hotArea, outline } from '../inference/cam';
 import { deriveReportUids } from '../dicom/uids';
 import { asTemporalFailure, ReportBuildError } from '../errors';
-import type { OrthancClient } from '../orthanc/client';
+import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
+import type { SourceImage } from '../dicom/sr/source-image';
 import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { heartbeat, keepAlive } from './keep-alive';
@@ -46,6 +47,27 @@ export async function recordProvenance(orthanc: OrthancClient, orthancId: string
   await orthanc.setInstanceMetadata(orthancId, MODELS_METADATA, [...keys, key].join(','));
 }
 
+/**
+ * The image a report or heatmap is about, read from Orthanc (its tags, and the attributes the derived object copies),
+ * after checking the Orthanc ID still names the SOP Instance the workflow classified: a derived object is never
+ * drawn on the wrong image. `doing` completes the refusal: "refusing to <doing> the wrong image".
+ */
+export async function readSourceImage(
+  orthanc: OrthancClient,
+  orthancId: string,
+  expectedSopInstanceUid: string,
+  doing: string,
+): Promise<{ tags: SimplifiedTags; source: SourceImage }> {
+  const tags = await orthanc.getInstanceTags(orthancId);
+  const source = sourceImageFromTags(tags);
+  if (source.instance.sopInstanceUid !== expectedSopInstanceUid) {
+    throw new ReportBuildError(
+      `Orthanc instance ${orthancId} is not ${expectedSopInstanceUid}; refusing to ${doing} the wrong image.`,
+    );
+  }
+  return { tags, source };
+}
+
 export function makeReportActivities(deps: ActivityDeps) {
   const { orthanc } = deps;
   return {
@@ -53,13 +75,7 @@ export function makeReportActivities(deps: ActivityDeps) {
       return keepAlive(() =>
         asTemporalFailure(async () => {
           const { model, findings } = input.classification;
-          const tags = await orthanc.getInstanceTags(input.orthancId);
-          const source = sourceImageFromTags(tags);
-          if (source.instance.sopInstanceUid !== input.sourceSopInstanceUid) {
-            throw new ReportBuildError(
-              `Orthanc instance ${input.orthancId} is not ${input.sourceSopInstanceUid}; refusing to report on the wrong image.`,
-            );
-          }
+          const { source } = await readSourceImage(orthanc, input.orthancId, input.sourceSopInstanceUid, 'report on');
           const expected = deriveReportUids(source.instance.sopInstanceUid, model.id, model.version);
           const bytes = buildReport({
             source,

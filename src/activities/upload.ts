@@ -14,7 +14,7 @@
  */
 import crypto from 'node:crypto';
 import { type AcceptedInput, decideEligibility } from '../dicom/eligibility';
-import { sniffDicom } from '../dicom/sniff';
+import { encodingContradiction, sniffDicom } from '../dicom/sniff';
 import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
 import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
@@ -100,6 +100,8 @@ export function makeUploadActivities(deps: ActivityDeps) {
           heartbeat('read');
           const sniff = sniffDicom(bytes);
           if (!sniff.ok) throw new NotDicomError(`"${entry.name}" is not a DICOM file (${sniff.reason}).`);
+          const contradiction = encodingContradiction(bytes);
+          if (contradiction) throw new CorruptDicomError(`"${entry.name}" ${contradiction}.`);
           const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
 
           let stored;

@@ -126,3 +126,83 @@ export function sniffDicom(bytes: Buffer): SniffResult {
     reason: `this is ${describeOther(bytes)}, not DICOM (no 'DICM' marker at byte 128 and no DICOM header at the start)`,
   };
 }
+
+// ------------------------------------------------------------------ file meta vs dataset encoding
+
+type Encoding = 'Explicit VR Little Endian' | 'Implicit VR Little Endian' | 'Explicit VR Big Endian';
+const ENCODINGS: readonly Encoding[] = [
+  'Explicit VR Little Endian',
+  'Implicit VR Little Endian',
+  'Explicit VR Big Endian',
+];
+const IMPLICIT_LE = '1.2.840.10008.1.2';
+const EXPLICIT_BE = '1.2.840.10008.1.2.2';
+const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
+/** Elements read after the file meta to judge an encoding: enough to tell the three apart, cheap. */
+const ELEMENTS_CHECKED = 3;
+
+/** How a transfer syntax writes the dataset: every syntax but two is explicit VR little endian (PS3.5 A.4). */
+function encodingOf(transferSyntax: string): Encoding | undefined {
+  if (transferSyntax === IMPLICIT_LE) return 'Implicit VR Little Endian';
+  if (transferSyntax === EXPLICIT_BE) return 'Explicit VR Big Endian';
+  if (transferSyntax === DEFLATED_LE || transferSyntax === '') return undefined; // deflated: not readable raw
+  return 'Explicit VR Little Endian';
+}
+
+function readAs(bytes: Buffer, at: number, encoding: Encoding): Element | undefined {
+  if (encoding !== 'Explicit VR Big Endian') return readElement(bytes, at, encoding === 'Explicit VR Little Endian');
+  if (at + 8 > bytes.length) return undefined;
+  const vr = bytes.toString('latin1', at + 4, at + 6);
+  if (!VRS.has(vr)) return undefined;
+  const group = bytes.readUInt16BE(at);
+  const element = bytes.readUInt16BE(at + 2);
+  if (!LONG_VRS.has(vr)) return { group, element, next: at + 8 + bytes.readUInt16BE(at + 6) };
+  if (at + 12 > bytes.length) return undefined;
+  const length = bytes.readUInt32BE(at + 8);
+  return { group, element, next: length === UNDEFINED_LENGTH ? undefined : at + 12 + length };
+}
+
+/** The first elements of the dataset read sensibly in this encoding: groups after the meta, ascending, in bounds. */
+function readsAs(bytes: Buffer, start: number, encoding: Encoding): boolean {
+  let at = start;
+  let previous = 0x0002ffff; // after the meta group (a DICOMDIR continues with group 0x0004)
+  for (let i = 0; i < ELEMENTS_CHECKED && at < bytes.length; i++) {
+    const e = readAs(bytes, at, encoding);
+    if (!e) return false;
+    const tag = e.group * 0x10000 + e.element;
+    if (tag <= previous || e.group === 0xfffe) return false;
+    if (e.next === undefined) return true; // a sequence or encapsulated pixel data: not walked
+    if (e.next > bytes.length) return false;
+    previous = tag;
+    at = e.next;
+  }
+  return true;
+}
+
+/**
+ * A Part 10 file whose file meta header names a transfer syntax its dataset is not written in (a misconfigured
+ * exporter: "explicit VR" declared, implicit written, and the like): a sentence for the operator, or undefined
+ * when the header and the data agree (or the file has no meta header, or a deflated dataset, to check).
+ * Such a file is not stored: other DICOM software may read it wrongly, and the fix is a new export.
+ */
+export function encodingContradiction(bytes: Buffer): string | undefined {
+  if (!bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + 4).equals(MAGIC)) return undefined;
+  let at = PREAMBLE_BYTES + MAGIC.length;
+  let transferSyntax = '';
+  // The file meta group is always explicit VR little endian (PS3.10 7.1).
+  for (;;) {
+    const e = readElement(bytes, at, true);
+    if (!e || e.group !== 0x0002 || e.next === undefined || e.next > bytes.length) break;
+    if (e.element === 0x0010) transferSyntax = bytes.toString('latin1', at + 8, e.next).replace(/[\0 ]+$/, '');
+    at = e.next;
+  }
+  const declared = encodingOf(transferSyntax);
+  if (declared === undefined || at >= bytes.length || readsAs(bytes, at, declared)) return undefined;
+  const actual = ENCODINGS.find((enc) => enc !== declared && readsAs(bytes, at, enc));
+  const written = actual ? `written as ${actual}` : 'not readable that way';
+  return (
+    `has a header that says its data is written as ${declared} (transfer syntax ${transferSyntax}), but the data is ` +
+    `${written}: the system that exported it wrote a broken file, which other DICOM software may misread. ` +
+    'It was not stored; export it again from the source system'
+  );
+}

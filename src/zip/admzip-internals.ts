@@ -24,6 +24,10 @@ export interface AdmEntryHeader {
   readonly offset: number;
   readonly encrypted: boolean;
   readonly centralHeaderSize: number;
+  /** Version made by: the high byte is the host system (3: Unix), whose external attributes hold a file mode. */
+  readonly made: number;
+  /** External file attributes (on Unix hosts the st_mode in the high 16 bits). */
+  readonly attr: number;
 }
 
 /** adm-zip's ZipEntry, used only as a parser: set header (46 bytes), name and extra, then read `header`. */
@@ -88,9 +92,29 @@ export function newEntryParser(): AdmZipEntry {
   return new ZipEntryCtor({ decoder: utils.decoder });
 }
 
-/** adm-zip decodes every name as UTF-8 (CP437 names turn into U+FFFD); we display them the same way. */
-export function decodeName(raw: Buffer): string {
-  return utils.decoder.decode(raw);
+/** General-purpose bit 11 (EFS): the name is UTF-8. */
+export const FLAG_UTF8 = 0x0800;
+/** The DOS code page (IBM437) from 0x80 to 0xFF: what APPNOTE says an unflagged name is written in. */
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀' +
+  'αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * An entry name as its archiver meant it. Flagged UTF-8 (bit 11) is decoded as UTF-8 (adm-zip's decoder). An
+ * unflagged name is CP437 by the zip specification (old Windows archivers: "RÖNTGEN" as 0x99), unless its bytes are
+ * valid UTF-8: many archivers write UTF-8 without setting the flag, and CP437 text is almost never valid UTF-8.
+ * ASCII names are the same either way.
+ */
+export function decodeName(raw: Buffer, flags: number): string {
+  if (flags & FLAG_UTF8) return utils.decoder.decode(raw);
+  try {
+    return utf8Strict.decode(raw);
+  } catch {
+    let out = '';
+    for (const b of raw) out += b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80];
+    return out;
+  }
 }
 
 /** adm-zip's CRC-32, used only where node's zlib.crc32 (node >= 20.15) is missing. */

@@ -13,15 +13,28 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { EntryUnreadableError, ZipMissingError, ZipRejectedError } from '../errors';
-import { Zip, admCrc32, decodeName, newEntryParser, newMainHeader, type AdmMainHeader } from './admzip-internals';
+import {
+  FLAG_UTF8,
+  Zip,
+  admCrc32,
+  decodeName,
+  newEntryParser,
+  newMainHeader,
+  type AdmMainHeader,
+} from './admzip-internals';
 import type { ZipLimits } from './limits';
 
 /** One record of the central directory, files and folders alike. */
 export interface CentralEntry {
   /** Position in the central directory: the entry's identity for the whole pipeline. */
   readonly index: number;
-  /** Name as adm-zip decodes it (UTF-8). */
+  /** Name as its archiver meant it: UTF-8 when flagged, else CP437 unless valid UTF-8 (admzip-internals' decodeName). */
   readonly name: string;
+  /**
+   * The name as readers before CP437 decoding showed it (UTF-8 with U+FFFD), only where that differs: the name an
+   * ingest started by an older worker recorded, which readEntry still accepts for that entry.
+   */
+  readonly formerName?: string;
   readonly isDirectory: boolean;
   readonly flags: number;
   readonly method: number;
@@ -31,6 +44,16 @@ export interface CentralEntry {
   readonly localHeaderOffset: number;
   /** Index of an earlier entry with byte-identical name, when this is a repeat. */
   readonly duplicateOf?: number;
+  /** Set when the entry is a symbolic link stored as a link (Unix mode S_IFLNK, `zip -y`): its data is a path. */
+  readonly symlink?: SymbolicLink;
+}
+
+/** Where a link stored in the zip points, resolved against the zip's own names (links are never followed). */
+export interface SymbolicLink {
+  /** The target path as stored; undefined when it could not be read. */
+  readonly target?: string;
+  /** in-zip: a file or folder of this zip; outside: absolute or climbing out of it; missing: not in the zip. */
+  readonly resolves: 'in-zip' | 'outside' | 'missing' | 'unreadable';
 }
 
 /** Where the file stood when it was opened; any change means a different archive. */
@@ -63,6 +86,14 @@ export const INFLATE_CHUNK_BYTES = 256 * 1024;
 /** zip64 end-of-central-directory locator: signature, disk, 8-byte offset, disk count. */
 const ZIP64_LOCATOR_BYTES = 20;
 const ENCRYPTION_FLAGS = 0x0001 | 0x0040; // traditional ZipCrypto/AES, and PKWARE strong encryption
+/** The compression method WinZip writes for AES-encrypted entries. */
+const METHOD_WINZIP_AES = 99;
+/** Host systems whose external attributes carry a Unix st_mode (3: Unix, 19: OS X). */
+const UNIX_HOSTS = new Set([3, 19]);
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+/** A link target longer than this is not a path: the entry is treated as unreadable. */
+const MAX_LINK_TARGET_BYTES = 4096;
 const LOCAL_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 /** What the reader has done, for tests and the benchmark; counts only, no file names. */
@@ -159,7 +190,7 @@ export function formatBytes(n: number): string {
 async function readMainHeader(
   handle: fs.FileHandle,
   identity: FileIdentity,
-): Promise<{ main: AdmMainHeader; endOfCentralDirectory: number }> {
+): Promise<{ main: AdmMainHeader; endOfCentralDirectory: number; zip64: boolean }> {
   const name = label(identity.path);
   const size = identity.sizeBytes;
   if (size === 0) throw new ZipRejectedError(`${name} is an empty file (0 bytes), not a zip; copy it again`);
@@ -210,7 +241,7 @@ async function readMainHeader(
       `${name} is truncated or damaged: its table of contents points past the end of the file; copy it again`,
     );
   }
-  return { main, endOfCentralDirectory };
+  return { main, endOfCentralDirectory, zip64: endOfCentralDirectory !== tailStart + eocd };
 }
 
 /**
@@ -250,7 +281,7 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
         ' (CXR_ZIP_MAX_ZIP_BYTES); split the study into smaller zips',
     );
   }
-  const { main } = await readMainHeader(handle, identity);
+  const { main, endOfCentralDirectory, zip64 } = await readMainHeader(handle, identity);
   if (main.totalEntries === 0) throw new ZipRejectedError(`${name} is an empty zip (it holds no files)`);
   // Check the declared count before reading the directory, so a forged count cannot make us allocate.
   if (main.totalEntries > limits.maxEntries) throw tooManyEntries(name, main.totalEntries, limits);
@@ -259,13 +290,15 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
       `${name} is damaged: its table of contents is shorter than its entry count; copy it again`,
     );
   }
-  const cd = await readAt(handle, main.offset, main.size);
+  const shift = zip64 ? 0 : await prefixShift(handle, main, endOfCentralDirectory);
+  const cdOffset = main.offset + shift;
+  const cd = await readAt(handle, cdOffset, main.size);
   if (cd.length !== main.size)
     throw new ZipRejectedError(`${name} is truncated (table of contents cut short); copy it again`);
 
   const parser = newEntryParser();
-  const entries: CentralEntry[] = [];
-  const files: CentralEntry[] = [];
+  const entries: Mutable<CentralEntry>[] = [];
+  const files: Mutable<CentralEntry>[] = [];
   const firstByName = new Map<string, number>();
   let directoryCount = 0;
   let totalUncompressedBytes = 0;
@@ -289,13 +322,14 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
     parser.entryName = rawName;
     // Setting extra (even empty) makes adm-zip apply the zip64 sizes and offset from it.
     parser.extra = cd.subarray(extraStart, extraStart + h.extraLength);
-    const entryName = decodeName(rawName);
+    const entryName = decodeName(rawName, h.flags);
+    const formerName = decodeName(rawName, FLAG_UTF8);
     const last = rawName.length > 0 ? rawName[rawName.length - 1] : undefined;
     const isDirectory = last === 0x2f || last === 0x5c;
     const nameKey = rawName.toString('latin1');
     const duplicateOf = firstByName.get(nameKey);
     if (duplicateOf === undefined) firstByName.set(nameKey, index);
-    const entry: CentralEntry = {
+    const entry: Mutable<CentralEntry> = {
       index,
       name: entryName,
       isDirectory,
@@ -304,9 +338,13 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
       crc32: h.crc,
       compressedSize: h.compressedSize,
       size: h.size,
-      localHeaderOffset: h.offset,
+      localHeaderOffset: h.offset + shift,
       ...(duplicateOf === undefined ? {} : { duplicateOf }),
+      ...(formerName === entryName ? {} : { formerName }),
     };
+    if (!isDirectory && UNIX_HOSTS.has(h.made >> 8) && ((h.attr >>> 16) & S_IFMT) === S_IFLNK) {
+      entry.symlink = { resolves: 'unreadable' };
+    }
     entries.push(entry);
     if (isDirectory) {
       directoryCount++;
@@ -318,8 +356,9 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
     p = recordEnd;
   }
   if (encryptedCount > 0) {
+    const aes = files.some((e) => e.method === METHOD_WINZIP_AES) ? ', WinZip AES' : '';
     throw new ZipRejectedError(
-      `${name} is password-protected (${encryptedCount} of ${files.length} files are encrypted); ` +
+      `${name} is password-protected (${encryptedCount} of ${files.length} files are encrypted${aes}); ` +
         'the pipeline cannot read encrypted zips: re-create the zip without a password',
     );
   }
@@ -334,13 +373,81 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
     files,
     directoryCount,
     totalUncompressedBytes,
-    centralDirectoryOffset: main.offset,
+    centralDirectoryOffset: cdOffset,
     // The parsed records (~10 fields and a name string each) cost about the directory's size again.
     memoryBytes: cd.length + entries.length * 120,
     handle,
   };
   checkArchiveLimits(archive, limits);
+  await resolveLinks(archive, files);
   return archive;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Bytes before the zip itself (a self-extractor's program stub) that the offsets do not count, as when a stub is
+ * simply concatenated in front of a zip: the table of contents then sits `shift` bytes after where the end record
+ * says. 0 when the offsets are right (a plain zip, or `zip -A`). What Info-ZIP's unzip and Python's zipfile do.
+ */
+async function prefixShift(handle: fs.FileHandle, main: AdmMainHeader, endOfCentralDirectory: number): Promise<number> {
+  const at = async (offset: number) => {
+    const sig = await readAt(handle, offset, 4);
+    return sig.length === 4 && sig.readUInt32LE(0) === Zip.CENSIG;
+  };
+  if (main.totalEntries === 0 || (await at(main.offset))) return 0;
+  const actual = endOfCentralDirectory - main.size;
+  return actual > main.offset && (await at(actual)) ? actual - main.offset : 0;
+}
+
+/**
+ * Read each link's target (a short path) and resolve it against the zip's names, so the entry check can say
+ * whether the file it points to is in the zip. Links are never followed: the target is only compared.
+ */
+async function resolveLinks(archive: ZipArchive, files: Mutable<CentralEntry>[]): Promise<void> {
+  const links = files.filter((e) => e.symlink);
+  if (links.length === 0) return;
+  const names = new Set(archive.entries.map((e) => e.name.replace(/\/$/, '')));
+  const folders = new Set(
+    archive.entries.flatMap((e) =>
+      e.name
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
+  for (const link of links) {
+    let target: string;
+    try {
+      if (link.size > MAX_LINK_TARGET_BYTES || link.flags & ENCRYPTION_FLAGS) continue;
+      target = (await readEntryData(archive, link)).toString('utf8');
+    } catch {
+      continue; // stays 'unreadable'
+    }
+    link.symlink = { target, resolves: resolveLink(link.name, target, names, folders) };
+  }
+}
+
+function resolveLink(
+  linkName: string,
+  target: string,
+  names: ReadonlySet<string>,
+  folders: ReadonlySet<string>,
+): SymbolicLink['resolves'] {
+  if (target === '' || target.startsWith('/') || target.startsWith('\\') || /^[A-Za-z]:/.test(target)) return 'outside';
+  const parts = linkName.split('/').slice(0, -1);
+  for (const segment of target.split(/[/\\]/)) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (parts.length === 0) return 'outside';
+      parts.pop();
+    } else {
+      parts.push(segment);
+    }
+  }
+  const resolved = parts.join('/');
+  if (resolved === linkName) return 'missing';
+  return names.has(resolved) || folders.has(resolved) ? 'in-zip' : 'missing';
 }
 
 /**

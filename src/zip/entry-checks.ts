@@ -4,6 +4,7 @@
  * starting a child; readEntry applies the same checks so nothing slips through when it is called directly.
  */
 import {
+  DanglingSymbolicLinkError,
   DuplicateEntryNameError,
   EntryTooLargeError,
   EntryUnreadableError,
@@ -21,6 +22,7 @@ import { COMPRESSION_RATIO_MIN_BYTES, type ZipLimits } from './limits';
 /** Skip reasons (not errors): the entry is fine, it is just not something this pipeline processes. */
 export const SKIP_DICOMDIR = 'DicomDir' satisfies ReasonType;
 export const SKIP_SYSTEM_FILE = 'SystemFile' satisfies ReasonType;
+export const SKIP_SYMBOLIC_LINK = 'SymbolicLink' satisfies ReasonType;
 
 /** A declared reason (failed or skipped, as src/reasons.ts says) and a message for the operator. */
 export type EntryProblem = Reason;
@@ -79,6 +81,7 @@ export function entryProblem(
   const shown = `"${displayName(entry.name)}"`;
   const unsafe = unsafeNameReason(entry.name);
   if (unsafe) return failed(UnsafeEntryNameError.TYPE, `${shown} was not read: ${unsafe}, which is unsafe`);
+  if (entry.symlink) return linkProblem(entry.symlink, shown);
   if (entry.method !== Zip.STORED && entry.method !== Zip.DEFLATED) {
     return failed(
       EntryUnreadableError.TYPE,
@@ -125,6 +128,35 @@ export function entryProblem(
   return undefined;
 }
 
+/** A link stored as a link: never followed; what it points to decides between skipped and failed. */
+function linkProblem(link: NonNullable<CentralEntry['symlink']>, shown: string): EntryProblem {
+  const to = `a symbolic link to "${displayName(link.target ?? '')}"`;
+  switch (link.resolves) {
+    case 'in-zip':
+      return {
+        type: SKIP_SYMBOLIC_LINK,
+        message: `${shown} is ${to}, another entry of this zip, which is processed on its own; the link is not followed`,
+      };
+    case 'outside':
+      return {
+        type: UnsafeEntryNameError.TYPE,
+        message: `${shown} was not read: it is ${to}, outside the zip, which is unsafe; links are never followed`,
+      };
+    case 'missing':
+      return {
+        type: DanglingSymbolicLinkError.TYPE,
+        message:
+          `${shown} is ${to}, which is not in the zip: the image itself was not zipped. ` +
+          'Re-create the zip storing the files, not links (for example zip without -y)',
+      };
+    case 'unreadable':
+      return {
+        type: EntryUnreadableError.TYPE,
+        message: `${shown} is a symbolic link whose target cannot be read (damaged or encrypted); it was not followed`,
+      };
+  }
+}
+
 const ERRORS: Partial<Record<ReasonType, new (message: string) => PipelineError>> = {
   [UnsafeEntryNameError.TYPE]: UnsafeEntryNameError,
   [EntryUnreadableError.TYPE]: EntryUnreadableError,
@@ -132,6 +164,7 @@ const ERRORS: Partial<Record<ReasonType, new (message: string) => PipelineError>
   [DuplicateEntryNameError.TYPE]: DuplicateEntryNameError,
   [NestedArchiveError.TYPE]: NestedArchiveError,
   [ZeroByteEntryError.TYPE]: ZeroByteEntryError,
+  [DanglingSymbolicLinkError.TYPE]: DanglingSymbolicLinkError,
 };
 
 /** The typed error for a failed problem (for activities that want to fail with it); undefined for skips. */

@@ -12,6 +12,7 @@ export {
   type EntryProblem,
   SKIP_DICOMDIR,
   SKIP_SYSTEM_FILE,
+  SKIP_SYMBOLIC_LINK,
   MAX_DISPLAY_NAME_CHARS,
   displayName,
   unsafeNameReason,

@@ -35,7 +35,8 @@ export async function readEntry(
     if (
       !entry ||
       entry.isDirectory ||
-      displayName(entry.name) !== expected.name ||
+      (displayName(entry.name) !== expected.name &&
+        (entry.formerName === undefined || displayName(entry.formerName) !== expected.name)) ||
       entry.size !== expected.size ||
       entry.crc32 !== expected.crc32
     ) {

@@ -48,6 +48,7 @@ describe('reason vocabulary', { timeout: 10_000 }, () => {
       'NotFrontalView',
       'OutsideAgeRange',
       'PhotometricNotAccepted',
+      'SymbolicLink',
       'SystemFile',
     ]);
     // Environment trouble is retried; input problems and skips are not.

@@ -39,7 +39,12 @@ export interface ContentItem {
   UID?: string;
   ConceptCodeSequence?: CodeItem[];
   MeasuredValueSequence?: MeasuredValue[];
-  ReferencedSOPSequence?: { ReferencedSOPClassUID: string; ReferencedSOPInstanceUID: string }[];
+  ReferencedSOPSequence?: {
+    ReferencedSOPClassUID: string;
+    ReferencedSOPInstanceUID: string;
+    /** Which frame of a multi-frame image is meant (1-based); absent for single-frame images. */
+    ReferencedFrameNumber?: number;
+  }[];
   GraphicType?: 'POINT' | 'POLYLINE';
   /** SCOORD image coordinates (column, row pairs; 0,0 is the top left corner of the top left pixel). */
   GraphicData?: number[];
@@ -146,6 +151,7 @@ export function image(
   name: Code | undefined,
   sopClassUid: string,
   sopInstanceUid: string,
+  frame?: number,
 ): ContentItem {
   if (!isValidUid(sopClassUid) || !isValidUid(sopInstanceUid)) {
     throw new RangeError(`IMAGE '${name?.meaning ?? 'reference'}' needs valid SOP Class and Instance UIDs`);
@@ -153,7 +159,13 @@ export function image(
   const item: ContentItem = {
     RelationshipType: rel,
     ValueType: 'IMAGE',
-    ReferencedSOPSequence: [{ ReferencedSOPClassUID: sopClassUid, ReferencedSOPInstanceUID: sopInstanceUid }],
+    ReferencedSOPSequence: [
+      {
+        ReferencedSOPClassUID: sopClassUid,
+        ReferencedSOPInstanceUID: sopInstanceUid,
+        ...(frame === undefined ? {} : { ReferencedFrameNumber: frame }),
+      },
+    ],
   };
   if (name !== undefined) item.ConceptNameCodeSequence = [codeItem(name)];
   return item;
@@ -168,7 +180,7 @@ export function scoord(
   name: Code,
   graphicType: 'POINT' | 'POLYLINE',
   points: readonly (readonly [number, number])[],
-  on: { sopClassUid: string; sopInstanceUid: string },
+  on: { sopClassUid: string; sopInstanceUid: string; frame?: number },
 ): ContentItem {
   const need = graphicType === 'POINT' ? 'exactly one point' : 'a closed outline (4+ points, first repeated last)';
   const closed =
@@ -187,7 +199,7 @@ export function scoord(
     ConceptNameCodeSequence: [codeItem(name)],
     GraphicType: graphicType,
     GraphicData: points.flatMap(([x, y]) => [x, y]),
-    ContentSequence: [image('SELECTED FROM', undefined, on.sopClassUid, on.sopInstanceUid)],
+    ContentSequence: [image('SELECTED FROM', undefined, on.sopClassUid, on.sopInstanceUid, on.frame)],
   };
 }
 

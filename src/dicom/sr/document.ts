@@ -196,12 +196,31 @@ function checkContent(item: ContentItem, path: string): void {
   (item.ContentSequence ?? []).forEach((child, i) => checkContent(child, `${path}.${i + 1}`));
 }
 
+/**
+ * The multi-frame SOP classes a chest radiograph arrives in: the multi-frame Secondary Capture classes (a digitised
+ * film, an export). References to them name a frame; references to single-frame classes must not.
+ */
+const MULTI_FRAME_SOP_CLASSES: ReadonlySet<string> = new Set([
+  '1.2.840.10008.5.1.4.1.1.7.1', // Multi-frame Single Bit Secondary Capture
+  '1.2.840.10008.5.1.4.1.1.7.2', // Multi-frame Grayscale Byte Secondary Capture
+  '1.2.840.10008.5.1.4.1.1.7.3', // Multi-frame Grayscale Word Secondary Capture
+  '1.2.840.10008.5.1.4.1.1.7.4', // Multi-frame True Color Secondary Capture
+]);
+
 /** The naturalized dataset (exported for tests that inspect attributes without re-parsing bytes). */
 export function buildReportDataset(input: BuildReportInput): Record<string, unknown> {
   validateInput(input);
   const { source, algorithm, findings, createdAt } = input;
   const uids = deriveReportUids(source.instance.sopInstanceUid, algorithm.id, algorithm.version);
-  const sourceRef = { sopClassUid: source.instance.sopClassUid, sopInstanceUid: source.instance.sopInstanceUid };
+  // A multi-frame image is analysed on its first frame (src/dicom/pixels.ts): every reference to it says so, where
+  // its SOP class is a multi-frame one. A single-frame class (CR, DX) carrying several frames cannot be referenced
+  // by frame (PS3.3 C.17.3.2.1): the reference names the instance, as for any CR or DX.
+  const frame = (source.instance.numberOfFrames ?? 1) > 1 && MULTI_FRAME_SOP_CLASSES.has(source.instance.sopClassUid);
+  const sourceRef = {
+    sopClassUid: source.instance.sopClassUid,
+    sopInstanceUid: source.instance.sopInstanceUid,
+    ...(frame ? { frame: 1 } : {}),
+  };
   const parameters = [`model id=${algorithm.id}`];
   const algorithmId = { name: algorithm.name, version: algorithm.version, parameters };
   const groups = findings.map((finding) => {

@@ -25,7 +25,8 @@ export interface SourceImage {
     description?: string;
   };
   series: { instanceUid: string; modality: string };
-  instance: { sopClassUid: string; sopInstanceUid: string };
+  /** numberOfFrames: only for a multi-frame image (more than one frame), whose first frame is analysed. */
+  instance: { sopClassUid: string; sopInstanceUid: string; numberOfFrames?: number };
 }
 
 function str(tags: SimplifiedTags, keyword: string): string {
@@ -56,6 +57,7 @@ function requireUid(tags: SimplifiedTags, keyword: string): string {
 export function sourceImageFromTags(tags: SimplifiedTags): SourceImage {
   const issuer = str(tags, 'IssuerOfPatientID');
   const description = str(tags, 'StudyDescription');
+  const frames = Number.parseInt(str(tags, 'NumberOfFrames'), 10);
   return {
     patient: {
       name: str(tags, 'PatientName'),
@@ -74,7 +76,11 @@ export function sourceImageFromTags(tags: SimplifiedTags): SourceImage {
       ...(description !== '' ? { description } : {}),
     },
     series: { instanceUid: requireUid(tags, 'SeriesInstanceUID'), modality: str(tags, 'Modality') },
-    instance: { sopClassUid: requireUid(tags, 'SOPClassUID'), sopInstanceUid: requireUid(tags, 'SOPInstanceUID') },
+    instance: {
+      sopClassUid: requireUid(tags, 'SOPClassUID'),
+      sopInstanceUid: requireUid(tags, 'SOPInstanceUID'),
+      ...(frames > 1 ? { numberOfFrames: frames } : {}),
+    },
   };
 }
 

@@ -99,7 +99,7 @@ export function measurementGroup(input: {
       ...(region ? [imageRegion(region, source, where)] : []),
       ...algorithmIdentification({ ...algorithm, parameters: params }),
       num('CONTAINS', CERTAINTY_OF_FINDING, finding.probability, UNIT_PROBABILITY, [
-        image('INFERRED FROM', SOURCE_OF_MEASUREMENT, source.sopClassUid, source.sopInstanceUid),
+        image('INFERRED FROM', SOURCE_OF_MEASUREMENT, source.sopClassUid, source.sopInstanceUid, source.frame),
       ]),
       num('CONTAINS', THRESHOLD_VALUE, finding.threshold, UNIT_PROBABILITY),
       codeValue('CONTAINS', concept, finding.positive ? PRESENT : ABSENT),

@@ -10,6 +10,8 @@ import { codeValue, container, image, TemplateViolation, type ContentItem } from
 export interface ImageReference {
   sopClassUid: string;
   sopInstanceUid: string;
+  /** The frame analysed, for a multi-frame image (1-based: the pipeline reads the first); absent otherwise. */
+  frame?: number;
   /** The view the image was classified as (CID 4010 code), when known. */
   view?: Code;
 }
@@ -19,7 +21,7 @@ export function imageLibrary(images: ImageReference[]): ContentItem {
     throw new TemplateViolation('TID 1601', 'row 1 (Image Library Entry)', 'no source image to reference');
   }
   const entries = images.map((i) => {
-    const entry = image('CONTAINS', undefined, i.sopClassUid, i.sopInstanceUid);
+    const entry = image('CONTAINS', undefined, i.sopClassUid, i.sopInstanceUid, i.frame);
     if (i.view !== undefined) entry.ContentSequence = [codeValue('HAS ACQ CONTEXT', IMAGE_VIEW, i.view)];
     return entry;
   });

@@ -9,6 +9,7 @@
  *     the one torchxrayvision computes from the file (read_xray_dcm, XRayCenterCrop, XRayResizer), and the
  *     probabilities written into the SR match torchxrayvision's forward (sigmoid + op_norm) within 0.01.
  *  3. The policy options (preprocessing.voi, .modalityTransform, .resize.method) in both settings.
+ *  4. Every export has class activation maps (heatmaps, docs/viewer.md) whose average plus the bias is the logit.
  *
  * A random network is no oracle unless it responds to the image: the test prints and asserts its sensitivity (the
  * spread of the oracle's probabilities between images, and what a 10 % contrast change does).
@@ -361,6 +362,38 @@ describe('torchxrayvision as the oracle', { skip: SKIP, timeout: 30 * 60_000 }, 
       `area vs skimage on ${path.basename(file)}: max |Δtensor| ${dt.toFixed(1)}, max |Δp| ${maxDp(got.sr, ref).dp.toFixed(4)}`,
     );
     assert.ok(dt > 1, 'the resize option changes the input');
+  });
+
+  it('every export has class activation maps, one per label, whose average plus the bias is the logit', async () => {
+    for (const weights of Object.keys(WEIGHTS)) {
+      const c = await loadClassifier(path.join(exportDir, weights)); // checks the maps output against the manifest
+      assert.equal(c.manifest.classActivationMaps?.output, 'class_activation_maps', weights);
+      const [, ch, h, w] = c.manifest.input.shape.map(Number);
+      const inputs = [104729, 7919].map((k) =>
+        Float32Array.from({ length: ch * h * w }, (_, i) => ((i * k) % 2048) - 1024),
+      );
+      // logit - GAP(map) is the label's bias: the same for every input when the maps are the model's own.
+      const bias: number[][] = [];
+      let scale = 1; // float32 sums: the tolerance scales with the logits' size
+      let grid = '';
+      for (const x of inputs) {
+        const { logits, maps } = await c.session.inferAll(x);
+        scale = Math.max(scale, ...Array.from(logits, Math.abs));
+        assert.ok(maps, `${weights}: no maps`);
+        const cells = maps.height * maps.width;
+        grid = `${maps.height}x${maps.width}`;
+        assert.equal(maps.data.length, c.manifest.labels.length * cells);
+        bias.push(
+          Array.from(
+            logits,
+            (l, k) => l - maps.data.subarray(k * cells, (k + 1) * cells).reduce((a, b) => a + b, 0) / cells,
+          ),
+        );
+      }
+      const diff = Math.max(...bias[0].map((b, k) => Math.abs(b - bias[1][k])));
+      console.log(`${weights}: maps ${c.manifest.labels.length} x ${grid}, |Δ(logit - GAP)| ${diff.toExponential(1)}`);
+      assert.ok(diff <= 1e-3 * scale, `${weights}: logit - GAP(map) varies by ${diff} between inputs`);
+    }
   });
 
   it('the ResNet-50 (512x512) matches torchxrayvision on a chest fixture', async () => {

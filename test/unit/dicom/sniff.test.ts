@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
-import { sniffDicom } from '../../../src/dicom/sniff';
-import { SOURCES_DIR } from '../zip/helpers';
+import { encodingContradiction, sniffDicom } from '../../../src/dicom/sniff';
+import { DEFAULT_ZIP_LIMITS, listEntries, readEntry } from '../../../src/zip';
+import { BAD_DIR, PROJECT_ROOT, SOURCES_DIR } from '../zip/helpers';
 
 const source = (name: string) => fs.readFileSync(path.join(SOURCES_DIR, name));
 
@@ -60,5 +61,43 @@ describe('sniffDicom', { timeout: 60_000 }, () => {
       Buffer.alloc(100, 0x41),
     ]);
     assert.equal(sniffDicom(fake).ok, false);
+  });
+});
+
+describe('encodingContradiction (file meta header vs dataset encoding)', { timeout: 60_000 }, () => {
+  it('names what the header declares and how the data is really written', async () => {
+    const zip = path.join(BAD_DIR, 'meta-contradicts-encoding.zip');
+    const found: string[] = [];
+    for (const e of await listEntries(zip, 0, 10, DEFAULT_ZIP_LIMITS)) {
+      const said = encodingContradiction(await readEntry(zip, e.index, e, DEFAULT_ZIP_LIMITS));
+      assert.ok(said, e.name);
+      found.push(
+        said.replace(
+          /^has a header that says its data is written as (.*?) \(.*but the data is written as (.*?):.*$/,
+          '$1 -> $2',
+        ),
+      );
+    }
+    assert.deepEqual(found, [
+      'Explicit VR Little Endian -> Implicit VR Little Endian',
+      'Implicit VR Little Endian -> Explicit VR Little Endian',
+      'Explicit VR Big Endian -> Explicit VR Little Endian',
+    ]);
+  });
+
+  it('finds nothing wrong in any consistent DICOM file of test/fixtures (big endian, compressed, no meta, DICOMDIR)', () => {
+    const files = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? files(p) : /\.dcm$|DICOMDIR$/i.test(e.name) ? [p] : [];
+      });
+    const all = files(path.join(PROJECT_ROOT, 'test', 'fixtures'));
+    assert.ok(all.length > 30, `${all.length} files`);
+    const flagged = all.filter((f) => encodingContradiction(fs.readFileSync(f)) !== undefined);
+    assert.deepEqual(flagged, []);
+    assert.ok(
+      all.some((f) => f.endsWith('_bigendian.dcm')),
+      'a real big-endian file is among them',
+    );
   });
 });

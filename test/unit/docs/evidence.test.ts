@@ -1,6 +1,6 @@
 /**
  * Evidence kept: the documentation cites only files that exist in the repository, and every performance table
- * names the committed bench/results JSON its figures come from.
+ * names the committed bench/results JSON its figures come from (or says it is superseded and its JSON lost).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -63,4 +63,36 @@ describe('documentation evidence', { timeout: 10_000 }, () => {
     }
     assert.deepEqual(missing, []);
   });
+
+  it('every performance table names a committed bench/results JSON, or is marked superseded (JSON lost)', () => {
+    const results = path.join(PROJECT_ROOT, 'bench', 'results');
+    const committed = fs
+      .readdirSync(results, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.json'))
+      .map((e) => path.relative(PROJECT_ROOT, path.join(e.parentPath ?? e.path, e.name)));
+    // A citation: a path under bench/results/, or a file name there, possibly shortened from the left ("…T13-58Z.json").
+    const resolves = (cited: string): boolean =>
+      cited.startsWith('bench/results/')
+        ? committed.includes(cited)
+        : committed.some((c) => c.endsWith(cited.replace(/^…/, '')));
+    const problems: string[] = [];
+    for (const doc of PERFORMANCE_DOCS) {
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, doc), 'utf8');
+      // Sections: from one heading to the next; a table belongs to the section it sits in.
+      for (const section of text.split(/^(?=#{1,4} )/m)) {
+        if (!/^\|.*\|\s*$/m.test(section)) continue;
+        const title = section.split('\n')[0];
+        const cited = [...section.matchAll(/[\w/….-]*\.json\b/g)].map((m) => m[0]).filter((c) => /\d/.test(c));
+        const lost = /superseded[^.]*JSON lost|JSON lost/i.test(section);
+        if (/<!-- not a measurement -->/.test(section)) continue;
+        if (!lost && !cited.some(resolves)) problems.push(`${doc} "${title}": no committed bench/results JSON named`);
+        if (!lost)
+          for (const c of cited.filter((x) => !resolves(x))) problems.push(`${doc} "${title}": ${c} is not committed`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
 });
+
+/** The documents with performance tables (README.md and docs/durability.md hold none). */
+const PERFORMANCE_DOCS = ['docs/performance.md', 'docs/scaling.md'];

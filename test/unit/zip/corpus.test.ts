@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { sniffDicom } from '../../../src/dicom/sniff';
 import { PipelineError, ZipRejectedError } from '../../../src/errors';
 import { outcomeOf } from '../../../src/reasons';
-import { DEFAULT_ZIP_LIMITS, archiveCache, inspectZip, listEntries, readEntry } from '../../../src/zip';
+import { DEFAULT_ZIP_LIMITS, archiveCache, displayName, inspectZip, listEntries, readEntry } from '../../../src/zip';
 import { BAD_DIR, loadManifest } from './helpers';
 
 /** Outcomes the zip reader itself decides; the rest (DICOM content, modality) belong to later stages. */
@@ -21,6 +21,8 @@ const ZIP_LEVEL = new Set([
   'ZeroByteEntry',
   'DicomDir',
   'SystemFile',
+  'SymbolicLink',
+  'DanglingSymbolicLink',
 ]);
 const limits = DEFAULT_ZIP_LIMITS;
 
@@ -54,6 +56,8 @@ describe('bad-input corpus', { timeout: 60_000 }, () => {
       for (const [i, expected] of item.entries.entries()) {
         const entry = listed[i]!;
         const what: string = `${item.zip} entry ${entry.index} (${entry.name})`;
+        // Names are decoded as their archiver meant them (UTF-8 when flagged, CP437 otherwise), never normalised.
+        assert.equal(entry.name, displayName(expected.name), `${what}: name`);
         const zipLevel = expected.type !== undefined && ZIP_LEVEL.has(expected.type);
         let bytes: Buffer | undefined;
         let readError: PipelineError | undefined;

@@ -194,3 +194,15 @@ describe('zip bombs', { timeout: 60_000 }, () => {
     assert.ok(process.memoryUsage().rss - rssBefore < 40 * 1024 * 1024);
   });
 });
+
+describe('CP437 names across an upgrade', { timeout: 60_000 }, () => {
+  it('reads an entry under its CP437 name, and under the U+FFFD name an ingest started by an older worker recorded', async () => {
+    const zip = path.join(BAD_DIR, 'cp437-names.zip');
+    const [e] = await listEntries(zip, 0, 1, limits);
+    assert.equal(e.name, 'RÖNTGEN THORAX.dcm');
+    assert.ok((await readEntry(zip, e.index, e, limits)).length > 0);
+    const former = { ...e, name: 'R\uFFFDNTGEN THORAX.dcm' };
+    assert.ok((await readEntry(zip, e.index, former, limits)).length > 0);
+    await assert.rejects(readEntry(zip, e.index, { ...e, name: 'RONTGEN THORAX.dcm' }, limits), ZipRejectedError);
+  });
+});

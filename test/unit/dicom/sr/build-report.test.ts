@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import dcmjs from 'dcmjs';
 import { ReportBuildError } from '../../../../src/errors';
-import { buildReport, deriveReportUids, seriesDescription, type BuildReportInput } from '../../../../src/dicom/sr';
+import {
+  buildReport,
+  buildReportDataset,
+  deriveReportUids,
+  seriesDescription,
+  sourceImageFromTags,
+  type BuildReportInput,
+} from '../../../../src/dicom/sr';
 import { parseReport } from '../../../../src/dicom/sr';
 import { readWithPydicom, validateSr } from '../../../helpers/dicom-validate';
 import { demoAllLabels, partialUtf8 } from '../../../fixtures/sr/inputs';
@@ -269,5 +276,57 @@ test(
         'Modality DX; View Position PA; Image 2048x2500 (at least 224x224).',
     );
     assert.equal(summary.sourceSopInstanceUid, input.source.instance.sopInstanceUid);
+  },
+);
+
+test(
+  'a multi-frame source: references to a multi-frame SC name frame 1 (the frame analysed); a DX with frames cannot',
+  { timeout: 60_000 },
+  async () => {
+    type Item = {
+      ValueType?: string;
+      ReferencedSOPSequence?: { ReferencedFrameNumber?: unknown }[];
+      ContentSequence?: Item[];
+    };
+    const frames = (item: Item): unknown[] => [
+      ...(item.ValueType === 'IMAGE' ? [item.ReferencedSOPSequence?.[0]?.ReferencedFrameNumber] : []),
+      ...(item.ContentSequence ?? []).flatMap(frames),
+    ];
+    const base = demoAllLabels();
+    base.analysedArea = [
+      [0, 0],
+      [10, 0],
+      [10, 10],
+      [0, 10],
+      [0, 0],
+    ];
+    const withSource = (SOPClassUID: string, NumberOfFrames: string): BuildReportInput => ({
+      ...base,
+      source: sourceImageFromTags({
+        StudyInstanceUID: '2.25.1001',
+        SeriesInstanceUID: '2.25.1002',
+        SOPInstanceUID: '2.25.1003',
+        SOPClassUID,
+        NumberOfFrames,
+      }),
+    });
+    const multiFrameSc = withSource('1.2.840.10008.5.1.4.1.1.7.2', '2');
+    assert.equal(multiFrameSc.source.instance.numberOfFrames, 2);
+    const got = frames(buildReportDataset(multiFrameSc) as Item);
+    // the library entry, and per finding its INFERRED FROM and its region's SELECTED FROM
+    assert.equal(got.length, 1 + 2 * base.findings.length);
+    assert.ok(
+      got.every((f) => f === 1),
+      JSON.stringify(got),
+    );
+    const dxWithFrames = withSource('1.2.840.10008.5.1.4.1.1.1.1', '2');
+    assert.ok(frames(buildReportDataset(dxWithFrames) as Item).every((f) => f === undefined));
+    assert.equal(withSource('1.2.840.10008.5.1.4.1.1.7.2', '1').source.instance.numberOfFrames, undefined);
+    for (const input of [multiFrameSc, dxWithFrames]) {
+      const bytes = buildReport(input);
+      assert.equal(parseReport(bytes).sourceSopInstanceUid, '2.25.1003');
+      const v = await validateSr(bytes);
+      assert.deepEqual(v.errors, [], input.source.instance.sopClassUid);
+    }
   },
 );
