@@ -98,7 +98,10 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
 
   const end = (status: 'done' | 'failed' | 'skipped', details: string, reason = ''): void => {
     // A completed child whose CxrState is still `processing` is done (src/cli/ingests.ts reads it so): the upsert is
-    // kept for the outcomes operators filter on (failed, skipped), not paid for every done entry.
+    // kept for the outcomes operators filter on (failed, skipped), not paid for every done entry. Observed with SDK
+    // 1.24: when the workflow fails in the same workflow task as a local step's result (e.g. NotDicom at upload),
+    // the `failed` upsert issued just before the failure is not recorded (test/fixtures/histories/instance-failed.json),
+    // so failed entries are found by ExecutionStatus = 'Failed' (the CLI and docs/operator-guide.md do).
     if (status !== 'done' || !localIo) upsertSearchAttributes([{ key: STATE, value: status }]);
     setCurrentDetails(details);
     // Prometheus (src/metrics.ts); the SDK emits nothing while replaying.
