@@ -38,15 +38,15 @@ const BAD = path.join(FIXTURES, 'bad');
  * client warm-up on the first valid images), and by at most 12 MiB during each zip that holds a bomb or a huge image.
  * The 30-zip corpus (more valid images after the bombs) rose 206 to 245 MiB in all, so the corpus bound applies to the
  * rise up to the end of the last bomb zip (huge-dimensions.zip), which the zips after it cannot inflate: measured
- * 107 to 110 MiB in three runs (2026-11-27).
+ * 91 to 110 MiB in five runs (2026-11-27; 103 MiB in the production profile).
  * What the bounds would catch if a guard broke:
- *  - zip-bomb.zip's bomb.dcm inflated: +100 MiB (one buffer of its 100 MiB), a rise of 107 + 100 = 207 MiB > CORPUS bound 190;
+ *  - zip-bomb.zip's bomb.dcm inflated: +100 MiB (one buffer of its 100 MiB), a rise of 91 + 100 = 191 MiB > CORPUS bound 170;
  *  - damaged-entries.zip's bomb-declares-1000-bytes.dcm inflated past its declared size: +50 MiB > PER_ZIP bound 40;
  *  - huge-dimensions.zip's 60000 x 60000 frame allocated: +6.7 GiB (16-bit), far above both.
  * A high-water mark only rises when new memory lands above the previous peak, so an inflation that happens while
  * the heap is well below its peak counts for less; the per-zip bound keeps that gap small.
  */
-const CORPUS_BOUND_MIB = 190;
+const CORPUS_BOUND_MIB = 170;
 const PER_ZIP_BOUND_MIB = 40;
 const BOMB_ZIPS = new Set(['zip-bomb.zip', 'damaged-entries.zip', 'huge-dimensions.zip']);
 /** This process's RSS high-water mark (Linux reports maxRSS in KiB). */
