@@ -87,7 +87,10 @@ ensure_tls() {
 # ---- PostgreSQL --------------------------------------------------------------------------------
 # PostgreSQL refuses to run as root: as root, it runs as the `postgres` system user (from Debian's package).
 # Its folder must then be reachable by that user; if the project's data folder is not (a clone under /root),
-# it moves to /var/tmp/cxr-pipeline-pg-<hash of the data folder> (said at start).
+# it moves to /var/tmp/cxr-pipeline-pg-<id>, where <id> is made once per data folder and kept in it
+# (.data/production/postgres/cluster-id). Not a hash of the path: a wiped data folder or a fresh clone at the same
+# path must get a fresh cluster, never the Orthanc index of the one before, whose storage files went with the folder
+# (Orthanc then answers 500 for every instance that index still lists).
 pg_user() { if [[ $(id -u) -eq 0 ]]; then echo postgres; else id -un; fi; }
 as_pg() { if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 pg_dir() {
@@ -95,12 +98,28 @@ pg_dir() {
   local d="$CXR_DATA_DIR/postgres"
   mkdir -p "$d"
   if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
-    d="/var/tmp/cxr-pipeline-pg-$(printf '%s' "$CXR_DATA_DIR" | sha256sum | cut -c1-12)"
+    [[ -s "$d/cluster-id" ]] || od -An -N8 -tx1 /dev/urandom | tr -d ' \n' >"$d/cluster-id"
+    d="/var/tmp/cxr-pipeline-pg-$(cat "$d/cluster-id")"
   fi
   echo "$d"
 }
 pg_ok() { as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$CXR_PG_PORT"; }
 pg_psql() { as_pg "$PG_BIN/psql" -h "$(pg_dir)/run" -p "$CXR_PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+# Clusters in /var/tmp left by an earlier data folder at this path (wiped, or a new clone) are unusable (their
+# Orthanc files and generated passwords went with that folder): removed when a new cluster is made, unless running.
+pg_remove_orphans() {
+  local keep="$1" other legacy
+  legacy="/var/tmp/cxr-pipeline-pg-$(printf '%s' "$CXR_DATA_DIR" | sha256sum | cut -c1-12)" # before cluster-id
+  printf '%s\n' "$CXR_DATA_DIR" >"$keep/owner"
+  for other in /var/tmp/cxr-pipeline-pg-*; do
+    [[ -d "$other" && "$other" != "$keep" ]] || continue
+    [[ "$other" == "$legacy" || "$(cat "$other/owner" 2>/dev/null)" == "$CXR_DATA_DIR" ]] || continue
+    if [[ -f "$other/data/postmaster.pid" ]] && kill -0 "$(head -1 "$other/data/postmaster.pid")" 2>/dev/null; then continue; fi
+    log "removing $other (the PostgreSQL cluster of an earlier $CXR_DATA_DIR)"
+    rm -rf "$other"
+  done
+}
 
 start_postgres() {
   [[ -x "$PG_BIN/postgres" ]] || die "PostgreSQL not installed: run scripts/setup (CXR_PROFILE=production) first"
@@ -112,6 +131,7 @@ start_postgres() {
   chmod 700 "$dir"
   if [[ ! -s "$data/PG_VERSION" ]]; then
     log "initialising PostgreSQL in $data"
+    pg_remove_orphans "$dir"
     # Local socket: trust, but the socket lives in a folder only the PostgreSQL user can enter.
     # TCP (Temporal, Orthanc): password (scram-sha-256) per role.
     as_pg "$PG_BIN/initdb" -D "$data" -U postgres -E UTF8 --no-locale --auth-local=trust --auth-host=scram-sha-256 >/dev/null
