@@ -155,3 +155,46 @@ export interface ZipListing {
   directoryCount: number;
   sizeBytes: number;
 }
+
+/**
+ * Study completion and delivery (issue 25): the contract between the per-study workflow (which knows when a study's
+ * images are all processed) and the delivery workflow (which sends the result to the configured sinks). Small,
+ * payload-sized, no patient demographics: a delivery activity reads the patient module from Orthanc itself.
+ */
+export type WorkPriority = 'urgent' | 'routine' | 'backfill';
+
+/** One image of a study as the study workflow saw it end. */
+export interface StudyImageOutcome {
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  status: 'done' | 'failed' | 'skipped';
+  /** Why it was skipped or failed. */
+  reason?: Reason;
+  /** The SR stored for it (done only). */
+  reportSopInstanceUid?: string;
+  /** Its positive findings, most probable first (at most 5). */
+  positiveFindings: Finding[];
+}
+
+/** The study-level summary recorded when a study completes; what delivery sends. */
+export interface StudySummary {
+  studyInstanceUid: string;
+  /** 1 for the first completion; +1 each time a late image re-opens the study and it completes again. */
+  completion: number;
+  /** ISO time the workflow decided completion (workflow time, deterministic). */
+  completedAt: string;
+  completedBy: 'inactivity' | 'operator';
+  model: { id: string; version: string };
+  images: StudyImageOutcome[];
+  /** The highest-probability findings over the study's images, most probable first (at most 5). */
+  highestFindings: Finding[];
+}
+
+/**
+ * Input of the delivery workflow `deliverStudyResult` (src/workflows/deliver-study.ts), started by the study workflow
+ * as a child with workflow id `deliver/<studyInstanceUid>/<completion>` (ParentClosePolicy ABANDON), so that a
+ * completion is delivered once per sink whatever retries happen.
+ */
+export interface DeliverStudyInput {
+  summary: StudySummary;
+}
