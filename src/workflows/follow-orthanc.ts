@@ -21,7 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../errors';
+import { STEP_RETRY } from './policies';
 import * as SA from './search-attributes';
 import { startStoredRun } from './stored-run';
 import type { FollowInput, IngestResult } from './types';
@@ -33,11 +33,7 @@ const { readChanges } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '30 seconds',
   // No schedule-to-close: a follower outlives any Orthanc outage; retries back off to one every 30 s.
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
-  },
+  retry: STEP_RETRY,
 });
 
 export async function followOrthancWorkflow(input: FollowInput): Promise<IngestResult> {

@@ -7,10 +7,7 @@
 import {
   ApplicationFailure,
   ActivityFailure,
-  condition,
   continueAsNew,
-  executeChild,
-  ParentClosePolicy,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -19,8 +16,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../reasons';
-import { processInstanceWorkflow } from './process-instance';
+import { ChildWindow, executeInstanceChild } from './child-window';
+import { PUBLISH_EVERY, STEP_RETRY } from './policies';
 import { progressQuery } from './queries';
 import * as SA from './search-attributes';
 import { failureOf, MAX_RECENT_PROBLEMS, Tally } from './tally';
@@ -38,11 +35,7 @@ const { inspectZip, listZipEntries } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   scheduleToCloseTimeout: '2 hours',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
-  },
+  retry: STEP_RETRY,
 });
 
 export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResult> {
@@ -55,8 +48,8 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   const carry = input.carry;
 
   let state: IngestState = carry ? 'running' : 'listing';
-  let inFlight = 0;
-  const tally = new Tally(carry, 25, () => publish());
+  const children = new ChildWindow(window);
+  const tally = new Tally(carry, PUBLISH_EVERY.ingest, () => publish());
   const counts = tally.counts;
 
   const progress = (): IngestProgress => ({
@@ -65,7 +58,7 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
     zipSha256: input.zipSha256,
     state,
     ...tally.progress(),
-    inFlight,
+    inFlight: children.inFlight,
     retryOf: opts.retryOf,
   });
   setHandler(progressQuery, progress);
@@ -75,7 +68,7 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
     const c = counts;
     setCurrentDetails(
       `**${state}** \`${input.zipName}\`: ${c.done + c.failed + c.skipped}/${c.total} accounted ` +
-        `(${c.done} done, ${c.failed} failed, ${c.skipped} skipped), ${inFlight} in flight, run ${tally.runs}`,
+        `(${c.done} done, ${c.failed} failed, ${c.skipped} skipped), ${children.inFlight} in flight, run ${tally.runs}`,
     );
   };
 
@@ -118,16 +111,11 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   const runChild = async (entry: ZipEntryRef): Promise<void> => {
     try {
       record(
-        await executeChild(processInstanceWorkflow, {
+        await executeInstanceChild({
           workflowId: `${ingestId}/${entry.index}`,
-          args: [{ entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue, ioSteps: 'local' }],
-          staticSummary: `${input.zipName} #${entry.index}: ${entry.name}`,
-          parentClosePolicy: ParentClosePolicy.TERMINATE,
-          typedSearchAttributes: [
-            { key: SA.ENTRY_NAME, value: entry.name.slice(0, 250) },
-            { key: SA.ZIP_SHA256, value: input.zipSha256 },
-            { key: SA.STATE, value: 'processing' },
-          ],
+          input: { entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue },
+          summary: `${input.zipName} #${entry.index}: ${entry.name}`,
+          extraSearchAttributes: [{ key: SA.ZIP_SHA256, value: input.zipSha256 }],
         }),
       );
     } catch (err) {
@@ -144,8 +132,7 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
   // for several of them instead of once each (3 history events per wake-up; docs/performance.md). Runs recorded
   // before this change refilled slot by slot: patched() keeps their replay exact (a marker and a search-attribute
   // upsert per run of up to 500 entries, not per entry).
-  const refill = patched(REFILL_IN_BATCHES) ? Math.max(1, Math.floor(window / 4)) : 0;
-  let startNow = 0; // slots freed at the last wake-up, not yet used
+  children.refill = patched(REFILL_IN_BATCHES) ? Math.max(1, Math.floor(window / 4)) : 0;
   while (offset < runEnd) {
     const limit = Math.min(pageSize, runEnd - offset);
     const indexes = opts.onlyEntries ? opts.onlyEntries.slice(offset, offset + limit) : undefined;
@@ -162,22 +149,11 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
         `The zip listed no entries at ${offset}: it changed since the ingest started`,
         'ZipRejected',
       );
-    for (const entry of page) {
-      if (!refill) await condition(() => inFlight < window);
-      else if (startNow === 0) {
-        await condition(() => inFlight <= window - refill);
-        startNow = window - inFlight;
-      }
-      if (refill) startNow--;
-      inFlight++;
-      void runChild(entry).finally(() => {
-        inFlight--;
-      });
-    }
+    for (const entry of page) await children.start(() => runChild(entry));
     offset += page.length;
   }
   // Drain before continue-as-new: children must report to the run that started them.
-  await condition(() => inFlight === 0);
+  await children.drain();
 
   if (offset < total) {
     await continueAsNew<typeof ingestZipWorkflow>({

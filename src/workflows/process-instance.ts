@@ -11,23 +11,18 @@ import {
   metricMeter,
   proxyActivities,
   proxyLocalActivities,
-  type RetryPolicy,
   setCurrentDetails,
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES, outcomeOf, type Reason, toReason } from '../reasons';
+import { outcomeOf, type Reason, toReason } from '../reasons';
+import { STEP_RETRY } from './policies';
 import { STATE } from './search-attributes';
 import type { EntryOutcome, InstanceInput } from './types';
 
-/** Survives an Orthanc outage of up to two hours per step; retries back off to one attempt every 30 s. */
-const orthancRetry: RetryPolicy = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '30 seconds',
-  nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
-};
+/** Survives an Orthanc outage of up to two hours per step (the schedule-to-close below). */
+const orthancRetry = STEP_RETRY;
 
 // Timeouts, sized from measurements on a 2-core machine, idle to busy (idempotency.test.ts in
 // test/integration/durability prints them on every run):

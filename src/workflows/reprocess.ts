@@ -6,7 +6,7 @@
  */
 import { continueAsNew, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../errors';
+import { STEP_RETRY } from './policies';
 import * as SA from './search-attributes';
 import { startStoredRun } from './stored-run';
 import type { IngestResult, ReprocessInput } from './types';
@@ -15,11 +15,7 @@ const { listStoredInstances } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '30 seconds',
   scheduleToCloseTimeout: '2 hours',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
-  },
+  retry: STEP_RETRY,
 });
 
 export async function reprocessWorkflow(input: ReprocessInput): Promise<IngestResult> {

@@ -5,18 +5,11 @@
  * instance ID>`, so reading part of the feed again (a cursor from before a crash, a restart from an older position)
  * never starts a second child for the same instance and model; the reuse policy lets only a failed one run again.
  */
-import {
-  condition,
-  executeChild,
-  ParentClosePolicy,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { processInstanceWorkflow } from './process-instance';
+import { ChildWindow, executeInstanceChild } from './child-window';
+import { PUBLISH_EVERY } from './policies';
 import { progressQuery } from './queries';
-import * as SA from './search-attributes';
 import { failureOf, Tally } from './tally';
 import type {
   EntryOutcome,
@@ -66,11 +59,11 @@ export function startStoredRun(input: {
     waitMs: Math.max(0, o.waitMs ?? STORED_DEFAULTS.waitMs),
   };
   const carry = input.carry;
-  const tally = new Tally(carry, 10, () => run.publish());
+  const tally = new Tally(carry, PUBLISH_EVERY.storedRun, () => run.publish());
   const counts = tally.counts;
   let current = carry?.current ?? 0;
   let pending = carry?.pending ?? 0;
-  let inFlight = 0;
+  const children = new ChildWindow(options.window);
   const key = modelKey(input.model);
 
   const run: StoredRun = {
@@ -84,7 +77,7 @@ export function startStoredRun(input: {
       zipSha256: '',
       state: run.state,
       ...tally.progress(),
-      inFlight,
+      inFlight: children.inFlight,
       kind: input.kind,
       model: key,
       cursor: run.cursor,
@@ -97,7 +90,7 @@ export function startStoredRun(input: {
       setCurrentDetails(
         `**${run.state}** ${input.label}: ${c.total} instances seen ` +
           `(${c.done} done, ${c.failed} failed, ${c.skipped} skipped of which ${current} already reported` +
-          `${pending ? `, ${pending} to process` : ''}), ${inFlight} in flight, cursor ${run.cursor}, run ${tally.runs}`,
+          `${pending ? `, ${pending} to process` : ''}), ${children.inFlight} in flight, cursor ${run.cursor}, run ${tally.runs}`,
       );
     },
     carry: () => ({ ...tally.carry(), current, pending }),
@@ -113,14 +106,12 @@ export function startStoredRun(input: {
         pending += 1;
         return;
       }
-      await condition(() => inFlight < options.window);
-      inFlight++;
-      run.startedThisRun++;
-      void runChild(d).finally(() => {
-        inFlight--;
+      await children.start(() => {
+        run.startedThisRun++;
+        return runChild(d);
       });
     },
-    drain: () => condition(() => inFlight === 0),
+    drain: () => children.drain(),
   };
   setHandler(progressQuery, run.progress);
 
@@ -131,23 +122,15 @@ export function startStoredRun(input: {
   async function runChild(d: StoredInstanceDecision): Promise<void> {
     const base = { index: d.index, name: d.name, orthancId: d.orthancId };
     try {
-      const outcome = await executeChild(processInstanceWorkflow, {
+      const outcome = await executeInstanceChild({
         workflowId: `${runId}/${key}/${d.orthancId}`,
-        args: [
-          {
-            entry: { orthancId: d.orthancId, index: d.index, name: d.name },
-            model: input.model,
-            inferenceTaskQueue: input.inferenceTaskQueue,
-            ioSteps: 'local',
-          },
-        ],
-        staticSummary: `${input.label}: ${d.name}`,
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        input: {
+          entry: { orthancId: d.orthancId, index: d.index, name: d.name },
+          model: input.model,
+          inferenceTaskQueue: input.inferenceTaskQueue,
+        },
+        summary: `${input.label}: ${d.name}`,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: [
-          { key: SA.ENTRY_NAME, value: d.name.slice(0, 250) },
-          { key: SA.STATE, value: 'processing' },
-        ],
       });
       if (outcome.reason?.type === 'AlreadyReported') current += 1;
       record(outcome);
