@@ -1,10 +1,41 @@
 /**
- * The contracts between the layers: activity payloads, the model identity and a finding. Pure types only
+ * The contracts between the layers: activity payloads, the model identity and a finding. Types and pure helpers only
  * (bundled into the workflow sandbox; imported by activities, dicom/, inference/, the CLI). Payloads carry
  * references (zip path + entry index, Orthanc IDs, DICOM UIDs), never DICOM bytes, pixels or patient demographics.
  */
-import type { AcceptedInput } from './dicom/eligibility';
 import type { Reason } from './reasons';
+
+/** A coded concept as DICOM writes it in a Code Sequence item (Code Value, Coding Scheme Designator, Code Meaning). */
+export interface CodedValue {
+  /** Code Value (SH, at most 16 characters). */
+  value: string;
+  /** Coding Scheme Designator. */
+  scheme: string;
+  /** Code Meaning (LO, at most 64 characters). */
+  meaning: string;
+}
+
+export type IfMissing = 'accept' | 'skip';
+
+/** The manifest's `accepts` section: what the model was made for. Validated by src/inference/accepts.ts; applied by src/dicom/eligibility.ts. */
+export interface AcceptedInput {
+  /** Modality values (CS), e.g. CR, DX. */
+  modalities: string[];
+  /** Body Part Examined values (CS), e.g. CHEST, THORAX. */
+  bodyPartsExamined: { values: string[]; ifMissing: IfMissing };
+  /** Presentation Intent Type values, e.g. FOR PRESENTATION. */
+  presentationIntentTypes: { values: string[]; ifMissing: IfMissing };
+  /** Photometric Interpretation values, e.g. MONOCHROME1, MONOCHROME2. */
+  photometricInterpretations: string[];
+  /** View Position defined terms (PA, AP, LL, ...) and View Code Sequence codes (CID 4010) that are accepted. */
+  views: { viewPositions: string[]; viewCodes: CodedValue[]; ifMissing: IfMissing };
+  /** Smallest Rows x Columns read (the model enlarges smaller images, inventing no detail). */
+  minimumSize: { rows: number; columns: number };
+  /** Patient age range in years, min inclusive, max exclusive; absent: any age. */
+  patientAgeYears?: { min?: number; max?: number; ifMissing: IfMissing };
+  /** Why these values (e.g. the training data they follow); shown to people reading the manifest. */
+  basis?: string;
+}
 
 /** The model that produced a classification: from its manifest, repeated in every SR it writes. */
 export interface ModelIdentity {
@@ -61,7 +92,7 @@ export interface Admission {
     | {
         value: string;
         from: 'ViewPosition' | 'ViewCodeSequence';
-        code?: { value: string; scheme: string; meaning: string };
+        code?: CodedValue;
       }
     | { value: null; from: 'missing' };
   /** One line per rule, in rule order. */
@@ -95,6 +126,42 @@ export interface ModelRef {
    * against the model that will run, not whichever model the deciding I/O worker has. Small; no patient data.
    */
   accepts?: AcceptedInput;
+}
+
+/** `<id>@<version>`: how a pinned model is named in child workflow IDs, progress and messages. */
+export function modelKey(model: ModelRef): string {
+  return `${model.id}@${model.version}`;
+}
+
+/**
+ * What to do with one instance found in Orthanc (follow's /changes feed, reprocess's pages), decided by an activity
+ * from its tags: classify it, skip it with the reason (not a chest X-ray, invalid UID, already reported by this model),
+ * or ignore it (a structured report: our own output, never classified, not counted).
+ */
+export interface StoredInstanceDecision {
+  orthancId: string;
+  index: number;
+  name: string;
+  action: 'classify' | 'skip' | 'ignore';
+  reason?: Reason;
+}
+
+export interface DecisionPage {
+  items: StoredInstanceDecision[];
+  /** Where the next page starts (a /changes sequence number, or an offset into the scope). */
+  next: number;
+  /** True when this page reached the end of what exists now. */
+  done: boolean;
+}
+
+/** Which instances `reprocess` pages through (exactly one of these). */
+export interface ReprocessScope {
+  study?: string;
+  /** Studies dated on or after this day (YYYYMMDD). */
+  since?: string;
+  all?: boolean;
+  /** Explicit Orthanc instance IDs (retry of failures). */
+  instances?: string[];
 }
 
 /** Where the model's input came from in the source image (its input crop), in source pixels. */

@@ -3,7 +3,7 @@ import type { OrthancClient } from '../orthanc/client';
 import type { Classifier } from '../inference';
 import type { PreprocessPool } from '../inference/preprocess-pool';
 import type { ArchiveCache, ZipLimits } from '../zip';
-import type { AcceptedInput } from '../dicom/eligibility';
+import type { AcceptedInput } from '../contracts';
 
 /** What the activities need, built once per worker process and injected (docs/STYLE.md: createActivities(deps)). */
 export interface ActivityDeps {

@@ -15,7 +15,7 @@ import type { SimplifiedTags } from '../orthanc/client';
 import { DEFAULT_HEATMAPS_MAX } from '../config';
 import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
-import { readSourceImage } from './report';
+import { readSourceImage } from '../orthanc/source-image';
 import { heartbeat, keepAlive } from './keep-alive';
 
 function numbers(tags: SimplifiedTags, keyword: string, n: number): number[] | undefined {

@@ -8,12 +8,12 @@
  * AlreadyStored with the same Orthanc ID. Tested in test/integration/durability/idempotency.test.ts.
  * Patient and study attributes are read from Orthanc here, so no demographics travel through Temporal.
  */
-import { buildReport, sourceImageFromTags, type BuildReportInput, type ImageOutline } from '../dicom/sr';
+import { buildReport, type BuildReportInput, type ImageOutline } from '../dicom/sr';
 import { hotArea, outline } from '../inference/cam';
+import { readSourceImage } from '../orthanc/source-image';
 import { deriveReportUids } from '../dicom/uids';
-import { asTemporalFailure, ReportBuildError } from '../errors';
-import type { OrthancClient, SimplifiedTags } from '../orthanc/client';
-import type { SourceImage } from '../dicom/sr/source-image';
+import { asTemporalFailure } from '../errors';
+import type { OrthancClient } from '../orthanc/client';
 import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { heartbeat, keepAlive } from './keep-alive';
@@ -45,27 +45,6 @@ export async function recordProvenance(orthanc: OrthancClient, orthancId: string
   const keys = current.split(',').filter((k) => k !== '');
   if (keys.includes(key)) return;
   await orthanc.setInstanceMetadata(orthancId, MODELS_METADATA, [...keys, key].join(','));
-}
-
-/**
- * The image a report or heatmap is about, read from Orthanc (its tags, and the attributes the derived object copies),
- * after checking the Orthanc ID still names the SOP Instance the workflow classified: a derived object is never
- * drawn on the wrong image. `doing` completes the refusal: "refusing to <doing> the wrong image".
- */
-export async function readSourceImage(
-  orthanc: OrthancClient,
-  orthancId: string,
-  expectedSopInstanceUid: string,
-  doing: string,
-): Promise<{ tags: SimplifiedTags; source: SourceImage }> {
-  const tags = await orthanc.getInstanceTags(orthancId);
-  const source = sourceImageFromTags(tags);
-  if (source.instance.sopInstanceUid !== expectedSopInstanceUid) {
-    throw new ReportBuildError(
-      `Orthanc instance ${orthancId} is not ${expectedSopInstanceUid}; refusing to ${doing} the wrong image.`,
-    );
-  }
-  return { tags, source };
 }
 
 export function makeReportActivities(deps: ActivityDeps) {

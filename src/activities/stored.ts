@@ -11,17 +11,18 @@ import { deriveReportUids, isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError } from '../errors';
 import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
 import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
-import type {
-  Eligibility,
-  DecisionPage,
-  ModelRef,
-  ReprocessScope,
-  StoredInstanceDecision,
-  UploadOutput,
-} from '../workflows/types';
+import {
+  modelKey,
+  type DecisionPage,
+  type Eligibility,
+  type ModelRef,
+  type ReprocessScope,
+  type StoredInstanceDecision,
+  type UploadOutput,
+} from '../contracts';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { heartbeat, keepAlive } from './keep-alive';
-import { eligibilityOfTags } from './upload';
+import { eligibilityOfTags } from '../dicom/instance-eligibility';
 
 /**
  * Our own output and its kin, never classified and not counted: structured reports (1.2.840.10008.5.1.4.1.1.88.x),
@@ -37,10 +38,6 @@ function isStructuredReport(tags: SimplifiedTags): boolean {
     modality === 'SR' ||
     modality === 'SEG'
   );
-}
-
-export function modelKey(model: ModelRef): string {
-  return `${model.id}@${model.version}`;
 }
 
 /** Does the SR of `model` for this source image exist in Orthanc? */

@@ -13,17 +13,15 @@
  * including that crash window. Heartbeats (keepAlive) while reading the entry and talking to Orthanc.
  */
 import crypto from 'node:crypto';
-import { type AcceptedInput, decideEligibility } from '../dicom/eligibility';
+import { eligibilityOfTags } from '../dicom/instance-eligibility';
 import { encodingContradiction, sniffDicom } from '../dicom/sniff';
-import { isValidUid } from '../dicom/uids';
 import { asTemporalFailure, CorruptDicomError, NotDicomError, OrthancRejectedError } from '../errors';
-import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
+import { tagString as tag } from '../dicom/tags';
 import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
-import { readEntry } from '../zip';
+import { effectiveLimits, readEntry } from '../zip';
 import type { Eligibility, UploadOutput, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { heartbeat, keepAlive } from './keep-alive';
-import { effectiveLimits } from './zip-activities';
 
 export { SOURCE_SHA_METADATA };
 
@@ -59,27 +57,6 @@ async function isSameFile(
   }
   await orthanc.setInstanceMetadata(id, SOURCE_SHA_METADATA, sha256);
   return true;
-}
-
-/**
- * Whether a stored instance is classified, from its tags and the model's intended input (`accepts`): the same rules
- * for zips, arrivals (follow) and re-processing. `what` names the file in messages.
- */
-export function eligibilityOfTags(accepts: AcceptedInput, tags: SimplifiedTags, what: string): Eligibility {
-  const sopInstanceUid = tag(tags, 'SOPInstanceUID') ?? '';
-  const studyInstanceUid = tag(tags, 'StudyInstanceUID') ?? '';
-  // A report must reference the image and file under its study by UID: with an invalid UID no valid SR can
-  // exist, so say so now rather than after classifying.
-  const badUid = [sopInstanceUid, studyInstanceUid].find((u) => !isValidUid(u));
-  if (badUid !== undefined) {
-    return {
-      classify: false,
-      type: 'InvalidUid',
-      message: `${what} carries the invalid UID ${badUid} (DICOM UIDs are dot-separated numbers without leading zeros, at most 64 characters); it is stored in Orthanc, but no report can reference it. Fix the UID at the source and re-export.`,
-    };
-  }
-  // What the model was made for (its manifest's accepts) decides; see src/dicom/eligibility.ts.
-  return decideEligibility(accepts, tags);
 }
 
 export function makeUploadActivities(deps: ActivityDeps) {

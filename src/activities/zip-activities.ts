@@ -3,14 +3,10 @@
  * test/integration/durability/idempotency.test.ts). inspectZip hashes the whole file: it heartbeats throughout.
  */
 import { asTemporalFailure, ZipRejectedError } from '../errors';
-import { inspectZip as inspect, listEntries, listEntriesByIndex, type ZipLimits } from '../zip';
+import { effectiveLimits, inspectZip as inspect, listEntries, listEntriesByIndex } from '../zip';
 import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { heartbeat, keepAlive } from './keep-alive';
-
-export function effectiveLimits(base: ZipLimits, overrides: ZipLimitOverrides | undefined): ZipLimits {
-  return { ...base, ...(overrides ?? {}) } as ZipLimits;
-}
 
 export function makeZipActivities(deps: ActivityDeps) {
   return {

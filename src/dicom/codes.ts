@@ -8,15 +8,10 @@
  * confident standard concept gets a code in our local scheme (LOCAL_SCHEME below), described in every SR through
  * the CodingSchemeIdentificationSequence so a receiver can see exactly what it means.
  */
+import type { CodedValue } from '../contracts';
 
-export interface Code {
-  /** Code Value (SH, at most 16 characters). */
-  readonly value: string;
-  /** Coding Scheme Designator. */
-  readonly scheme: string;
-  /** Code Meaning (LO, at most 64 characters). */
-  readonly meaning: string;
-}
+/** A coded concept of this module: frozen. */
+export type Code = Readonly<CodedValue>;
 
 function code(value: string, scheme: string, meaning: string): Code {
   return Object.freeze({ value, scheme, meaning });
@@ -128,7 +123,7 @@ export function codeForLabel(label: string): Code {
 }
 
 /** Reverse lookup used when reading reports back: the label a finding concept stands for. */
-export function labelForCode(c: { value: string; scheme: string; meaning: string }): string {
+export function labelForCode(c: CodedValue): string {
   for (const [label, known] of Object.entries(LABEL_CODES)) {
     if (known.value === c.value && known.scheme === c.scheme) return label;
   }

@@ -40,36 +40,7 @@ import {
   VIEW_RIGHT_LATERAL,
 } from './codes';
 import { hasTag, type SimplifiedTags, tagItem, tagString as str } from './tags';
-import type { Admission, Eligibility } from '../contracts';
-
-/** A coded concept as DICOM writes it in a Code Sequence item. */
-export interface CodedView {
-  value: string;
-  scheme: string;
-  meaning: string;
-}
-
-export type IfMissing = 'accept' | 'skip';
-
-/** The manifest's `accepts` section: what the model was made for. Validated by src/inference/accepts.ts. */
-export interface AcceptedInput {
-  /** Modality values (CS), e.g. CR, DX. */
-  modalities: string[];
-  /** Body Part Examined values (CS), e.g. CHEST, THORAX. */
-  bodyPartsExamined: { values: string[]; ifMissing: IfMissing };
-  /** Presentation Intent Type values, e.g. FOR PRESENTATION. */
-  presentationIntentTypes: { values: string[]; ifMissing: IfMissing };
-  /** Photometric Interpretation values, e.g. MONOCHROME1, MONOCHROME2. */
-  photometricInterpretations: string[];
-  /** View Position defined terms (PA, AP, LL, ...) and View Code Sequence codes (CID 4010) that are accepted. */
-  views: { viewPositions: string[]; viewCodes: CodedView[]; ifMissing: IfMissing };
-  /** Smallest Rows x Columns read (the model enlarges smaller images, inventing no detail). */
-  minimumSize: { rows: number; columns: number };
-  /** Patient age range in years, min inclusive, max exclusive; absent: any age. */
-  patientAgeYears?: { min?: number; max?: number; ifMissing: IfMissing };
-  /** Why these values (e.g. the training data they follow); shown to people reading the manifest. */
-  basis?: string;
-}
+import type { AcceptedInput, Admission, CodedValue, Eligibility, IfMissing } from '../contracts';
 
 /** Orthanc's simplified tags: the one declaration is src/dicom/tags.ts. */
 export type Tags = SimplifiedTags;
@@ -100,7 +71,7 @@ const VIEW_CODES: readonly { code: Code; legacy?: string; viewPosition?: string 
 ];
 
 /** The SNOMED CT concept a code stands for (a legacy SRT code mapped), with its standard meaning when known. */
-function canonicalCode(c: CodedView): CodedView {
+function canonicalCode(c: CodedValue): CodedValue {
   const scheme = c.scheme.toUpperCase();
   const row = VIEW_CODES.find(
     (r) => (scheme === 'SCT' && r.code.value === c.value) || (scheme === 'SRT' && r.legacy === c.value),
@@ -158,7 +129,7 @@ function list(values: readonly string[]): string {
   return values.length === 0 ? 'none' : values.join(', ');
 }
 
-function codeText(c: { value: string; scheme: string; meaning: string }): string {
+function codeText(c: CodedValue): string {
   return `(${c.value}, ${c.scheme}, "${c.meaning}")`;
 }
 

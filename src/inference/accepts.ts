@@ -5,7 +5,7 @@
  * src/dicom/eligibility.ts; scripts/models/common.py writes the torchxrayvision defaults.
  */
 import { ModelError } from '../errors';
-import type { AcceptedInput, CodedView, IfMissing } from '../dicom/eligibility';
+import type { AcceptedInput, CodedValue, IfMissing } from '../contracts';
 
 type Json = unknown;
 
@@ -58,7 +58,7 @@ export function parseAccepts(raw: Json, where: string): AcceptedInput {
   const min = obj(a.minimumSize, 'minimumSize');
 
   if (!Array.isArray(views.viewCodes)) fail('views.viewCodes', 'a list of codes (may be empty)', views.viewCodes);
-  const viewCodes: CodedView[] = (views.viewCodes as Json[]).map((c, i) => {
+  const viewCodes: CodedValue[] = (views.viewCodes as Json[]).map((c, i) => {
     const o = obj(c, `views.viewCodes[${i}]`);
     for (const k of ['value', 'scheme', 'meaning'] as const) {
       if (typeof o[k] !== 'string' || (o[k] as string).trim() === '')

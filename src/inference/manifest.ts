@@ -12,13 +12,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../errors';
 import type { ModalityPolicy, VoiPolicy } from '../dicom/pixels';
-import type { AcceptedInput } from '../dicom/eligibility';
+import type { AcceptedInput } from '../contracts';
 import { codeForLabel } from '../dicom/codes';
 import { vrProblem } from '../dicom/vr';
 import { parseAccepts } from './accepts';
-import type { ResizeMethod } from './preprocess';
 
 export type Activation = 'sigmoid' | 'softmax' | 'none';
+
+/** How preprocessing resizes to the model's input (src/inference/preprocess.ts implements each). */
+export const RESIZE_METHODS = ['area', 'bilinear', 'skimage'] as const;
+export type ResizeMethod = (typeof RESIZE_METHODS)[number];
 /** A dimension: a fixed size, or a symbolic name (e.g. 'batch') for a dimension the model leaves free. */
 export type Dim = number | string;
 
@@ -248,7 +251,7 @@ export function parseManifest(raw: Json, where = 'manifest.json'): ModelManifest
       intensityRange: [lo, hi],
       crop: r.oneOf(pre.crop, 'preprocessing.crop', ['center-square', 'none'] as const),
       resize: {
-        method: r.oneOf(resize.method, 'preprocessing.resize.method', ['area', 'bilinear', 'skimage'] as const),
+        method: r.oneOf(resize.method, 'preprocessing.resize.method', RESIZE_METHODS),
         size,
       },
       voi: r.oneOf(pre.voi ?? 'dicom-first', 'preprocessing.voi', ['dicom-first', 'full-range'] as const),

@@ -10,7 +10,7 @@
  */
 import { type GreyImage, packedGreyTable, type PixelModule, type StoredFrame, toGrey } from '../dicom/pixels';
 import { UnsupportedPixelDataError } from '../errors';
-import type { ModelManifest } from './manifest';
+import type { ModelManifest, ResizeMethod } from './manifest';
 
 /** For each output index, the source indices and weights (summing to 1) that produce it. */
 export interface AxisWeights {
@@ -120,8 +120,6 @@ export function skimageWeights(nIn: number, nOut: number, antiAlias: boolean): A
   }
   return pack(rows);
 }
-
-export type ResizeMethod = 'area' | 'bilinear' | 'skimage';
 
 /**
  * The resampling weights the manifest asks for: 'area' when shrinking (bilinear when enlarging), 'bilinear', or

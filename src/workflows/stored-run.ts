@@ -7,6 +7,7 @@
  */
 import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { modelKey } from '../contracts';
 import { ChildWindow, executeInstanceChild } from './child-window';
 import { PUBLISH_EVERY } from './policies';
 import { progressQuery } from './queries';
@@ -22,10 +23,6 @@ import type {
 } from './types';
 
 export const STORED_DEFAULTS = { window: 8, pageSize: 50, continueAsNewEvery: 500, waitMs: 20_000 } as const;
-
-export function modelKey(model: ModelRef): string {
-  return `${model.id}@${model.version}`;
-}
 
 export interface StoredRun {
   readonly options: Required<StoredRunOptions>;

@@ -6,19 +6,10 @@
 import { ApplicationFailure, ChildWorkflowFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { outcomeOf, type Reason, toReason } from '../reasons';
 import * as SA from './search-attributes';
-import type { Counts, EntryOutcome, IngestProgress, IngestState } from './types';
+import type { Counts, EntryOutcome, IngestProgress, IngestState, TallyCarry } from './types';
 
 /** Problems kept in workflow state (and the query); the complete list is in visibility (CLI `failures`). */
 export const MAX_RECENT_PROBLEMS = 200;
-
-/** What a tally carries across continue-as-new. */
-export interface TallyCarry {
-  counts: Counts;
-  recentProblems: EntryOutcome[];
-  problemsDropped: number;
-  runs: number;
-  startedAt: string;
-}
 
 export class Tally {
   readonly counts: Counts;

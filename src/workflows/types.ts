@@ -2,16 +2,19 @@
  * Workflow inputs, results and progress, shared by the workflows and the CLI. Pure types only: this module is
  * bundled into the deterministic workflow sandbox. Activity payloads live in src/contracts.ts (re-exported here).
  */
-import type { ModelRef, ZipEntryRef, ZipLimitOverrides } from '../contracts';
+import type { ModelRef, ReprocessScope, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { Reason } from '../reasons';
 
 export type {
   Admission,
   ClassifyOutput,
+  DecisionPage,
   Eligibility,
   Finding,
   ModelIdentity,
   ModelRef,
+  ReprocessScope,
+  StoredInstanceDecision,
   StoreReportInput,
   StoreReportOutput,
   UploadOutput,
@@ -62,9 +65,8 @@ export interface EntryOutcome {
   alreadyStored?: boolean;
 }
 
-/** Carried across continue-as-new. */
-export interface IngestProgressState {
-  nextOffset: number;
+/** What a tally (src/workflows/tally.ts) carries across continue-as-new: every run's carry holds it. */
+export interface TallyCarry {
   counts: Counts;
   /** Most recent failures/skips (bounded; the full list is in visibility, see `failures`). */
   recentProblems: EntryOutcome[];
@@ -72,6 +74,9 @@ export interface IngestProgressState {
   runs: number;
   startedAt: string;
 }
+
+/** An ingest's carry: the tally's and where the next run starts. */
+export type IngestProgressState = TallyCarry & { nextOffset: number };
 
 export interface IngestInput {
   zipPath: string;
@@ -137,37 +142,6 @@ export interface InstanceInput {
   ioSteps?: 'local';
 }
 
-/**
- * What to do with one instance found in Orthanc (follow's /changes feed, reprocess's pages), decided by an activity
- * from its tags: classify it, skip it with the reason (not a chest X-ray, invalid UID, already reported by this model),
- * or ignore it (a structured report: our own output, never classified, not counted).
- */
-export interface StoredInstanceDecision {
-  orthancId: string;
-  index: number;
-  name: string;
-  action: 'classify' | 'skip' | 'ignore';
-  reason?: Reason;
-}
-
-export interface DecisionPage {
-  items: StoredInstanceDecision[];
-  /** Where the next page starts (a /changes sequence number, or an offset into the scope). */
-  next: number;
-  /** True when this page reached the end of what exists now. */
-  done: boolean;
-}
-
-/** Which instances `reprocess` pages through (exactly one of these). */
-export interface ReprocessScope {
-  study?: string;
-  /** Studies dated on or after this day (YYYYMMDD). */
-  since?: string;
-  all?: boolean;
-  /** Explicit Orthanc instance IDs (retry of failures). */
-  instances?: string[];
-}
-
 /** Options of the long-running runs over stored instances (follow, reprocess). */
 export interface StoredRunOptions {
   /** Children in flight at once: the backpressure on Orthanc and the inference workers. Default 8. */
@@ -180,16 +154,8 @@ export interface StoredRunOptions {
   waitMs?: number;
 }
 
-/** State carried across continue-as-new by follow and reprocess. */
-export interface StoredRunCarry {
-  counts: Counts;
-  recentProblems: EntryOutcome[];
-  problemsDropped: number;
-  runs: number;
-  startedAt: string;
-  current: number;
-  pending: number;
-}
+/** State carried across continue-as-new by follow and reprocess: the tally's, and the instances found current/pending. */
+export type StoredRunCarry = TallyCarry & { current: number; pending: number };
 
 interface StoredRunBase {
   /** What operators see (Web UI CxrZipName, `cxr status`): e.g. "follow http://host:8042 with model@1.0.0". */

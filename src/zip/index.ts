@@ -4,6 +4,7 @@ export {
   DEFAULT_ZIP_LIMITS,
   ZIP_LIMIT_ENV,
   COMPRESSION_RATIO_MIN_BYTES,
+  effectiveLimits,
   zipLimitsFromEnv,
 } from './limits';
 export { type ZipInspection, type ZipEntryInfo, inspectZip, listEntries, listEntriesByIndex } from './inspect';

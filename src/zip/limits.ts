@@ -16,6 +16,8 @@
  * - maxZipBytes 64 GiB: the reader never loads the archive (it reads the central directory and one entry at
  *   a time from a file descriptor), so the size only bounds the time to hash it (~1.5 GB/s).
  */
+import type { ZipLimitOverrides } from '../contracts';
+
 export interface ZipLimits {
   /** Most records (files and folders) in the central directory. */
   maxEntries: number;
@@ -34,6 +36,11 @@ const GiB = 1024 * MiB;
 
 /** Entries smaller than this are never flagged for their compression ratio. */
 export const COMPRESSION_RATIO_MIN_BYTES = 1 * MiB;
+
+/** This worker's limits with the ingest's own overrides (from its input) applied. */
+export function effectiveLimits(base: ZipLimits, overrides: ZipLimitOverrides | undefined): ZipLimits {
+  return { ...base, ...(overrides ?? {}) } as ZipLimits;
+}
 
 export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = Object.freeze({
   maxEntries: 100_000,

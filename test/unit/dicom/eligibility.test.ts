@@ -12,9 +12,9 @@ import {
   ageFromDates,
   decideEligibility,
   describeAccepts,
-  type AcceptedInput,
   type Tags,
 } from '../../../src/dicom/eligibility';
+import type { AcceptedInput } from '../../../src/contracts';
 import { parseAccepts } from '../../../src/inference/accepts';
 import { readManifest } from '../../../src/inference/manifest';
 import { outcomeOf } from '../../../src/reasons';

@@ -9,7 +9,7 @@ import { ApplicationFailure, ChildWorkflowFailure, RetryState, TypedSearchAttrib
 import { progressFromSearchAttributes } from '../../../src/cli/ingests';
 import { scopeKey } from '../../../src/cli/stored-runs';
 import * as SA from '../../../src/workflows/search-attributes';
-import { modelKey } from '../../../src/workflows/stored-run';
+import { modelKey } from '../../../src/contracts';
 import { failureOf, MAX_RECENT_PROBLEMS, Tally } from '../../../src/workflows/tally';
 import type { EntryOutcome } from '../../../src/workflows/types';
 
