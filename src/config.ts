@@ -16,6 +16,7 @@ import { type ClientConfigTLS, loadClientConfigProfile, toClientOptions } from '
 import type { PayloadKeySettings } from './codec/encryption';
 import { type ArchiveCacheOptions, archiveCacheOptionsFromEnv } from './zip/cache';
 import { type ZipLimits, zipLimitsFromEnv } from './zip/limits';
+import { DEFAULT_MAX_IMAGE_PIXELS } from './dicom/structure';
 
 export interface OrthancConfig {
   url: string;
@@ -123,6 +124,8 @@ export interface PipelineConfig {
    * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~1.9 MB for a 2500x2048 CR.
    */
   heatmapsMax: number;
+  /** Ceiling of Rows x Columns an image may declare (CXR_MAX_IMAGE_PIXELS, default 8192 x 8192; src/dicom/structure.ts). */
+  maxImagePixels: number;
 }
 
 /** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
@@ -274,6 +277,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       distDir: path.resolve(get('CXR_VIEWER_DIST', path.join(PROJECT_ROOT, '.tools', 'ohif', 'dist'))),
     },
     heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
+    maxImagePixels: positiveInt(env, 'CXR_MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS),
     zipLimits: zipLimitsFromEnv(env),
     archiveCache: archiveCacheOptionsFromEnv(env),
     worker: {

@@ -20,6 +20,8 @@ export interface ActivityDeps {
    * worker reads it from the manifest at start (no model loaded); otherwise the classifier's manifest is used.
    */
   accepts?: AcceptedInput;
+  /** Ceiling of Rows x Columns (PipelineConfig.maxImagePixels, src/dicom/structure.ts); default DEFAULT_MAX_IMAGE_PIXELS. */
+  maxImagePixels?: number;
   /** Heatmap SEGs per image (PipelineConfig.heatmapsMax); default DEFAULT_HEATMAPS_MAX. */
   heatmapsMax?: number;
 }
