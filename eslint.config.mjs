@@ -1,4 +1,4 @@
-// ESLint flat config: typescript-eslint with type information, house rules from STYLE.md.
+// ESLint flat config: typescript-eslint with type information, house rules from docs/STYLE.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
