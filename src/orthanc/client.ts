@@ -255,7 +255,8 @@ export class OrthancClient {
       url: `/instances/${encodeURIComponent(id)}/file`,
       responseType: 'arraybuffer',
     });
-    return Buffer.from(data);
+    // axios hands node a Buffer already: Buffer.from() would copy the 10 MB file once more.
+    return Buffer.isBuffer(data) ? data : Buffer.from(data);
   }
 
   // No method here asks Orthanc to decode pixels (/numpy, /rendered, /frames, DICOMweb transcoding): the worker reads
