@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { historyFromJson, type ExportedHistory } from '../history-json';
 import { q } from '../ingests';
@@ -106,7 +107,7 @@ ${EXIT_HELP}`,
           results.push({
             ...base,
             ok: false,
-            nondeterminism: r.error.name === 'DeterminismViolationError',
+            nondeterminism: r.error instanceof DeterminismViolationError,
             error: `${r.error.name}: ${r.error.message}`,
           });
       }
