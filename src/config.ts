@@ -121,7 +121,7 @@ export interface PipelineConfig {
   viewer: ViewerConfig;
   /**
    * Heatmap SEGs stored per image (CXR_HEATMAPS_MAX, default 3; 0 = none): the positive findings with a class
-   * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~1.9 MB for a 2500x2048 CR.
+   * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~20 KB for a 2500x2048 CR (deflated).
    */
   heatmapsMax: number;
   /** Ceiling of Rows x Columns an image may declare (CXR_MAX_IMAGE_PIXELS, default 8192 x 8192; src/dicom/structure.ts). */
