@@ -13,6 +13,7 @@ import { createActivities } from '../src/activities';
 import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { loadClassifier } from '../src/inference';
 import { OrthancClient } from '../src/orthanc/client';
+import { resultKeyOf } from '../src/pipeline-worker';
 import { writeSyntheticZip } from './lib/synthetic-zip';
 
 function arg(name: string, fallback: string): string {
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     classifier,
     zipLimits: config.zipLimits,
     heatmapsMax: config.heatmapsMax,
+    resultKey: resultKeyOf(config),
   });
   const seed = `ai-output-${Date.now().toString(36)}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-ai-output-'));

@@ -22,6 +22,11 @@ export interface ActivityDeps {
   accepts?: AcceptedInput;
   /** Ceiling of Rows x Columns (PipelineConfig.maxImagePixels, src/dicom/structure.ts); default DEFAULT_MAX_IMAGE_PIXELS. */
   maxImagePixels?: number;
+  /**
+   * The key the workers share to bind inference results to their requests (result-binding.ts): classifyInstance
+   * signs with it, storeReport and storeHeatmaps check. resultKeyOf(config) in src/pipeline-worker.ts.
+   */
+  resultKey: Buffer;
   /** Heatmap SEGs per image (PipelineConfig.heatmapsMax); default DEFAULT_HEATMAPS_MAX. */
   heatmapsMax?: number;
 }
