@@ -44,7 +44,15 @@ export CXR_VENV_MODELS="${CXR_VENV_MODELS:-$ROOT/.tools/venv-models}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 # Search attributes the pipeline writes (name=type), registered on the dev server at start.
-CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword)
+# The dev server's SQLite visibility allows 3 Int and 10 Keyword attributes: the Int ones are taken (a study reuses
+# CxrState/CxrTotal/CxrDone/CxrFailed for its own state and image counts), CxrPriority and CxrStudyUid are Keywords.
+CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword CxrPriority=Keyword CxrStudyUid=Keyword)
+# Task-queue priority and fairness (src/priority.ts): server 1.29 serves tasks first come first served unless its
+# priority-aware matcher is switched on; matching.enableFairness implies it and adds fairness between bulk jobs.
+# Both are enforced within one task-queue partition: new tasks are written to one (reads stay at 4, so older tasks
+# still drain). Both profiles pass the same values (dev server: --dynamic-config-value; production and compose:
+# docker/temporal/dynamicconfig.yaml, checked against this list by test/unit/priority.test.ts).
+CXR_DYNAMIC_CONFIG=(matching.useNewMatcher=true matching.enableFairness=true matching.numTaskqueueWritePartitions=1)
 
 log() { printf '\033[1;34m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '\033[1;31m[%s] error:\033[0m %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
