@@ -127,13 +127,13 @@ export class ComposeProject {
   }
 
   /** `up -d` without building, then wait until healthy (one-shot jobs exited 0). */
-  async up(timeoutMs = 5 * 60_000): Promise<void> {
+  async up(timeoutMs = 10 * 60_000): Promise<void> {
     this.compose(['up', '-d', '--no-build'], timeoutMs);
     await this.waitHealthy(undefined, timeoutMs);
   }
 
   /** Every container of the project (or the named services) healthy / running; temporal-init exited 0. */
-  async waitHealthy(services?: string[], timeoutMs = 5 * 60_000): Promise<void> {
+  async waitHealthy(services?: string[], timeoutMs = 10 * 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const ids = this.compose(['ps', '-a', '-q', ...(services ?? [])])

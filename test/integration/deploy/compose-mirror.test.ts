@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../../src/config';
@@ -58,7 +59,9 @@ describe('docker-compose.yml runs the native production profile as containers', 
     'OHIF_INTEGRITY',
   ];
   // As scripts/docker/init writes .env: the versions from scripts/lib.sh, nothing else (ports and paths default).
-  const yaml = execFileSync('docker-compose', ['--env-file', '/dev/null', '-f', 'docker-compose.yml', 'config'], {
+  const emptyEnv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-compose-')), 'empty.env');
+  fs.writeFileSync(emptyEnv, '');
+  const yaml = execFileSync('docker-compose', ['--env-file', emptyEnv, '-f', 'docker-compose.yml', 'config'], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: {
