@@ -4,6 +4,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CXR_PROFILE="${CXR_PROFILE:-dev}"
 if [[ "$CXR_PROFILE" == production || "$CXR_PROFILE" == compose ]]; then export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data/$CXR_PROFILE}"; fi
 export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data}"
+# The data folder holds raw DICOM, Orthanc's index, temporal.db, logs, the audit trail and the secrets: owner-only
+# (0700) whatever the umask, also when it existed before (docs/security.md; secure-defaults.test.ts checks it).
+ensure_data_dir() { (umask 077 && mkdir -p "$CXR_DATA_DIR") && chmod 700 "$CXR_DATA_DIR"; }
 export TEMPORAL_VERSION="${TEMPORAL_VERSION:-1.5.1}"
 export CXR_CACHE_DIR="${CXR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cxr-pipeline}"
 export TEMPORAL_BIN="${TEMPORAL_BIN:-$ROOT/.tools/temporal}"
@@ -34,9 +37,10 @@ ensure_secret() {
 # per data folder (read it: cat $CXR_DATA_DIR/secrets/orthanc-password; scripts/services also writes user:password to
 # $CXR_DATA_DIR/orthanc-credentials, which the CLI and worker read).
 export ORTHANC_USERNAME="${ORTHANC_USERNAME:-cxr}"
+ensure_data_dir || { echo "cannot create the data folder $CXR_DATA_DIR" >&2; exit 1; }
 if [[ -z "${ORTHANC_PASSWORD:-}" ]]; then ORTHANC_PASSWORD="$(ensure_secret orthanc-password)"; fi
 export ORTHANC_PASSWORD
-# The viewer (OHIF + DICOMweb proxy): loopback only by default; it serves every study to whoever reaches it.
+# The viewer (OHIF + DICOMweb proxy): loopback only by default, behind its own login (docs/viewer.md, docs/security.md).
 export CXR_VIEWER_HOST="${CXR_VIEWER_HOST:-127.0.0.1}"
 export CXR_VIEWER_PORT="${CXR_VIEWER_PORT:-8044}"
 export CXR_VENV="${CXR_VENV:-$ROOT/.tools/venv}"

@@ -1,13 +1,13 @@
 // Writes Orthanc's runtime configuration: orthanc.json (the source of truth), with orthanc.production.json merged
 // over it for the production profile (objects key by key, lists appended), then this machine's values. Used by
 // scripts/services (native) and by the Orthanc image's entrypoint (docker/orthanc/entrypoint.sh), so both run the
-// same configuration. Who may send images (docs/security.md): by default C-STORE only from loopback (Lua filter);
-// with ORTHANC_DICOM_MODALITIES (Orthanc's DicomModalities JSON) only from those AE titles at those hosts.
+// same configuration. Who may send images (docs/security.md): C-STORE only from configured AE titles at their hosts
+// (DicomAlwaysAllowStore false): orthanc.json's list, or ORTHANC_DICOM_MODALITIES (Orthanc's DicomModalities JSON).
 // Secrets come from the environment (never argv): ORTHANC_USERNAME / ORTHANC_PASSWORD, CXR_PG_ORTHANC_PASSWORD.
-// Usage: node runtime-config.js SRC DST DATA_DIR HTTP_PORT DICOM_PORT LUA [OVERLAY PG_PORT TLS_BUNDLE [PG_HOST]]
+// Usage: node runtime-config.js SRC DST DATA_DIR HTTP_PORT DICOM_PORT [OVERLAY PG_PORT TLS_BUNDLE [PG_HOST]]
 'use strict';
 const fs = require('fs');
-const [src, dst, dataDir, httpPort, dicomPort, lua, overlay, pgPort, tlsBundle, pgHost] = process.argv.slice(2);
+const [src, dst, dataDir, httpPort, dicomPort, overlay, pgPort, tlsBundle, pgHost] = process.argv.slice(2);
 const merge = (a, b) => {
   for (const [k, v] of Object.entries(b)) {
     if (Array.isArray(v) && Array.isArray(a[k])) a[k] = [...a[k], ...v.filter((x) => !a[k].includes(x))];
@@ -30,11 +30,7 @@ cfg.DicomPort = Number(dicomPort);
 cfg.RegisteredUsers = { [process.env.ORTHANC_USERNAME]: process.env.ORTHANC_PASSWORD };
 if (process.env.ORTHANC_REMOTE_ACCESS === 'true') cfg.RemoteAccessAllowed = true;
 const mods = process.env.ORTHANC_DICOM_MODALITIES;
-if (mods) {
-  cfg.DicomModalities = JSON.parse(mods);
-  cfg.DicomAlwaysAllowStore = false;
-  cfg.DicomCheckModalityHost = true;
-} else {
-  cfg.LuaScripts = [...(cfg.LuaScripts ?? []), lua];
-}
+if (mods) cfg.DicomModalities = JSON.parse(mods);
+cfg.DicomAlwaysAllowStore = false;
+cfg.DicomCheckModalityHost = true;
 fs.writeFileSync(dst, JSON.stringify(cfg, null, 2), { mode: 0o600 });
