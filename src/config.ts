@@ -123,6 +123,11 @@ export interface PipelineConfig {
    * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~1.9 MB for a 2500x2048 CR.
    */
   heatmapsMax: number;
+  /**
+   * Study completion (src/workflows/study.ts): a study completes after CXR_STUDY_INACTIVITY_S (default 120) without a
+   * new image; a completed study waits CXR_STUDY_REOPEN_S (default 7 days) for late images before its workflow closes.
+   */
+  studies: { inactivityMs: number; reopenWindowMs: number };
 }
 
 /** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
@@ -274,6 +279,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       distDir: path.resolve(get('CXR_VIEWER_DIST', path.join(PROJECT_ROOT, '.tools', 'ohif', 'dist'))),
     },
     heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
+    studies: {
+      inactivityMs: positiveInt(env, 'CXR_STUDY_INACTIVITY_S', 120) * 1000,
+      reopenWindowMs: positiveInt(env, 'CXR_STUDY_REOPEN_S', 7 * 24 * 3600) * 1000,
+    },
     zipLimits: zipLimitsFromEnv(env),
     archiveCache: archiveCacheOptionsFromEnv(env),
     worker: {

@@ -71,6 +71,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     zipLimits: config.zipLimits,
     archives,
     heatmapsMax: config.heatmapsMax,
+    studies: config.studies,
   });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;
