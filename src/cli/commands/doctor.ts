@@ -11,6 +11,7 @@ import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
 import { EXIT, EXIT_HELP } from '../exit-codes';
 import { exposureCheck } from '../exposure';
+import { vulnerabilitiesOf } from '../known-vulnerabilities';
 
 export interface Check {
   name: string;
@@ -71,6 +72,21 @@ export function retentionCheck(namespace: string, seconds: number): Check {
   };
 }
 
+/** The Temporal server's version and the published vulnerabilities it carries (WARN; docs/security.md). */
+export function temporalServerVersionCheck(version: string): Check {
+  const vulns = vulnerabilitiesOf('temporal-server', version);
+  return {
+    name: 'Temporal server version',
+    ok: true,
+    warn: vulns.length > 0 || !version,
+    detail: !version
+      ? 'the server did not say its version'
+      : vulns.length === 0
+        ? `${version}: no known vulnerability listed for it (docs/security.md)`
+        : `${version} carries ${vulns.map((v) => `${v.id} (${v.summary}; fixed in ${v.fixedIn})`).join(', ')}: upgrade it (docs/security.md)`,
+  };
+}
+
 /** How the connection is secured, as configured: " (mTLS)", " (TLS, API key)", or "" for plaintext. */
 function security(t: TemporalConfig): string {
   const o = temporalConnectionOptions(t);
@@ -100,6 +116,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
       ok: true,
       detail: `${address}${security(config.temporal)}, namespace ${namespace}, server ${sys.serverVersion || '?'}`,
     });
+    checks.push(temporalServerVersionCheck(sys.serverVersion ?? ''));
     checks.push(retentionCheck(namespace, Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0)));
     try {
       const res = await connection.operatorService.listSearchAttributes({ namespace });
