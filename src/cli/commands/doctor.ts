@@ -7,6 +7,7 @@ import { cliConfig } from '../cli-config';
 import { type TemporalConfig, temporalConnectionOptions } from '../../config';
 import { describeAccepts } from '../../dicom/eligibility';
 import { readManifest } from '../../inference/manifest';
+import { describeOrthancVersion } from '../../orthanc/advisories';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
 import { EXIT, EXIT_HELP } from '../exit-codes';
@@ -159,6 +160,14 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
       name: 'Orthanc reachable with credentials',
       ok: true,
       detail: `${config.orthanc.url}, Orthanc ${String(sys.Version ?? '?')}, ${stats.CountInstances} instances${config.orthanc.username ? `, user ${config.orthanc.username}` : ', no credentials set'}`,
+    });
+    // Usable, but a risk to look at: the published CVEs of the version it runs (src/orthanc/advisories.ts).
+    const cves = describeOrthancVersion(String(sys.Version ?? '?'));
+    checks.push({
+      name: 'Orthanc version and its published CVEs',
+      ok: true,
+      ...(cves.vulnerable !== false ? { warn: true } : {}),
+      detail: cves.text,
     });
   } catch (err) {
     checks.push({ name: 'Orthanc reachable with credentials', ok: false, detail: (err as Error).message });
