@@ -145,6 +145,11 @@ export interface PipelineConfig {
   heatmapsMax: number;
   /** Ceiling of Rows x Columns an image may declare (CXR_MAX_IMAGE_PIXELS, default 8192 x 8192; src/dicom/structure.ts). */
   maxImagePixels: number;
+  /**
+   * Study completion (src/workflows/study.ts): a study completes after CXR_STUDY_INACTIVITY_S (default 120) without a
+   * new image; a completed study waits CXR_STUDY_REOPEN_S (default 7 days) for late images before its workflow closes.
+   */
+  studies: { inactivityMs: number; reopenWindowMs: number };
 }
 
 /** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
@@ -313,6 +318,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
     },
     heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
     maxImagePixels: positiveInt(env, 'CXR_MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS),
+    studies: {
+      inactivityMs: positiveInt(env, 'CXR_STUDY_INACTIVITY_S', 120) * 1000,
+      reopenWindowMs: positiveInt(env, 'CXR_STUDY_REOPEN_S', 7 * 24 * 3600) * 1000,
+    },
     zipLimits: zipLimitsFromEnv(env),
     archiveCache: archiveCacheOptionsFromEnv(env),
     worker: {

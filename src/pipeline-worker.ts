@@ -83,6 +83,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     archives,
     heatmapsMax: config.heatmapsMax,
     maxImagePixels: config.maxImagePixels,
+    studies: config.studies,
   });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;

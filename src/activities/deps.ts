@@ -29,6 +29,8 @@ export interface ActivityDeps {
   resultKey: Buffer;
   /** Heatmap SEGs per image (PipelineConfig.heatmapsMax); default DEFAULT_HEATMAPS_MAX. */
   heatmapsMax?: number;
+  /** Study completion timings (PipelineConfig.studies); absent: the study workflow's defaults. */
+  studies?: { inactivityMs: number; reopenWindowMs: number };
 }
 
 /** The intended input eligibility is decided against; a worker without one refuses to start. */
