@@ -16,6 +16,7 @@ import { type ClientConfigTLS, loadClientConfigProfile, toClientOptions } from '
 import type { PayloadKeySettings } from './codec/encryption';
 import { type ArchiveCacheOptions, archiveCacheOptionsFromEnv } from './zip/cache';
 import { type ZipLimits, zipLimitsFromEnv } from './zip/limits';
+import { DEFAULT_MAX_IMAGE_PIXELS } from './dicom/structure';
 
 export interface OrthancConfig {
   url: string;
@@ -139,9 +140,16 @@ export interface PipelineConfig {
   viewer: ViewerConfig;
   /**
    * Heatmap SEGs stored per image (CXR_HEATMAPS_MAX, default 3; 0 = none): the positive findings with a class
-   * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~1.9 MB for a 2500x2048 CR.
+   * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~20 KB for a 2500x2048 CR (deflated).
    */
   heatmapsMax: number;
+  /** Ceiling of Rows x Columns an image may declare (CXR_MAX_IMAGE_PIXELS, default 8192 x 8192; src/dicom/structure.ts). */
+  maxImagePixels: number;
+  /**
+   * Study completion (src/workflows/study.ts): a study completes after CXR_STUDY_INACTIVITY_S (default 120) without a
+   * new image; a completed study waits CXR_STUDY_REOPEN_S (default 7 days) for late images before its workflow closes.
+   */
+  studies: { inactivityMs: number; reopenWindowMs: number };
 }
 
 /** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
@@ -252,11 +260,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
   const env = setOnly(environment);
   const get = (name: string, fallback: string): string => env[name] ?? fallback;
   // The production profile (CXR_PROFILE=production, docs/deployment.md) keeps its own data folder, serves Orthanc
-  // over HTTPS and requires mTLS to Temporal, with the certificates scripts/services made under <data>/tls.
-  const production = env.CXR_PROFILE === 'production';
-  const dataDir = path.resolve(
-    get('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data', ...(production ? ['production'] : []))),
-  );
+  // over HTTPS and requires mTLS to Temporal, with the certificates scripts/services made under <data>/tls. The
+  // compose profile (CXR_PROFILE=compose: the same topology as containers, docs/deployment.md "Docker") reaches the
+  // stack's published ports the same way, with the secrets and certificates scripts/docker/init made.
+  const profile = env.CXR_PROFILE === 'production' || env.CXR_PROFILE === 'compose' ? env.CXR_PROFILE : undefined;
+  const production = profile !== undefined;
+  const dataDir = path.resolve(get('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data', ...(profile ? [profile] : []))));
   if (production) {
     const tlsDir = get('CXR_TLS_DIR', path.join(dataDir, 'tls'));
     env.TEMPORAL_TLS_CLIENT_CERT_PATH ??= path.join(tlsDir, 'temporal-client.pem');
@@ -265,7 +274,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
     env.ORTHANC_CA_FILE ??= path.join(tlsDir, 'ca.pem');
   }
   const taskQueue = overrides.taskQueue ?? get('CXR_TASK_QUEUE', 'cxr-pipeline');
-  const fileCreds = readCredentialsFile(get('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
+  const credentialsFile = path.join(dataDir, ...(profile === 'compose' ? ['secrets'] : []), 'orthanc-credentials');
+  const fileCreds = readCredentialsFile(get('ORTHANC_CREDENTIALS_FILE', credentialsFile));
   const cores = os.availableParallelism();
   const uiUrl = get('TEMPORAL_UI_URL', `http://127.0.0.1:${get('TEMPORAL_UI_PORT', '8233')}`).replace(/\/+$/, '');
   return {
@@ -307,6 +317,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       maxInstanceBytes: positiveInt(env, 'CXR_VIEWER_MAX_INSTANCE_BYTES', 64 * 1024 * 1024),
     },
     heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
+    maxImagePixels: positiveInt(env, 'CXR_MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS),
+    studies: {
+      inactivityMs: positiveInt(env, 'CXR_STUDY_INACTIVITY_S', 120) * 1000,
+      reopenWindowMs: positiveInt(env, 'CXR_STUDY_REOPEN_S', 7 * 24 * 3600) * 1000,
+    },
     zipLimits: zipLimitsFromEnv(env),
     archiveCache: archiveCacheOptionsFromEnv(env),
     worker: {

@@ -113,7 +113,7 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
       record(
         await executeInstanceChild({
           workflowId: `${ingestId}/${entry.index}`,
-          input: { entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue },
+          input: { entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue, studies: true },
           summary: `${input.zipName} #${entry.index}: ${entry.name}`,
           extraSearchAttributes: [{ key: SA.ZIP_SHA256, value: input.zipSha256 }],
         }),

@@ -125,6 +125,8 @@ export function startStoredRun(input: {
           entry: { orthancId: d.orthancId, index: d.index, name: d.name },
           model: input.model,
           inferenceTaskQueue: input.inferenceTaskQueue,
+          // Live arrivals feed their study's completion (src/workflows/study.ts); the archive's reprocess does not.
+          ...(input.kind === 'follow' ? { studies: true as const } : {}),
         },
         summary: `${input.label}: ${d.name}`,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
