@@ -19,7 +19,9 @@ export const AUDIT_CODES = {
   applicationActivity: DCM('110100', 'Application Activity'),
   instancesAccessed: DCM('110103', 'DICOM Instances Accessed'),
   import: DCM('110107', 'Import'),
+  userAuthentication: DCM('110114', 'User Authentication'),
   applicationStart: DCM('110120', 'Application Start'),
+  login: DCM('110122', 'Login'),
   applicationStop: DCM('110121', 'Application Stop'),
   application: DCM('110150', 'Application'),
   applicationLauncher: DCM('110151', 'Application Launcher'),
@@ -55,6 +57,20 @@ export const AUDIT_EVENTS: Record<AuditAction, EventShape> = {
   },
   'follow-start': app('follow-start', 'Start following Orthanc', AUDIT_CODES.applicationStart),
   'follow-stop': app('follow-stop', 'Stop following Orthanc', AUDIT_CODES.applicationStop),
+  'viewer-study': {
+    id: AUDIT_CODES.instancesAccessed,
+    actionCode: 'R',
+    types: [LOCAL('viewer-study', 'Study shown in the viewer')],
+    operatorRole: AUDIT_CODES.destinationRole,
+    pipelineRole: AUDIT_CODES.sourceRole,
+  },
+  'viewer-login': {
+    id: AUDIT_CODES.userAuthentication,
+    actionCode: 'E',
+    types: [AUDIT_CODES.login, LOCAL('viewer-login', 'Viewer login')],
+    operatorRole: AUDIT_CODES.applicationLauncher,
+    pipelineRole: AUDIT_CODES.application,
+  },
 };
 
 function imp(code: string, meaning: string): EventShape {

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AuditLogError } from '../audit';
+import { auditCommand } from './commands/audit';
 import { doctorCommand } from './commands/doctor';
 import { failuresCommand } from './commands/failures';
 import { followCommand } from './commands/follow';
@@ -62,6 +63,7 @@ Examples:
   $ cxr follow start                classify every chest X-ray that arrives in Orthanc
   $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
+  $ cxr audit verify                is the audit trail intact (hash chain)?
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
 (as the temporal CLI reads them, with its profile file), CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
@@ -81,6 +83,7 @@ ${EXIT_HELP}`,
     verifyCommand(),
     replayCommand(),
     doctorCommand(),
+    auditCommand(),
   ]) {
     program.addCommand(cmd.showHelpAfterError().exitOverride());
   }

@@ -10,3 +10,7 @@ export const DONE = defineSearchAttributeKey('CxrDone', SearchAttributeType.INT)
 export const FAILED = defineSearchAttributeKey('CxrFailed', SearchAttributeType.INT);
 export const ENTRY_NAME = defineSearchAttributeKey('CxrEntryName', SearchAttributeType.KEYWORD);
 export const RETRY_OF = defineSearchAttributeKey('CxrRetryOf', SearchAttributeType.KEYWORD);
+/** Ingest, follow, reprocess and study: urgent | routine | backfill (src/priority.ts), set when the job starts. */
+export const PRIORITY = defineSearchAttributeKey('CxrPriority', SearchAttributeType.KEYWORD);
+/** Study workflow: the Study Instance UID it collects (CxrState open | completed; CxrTotal/Done/Failed its images). */
+export const STUDY_UID = defineSearchAttributeKey('CxrStudyUid', SearchAttributeType.KEYWORD);

@@ -11,14 +11,19 @@ import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import { vulnerabilitiesOf } from '../../../src/cli/known-vulnerabilities';
 import { startOrAttachIngest } from '../../../src/cli/start-ingest';
 import { loadConfig, temporalConnectionOptions } from '../../../src/config';
 import type { IngestResult } from '../../../src/workflows/types';
-import { PRODUCTION, syntheticZip } from '../../helpers/chaos';
+import { syntheticZip } from '../../helpers/chaos';
 import { TEST_OUTPUT } from '../../helpers/pipeline';
 import { assertBuilt, runCli } from '../cli/run-cli';
 
-const skip = PRODUCTION ? false : 'production profile only (CXR_PROFILE=production; .ci/run runs it)';
+// The native profile's processes and ports (the compose stack has its own test: test/integration/deploy/compose-stack).
+const skip =
+  process.env.CXR_PROFILE === 'production'
+    ? false
+    : 'production profile only (CXR_PROFILE=production; .ci/run runs it)';
 
 async function scrape(url: string, opts: { ca?: string; auth?: string } = {}): Promise<string> {
   if (url.startsWith('http://')) {
@@ -90,6 +95,11 @@ describe('production profile: mTLS, workers by role, metrics', { skip }, () => {
     // With the certificate: served.
     const info = await connection.workflowService.getSystemInfo({});
     assert.ok(info.serverVersion, 'server answers a client with a certificate');
+    assert.deepEqual(
+      vulnerabilitiesOf('temporal-server', info.serverVersion).map((v) => v.id),
+      [],
+      `Temporal server ${info.serverVersion} carries no known vulnerability (docs/security.md)`,
+    );
     // TLS, trusting the CA, but no client certificate: the handshake is refused.
     const noCert = Connection.connect({
       address,
