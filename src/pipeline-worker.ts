@@ -82,6 +82,8 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     resultKey: resultKeyOf(config),
     archives,
     heatmapsMax: config.heatmapsMax,
+    maxImagePixels: config.maxImagePixels,
+    studies: config.studies,
   });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;

@@ -3,6 +3,7 @@ import { makeHeatmapActivities } from './heatmap';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
 import { makeStoredActivities } from './stored';
+import { makeStudyActivities } from './study';
 import { makeUploadActivities } from './upload';
 import { makeZipActivities } from './zip-activities';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeReportActivities(deps),
     ...makeHeatmapActivities(deps),
     ...makeStoredActivities(deps),
+    ...makeStudyActivities(deps),
   };
 }
 

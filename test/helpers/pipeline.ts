@@ -78,10 +78,18 @@ export async function freshIngest(
 }
 
 export async function startTestPipeline(
-  opts: { taskQueue?: string; modelDir?: string; maxConcurrentIo?: number; payloadCodec?: PayloadCodec } = {},
+  opts: {
+    taskQueue?: string;
+    modelDir?: string;
+    maxConcurrentIo?: number;
+    payloadCodec?: PayloadCodec;
+    /** Study completion timings (default: the configuration's). */
+    studies?: PipelineConfig['studies'];
+  } = {},
 ): Promise<TestPipeline> {
   quietRuntime();
   const config = loadConfig({ taskQueue: opts.taskQueue ?? uniqueQueue('test'), modelDir: opts.modelDir });
+  if (opts.studies) config.studies = opts.studies;
   config.temporal.inferenceTaskQueue = `${config.temporal.taskQueue}-inference`;
   const { address, tls } = temporalConnectionOptions(config.temporal);
   const env = await TestWorkflowEnvironment.createFromExistingServer({
