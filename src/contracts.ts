@@ -31,6 +31,11 @@ export interface AcceptedInput {
   views: { viewPositions: string[]; viewCodes: CodedValue[]; ifMissing: IfMissing };
   /** Smallest Rows x Columns read (the model enlarges smaller images, inventing no detail). */
   minimumSize: { rows: number; columns: number };
+  /**
+   * `human` (the default when absent): a patient recorded (or described) as another species is skipped
+   * (NonHumanPatient); `any`: any species is read (a veterinary model).
+   */
+  patientSpecies?: 'human' | 'any';
   /** Patient age range in years, min inclusive, max exclusive; absent: any age. */
   patientAgeYears?: { min?: number; max?: number; ifMissing: IfMissing };
   /** Why these values (e.g. the training data they follow); shown to people reading the manifest. */
@@ -83,6 +88,19 @@ export interface ZipLimitOverrides {
  * reader of the report can check against the image header. No patient demographics (an age rule says "within the
  * range", never the age). Decided by src/dicom/eligibility.ts.
  */
+/**
+ * The attribute an admitted image's view was read from: View Position, View Code Sequence, or (both empty) the texts
+ * modalities write the protocol into, in the order src/dicom/eligibility.ts reads them.
+ */
+export type ViewSource =
+  | 'ViewPosition'
+  | 'ViewCodeSequence'
+  | 'PerformedProtocolCodeSequence'
+  | 'AcquisitionContextSequence'
+  | 'ProtocolName'
+  | 'AcquisitionDeviceProcessingDescription'
+  | 'SeriesDescription';
+
 export interface Admission {
   /**
    * The view the image was classified as, the attribute it was read from (`missing`: none recorded), and its CID 4010
@@ -91,8 +109,10 @@ export interface Admission {
   view:
     | {
         value: string;
-        from: 'ViewPosition' | 'ViewCodeSequence';
+        from: ViewSource;
         code?: CodedValue;
+        /** The header text the view was read from (protocol texts only, when View Position and its code are empty). */
+        text?: string;
       }
     | { value: null; from: 'missing' };
   /** One line per rule, in rule order. */
