@@ -44,7 +44,7 @@ export CXR_VENV_MODELS="${CXR_VENV_MODELS:-$ROOT/.tools/venv-models}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 # Search attributes the pipeline writes (name=type), registered on the dev server at start.
-CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword)
+CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword CxrDeliveries=KeywordList)
 
 log() { printf '\033[1;34m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '\033[1;31m[%s] error:\033[0m %s\n' "$(basename "$0")" "$*" >&2; exit 1; }

@@ -71,6 +71,8 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     zipLimits: config.zipLimits,
     archives,
     heatmapsMax: config.heatmapsMax,
+    delivery: config.delivery,
+    audit: config.audit,
   });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;

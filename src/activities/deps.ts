@@ -4,6 +4,7 @@ import type { Classifier } from '../inference';
 import type { PreprocessPool } from '../inference/preprocess-pool';
 import type { ArchiveCache, ZipLimits } from '../zip';
 import type { AcceptedInput } from '../dicom/eligibility';
+import type { AuditConfig, DeliveryConfig } from '../config';
 
 /** What the activities need, built once per worker process and injected (STYLE.md: createActivities(deps)). */
 export interface ActivityDeps {
@@ -22,6 +23,10 @@ export interface ActivityDeps {
   accepts?: AcceptedInput;
   /** Heatmap SEGs per image (PipelineConfig.heatmapsMax); default DEFAULT_HEATMAPS_MAX. */
   heatmapsMax?: number;
+  /** Result delivery sinks (PipelineConfig.delivery); default none. */
+  delivery?: DeliveryConfig;
+  /** Where delivery receipts are recorded (PipelineConfig.audit); default: not recorded in the audit log. */
+  audit?: AuditConfig;
 }
 
 /** The intended input eligibility is decided against; a worker without one refuses to start. */

@@ -19,6 +19,7 @@ export const AUDIT_CODES = {
   applicationActivity: DCM('110100', 'Application Activity'),
   instancesAccessed: DCM('110103', 'DICOM Instances Accessed'),
   import: DCM('110107', 'Import'),
+  export: DCM('110106', 'Export'),
   applicationStart: DCM('110120', 'Application Start'),
   applicationStop: DCM('110121', 'Application Stop'),
   application: DCM('110150', 'Application'),
@@ -55,6 +56,13 @@ export const AUDIT_EVENTS: Record<AuditAction, EventShape> = {
   },
   'follow-start': app('follow-start', 'Start following Orthanc', AUDIT_CODES.applicationStart),
   'follow-stop': app('follow-stop', 'Stop following Orthanc', AUDIT_CODES.applicationStop),
+  'result-delivery': {
+    id: AUDIT_CODES.export,
+    actionCode: 'R',
+    types: [LOCAL('result-delivery', "Deliver a study's AI result")],
+    operatorRole: AUDIT_CODES.sourceRole,
+    pipelineRole: AUDIT_CODES.destinationRole,
+  },
 };
 
 function imp(code: string, meaning: string): EventShape {

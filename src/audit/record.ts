@@ -2,7 +2,15 @@
 
 /** Every operator action the CLI records. Adding one: a line here and a row in AUDIT_EVENTS (dicom-audit.ts). */
 export type AuditAction =
-  'ingest' | 'ingest-again' | 'retry-failed' | 'reprocess' | 'verify-repair' | 'follow-start' | 'follow-stop';
+  | 'ingest'
+  | 'ingest-again'
+  | 'retry-failed'
+  | 'reprocess'
+  | 'verify-repair'
+  | 'follow-start'
+  | 'follow-stop'
+  /** Recorded by the worker: a study's result taken by a sink (its receipt), or refused for good. */
+  | 'result-delivery';
 
 /** PS3.15 EventOutcomeIndicator: success 0, minor failure 4 (e.g. some entries failed), serious 8, major 12. */
 export type AuditOutcome = 'success' | 'minor-failure' | 'serious-failure' | 'major-failure';

@@ -4,3 +4,4 @@ export { processInstanceWorkflow } from './process-instance';
 export { healthCheckWorkflow } from './health-check';
 export { followOrthancWorkflow } from './follow-orthanc';
 export { reprocessWorkflow } from './reprocess';
+export { deliverStudyResult } from './deliver-study';

@@ -10,3 +10,5 @@ export const DONE = defineSearchAttributeKey('CxrDone', SearchAttributeType.INT)
 export const FAILED = defineSearchAttributeKey('CxrFailed', SearchAttributeType.INT);
 export const ENTRY_NAME = defineSearchAttributeKey('CxrEntryName', SearchAttributeType.KEYWORD);
 export const RETRY_OF = defineSearchAttributeKey('CxrRetryOf', SearchAttributeType.KEYWORD);
+/** Delivery (deliverStudyResult): one `<sink>=<state>` per sink, e.g. `fhir=delivered`, `hl7=pending`. */
+export const DELIVERIES = defineSearchAttributeKey('CxrDeliveries', SearchAttributeType.KEYWORD_LIST);

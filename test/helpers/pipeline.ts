@@ -76,10 +76,18 @@ export async function freshIngest(
 }
 
 export async function startTestPipeline(
-  opts: { taskQueue?: string; modelDir?: string; maxConcurrentIo?: number; payloadCodec?: PayloadCodec } = {},
+  opts: {
+    taskQueue?: string;
+    modelDir?: string;
+    maxConcurrentIo?: number;
+    payloadCodec?: PayloadCodec;
+    /** Change the loaded configuration before the workers start (e.g. delivery sinks pointing at test receivers). */
+    configure?: (config: PipelineConfig) => void;
+  } = {},
 ): Promise<TestPipeline> {
   quietRuntime();
   const config = loadConfig({ taskQueue: opts.taskQueue ?? uniqueQueue('test'), modelDir: opts.modelDir });
+  opts.configure?.(config);
   config.temporal.inferenceTaskQueue = `${config.temporal.taskQueue}-inference`;
   const { address, tls } = temporalConnectionOptions(config.temporal);
   const env = await TestWorkflowEnvironment.createFromExistingServer({

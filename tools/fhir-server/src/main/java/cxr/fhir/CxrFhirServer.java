@@ -29,7 +29,7 @@ import org.hl7.fhir.r4.model.Patient;
  * request that carries a resource (core R4 StructureDefinitions, in-memory terminology): a resource that does not
  * validate is refused with HTTP 422 and an OperationOutcome, and nothing of its request is stored.
  *
- * Usage: java -cp ... cxr.fhir.CxrFhirServer PORT [HOST]. Prints "cxr-fhir-server ready on PORT" once the validator
+ * Usage: java -cp ... cxr.fhir.CxrFhirServer PORT [HOST] (or --warmup-only). Prints "cxr-fhir-server ready on PORT" once the validator
  * is warm (one validation done at start, so the first request does not pay for loading the profiles).
  */
 public final class CxrFhirServer {
@@ -37,7 +37,9 @@ public final class CxrFhirServer {
 
   public static void main(String[] args) throws Exception {
     long t0 = System.nanoTime();
-    int port = Integer.parseInt(args[0]);
+    // --warmup-only: load and warm everything, then exit (scripts/fhir-server records a class-data archive so).
+    boolean warmupOnly = args[0].equals("--warmup-only");
+    int port = warmupOnly ? 0 : Integer.parseInt(args[0]);
     String host = args.length > 1 ? args[1] : "127.0.0.1";
     FhirContext ctx = FhirContext.forR4Cached();
 
@@ -77,6 +79,10 @@ public final class CxrFhirServer {
     ValidationResult r = warm.validateWithResult(b);
     if (!r.isSuccessful()) System.err.println("warm-up validation: " + r.getMessages());
 
+    if (warmupOnly) {
+      System.out.println("cxr-fhir-server warm-up done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+      return;
+    }
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost(host);
