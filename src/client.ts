@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AuditLogError } from './audit';
+import { deliveriesCommand } from './cli/commands/deliveries';
 import { doctorCommand } from './cli/commands/doctor';
 import { failuresCommand } from './cli/commands/failures';
 import { followCommand } from './cli/commands/follow';
@@ -62,6 +63,7 @@ Examples:
   $ cxr follow start                classify every chest X-ray that arrives in Orthanc
   $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
+  $ cxr deliveries                  where each completed study's result went (webhook, HL7, FHIR)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
 (as the temporal CLI reads them, with its profile file), CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
@@ -80,6 +82,7 @@ ${EXIT_HELP}`,
     reprocessCommand(),
     verifyCommand(),
     replayCommand(),
+    deliveriesCommand(),
     doctorCommand(),
   ]) {
     program.addCommand(cmd.showHelpAfterError().exitOverride());

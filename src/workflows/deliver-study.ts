@@ -14,7 +14,6 @@ import {
   type ActivityOptions,
   ActivityFailure,
   ApplicationFailure,
-  defineQuery,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -27,9 +26,8 @@ import type { PipelineActivities } from '../activities';
 import type { DeliverStudyInput } from '../contracts';
 import type { DeliveryReceipt, DeliveryResult, SinkDeliveryInput, SinkKind, SinkOutcome } from '../delivery/types';
 import { NON_RETRYABLE_TYPES, type Reason, toReason } from '../reasons';
+import { deliveryStateQuery } from './queries';
 import { DELIVERIES, STATE } from './search-attributes';
-
-export const deliveryStateQuery = defineQuery<DeliveryResult>('deliveryState');
 
 /**
  * One attempt is a connect + send + answer, bounded by CXR_DELIVER_TIMEOUT_MS (30 s) in the activity. Retries back

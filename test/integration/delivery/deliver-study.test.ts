@@ -23,6 +23,8 @@ import {
   summaryFromStoredReports,
   WebhookReceiver,
 } from '../../helpers/delivery';
+import { runCli } from '../cli/run-cli';
+import type { DeliveryListRow } from '../../../src/cli/deliveries';
 import { FIXTURES, freshIngest, startTestPipeline, TEST_OUTPUT, type TestPipeline } from '../../helpers/pipeline';
 
 const FIXTURE = path.join(FIXTURES, 'cxr', 'highdicom_dx_image_forpresentation_thorax.dcm');
@@ -240,5 +242,46 @@ describe('deliverStudyResult: webhook, HL7 v2 over MLLP, FHIR R4, each exactly o
       }),
     );
     assert.equal(good.status, 200, JSON.stringify(good.body).slice(0, 500));
+  });
+
+  it('cxr deliveries lists each delivery with per-sink state and receipt; `show` gives ids, receipts, reasons', async () => {
+    const env = { CXR_TASK_QUEUE: p.config.temporal.taskQueue };
+    const mine = (rows: DeliveryListRow[]) => rows.filter((r) => r.workflowId.includes(p.config.temporal.taskQueue));
+    let rows: DeliveryListRow[] = [];
+    for (let i = 0; i < 20 && rows.length < 4; i++) {
+      const list = await runCli(['deliveries', '--study', studyUid, '--json', '--limit', '100'], env);
+      assert.equal(list.code, 0, list.stderr);
+      rows = mine(JSON.parse(list.stdout) as DeliveryListRow[]);
+      if (rows.length < 4) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(rows.length, 4, 'completions 1, 1 again, 2 and 3');
+    const first = rows.find((r) => r.workflowId === `deliver/${studyUid}/1-${p.config.temporal.taskQueue}`);
+    assert.equal(first?.state, 'delivered');
+    assert.equal(first?.completion, 1);
+    assert.deepEqual(first?.sinks.map((s) => s.sink).sort(), ['fhir', 'hl7', 'webhook']);
+    assert.ok(first?.sinks.every((s) => s.state === 'delivered' && (s.receipt ?? '').length > 0));
+    const third = rows.find((r) => r.completion === 3);
+    assert.equal(third?.state, 'partly-delivered');
+    assert.deepEqual(
+      third?.sinks.find((s) => s.sink === 'webhook'),
+      { sink: 'webhook', state: 'failed', receipt: 'DeliveryRejected' },
+    );
+    const failedOnly = await runCli(['deliveries', '--sink', 'webhook=failed', '--json', '--limit', '100'], env);
+    assert.deepEqual(
+      mine(JSON.parse(failedOnly.stdout) as DeliveryListRow[]).map((r) => r.completion),
+      [3],
+    );
+    const table = await runCli(['deliveries', '--study', studyUid], env);
+    assert.match(table.stdout, /partly-delivered/);
+    assert.match(table.stdout, new RegExp(`hl7 +delivered +MSA\\|AA\\|${deliveryMessageId(studyUid, 1, 'hl7')}`));
+
+    const show = await runCli(['deliveries', 'show', studyUid], env);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, new RegExp(`message id ${deliveryMessageId(studyUid, 1, 'fhir')}`));
+    assert.match(show.stdout, /receipt +DiagnosticReport\/[^/]+\/_history\/1/);
+    assert.match(show.stdout, /delivered .*\(attempt 3\)/);
+    assert.match(show.stdout, /reason +DeliveryRejected: .*HTTP 401/);
+    const none = await runCli(['deliveries', 'show', '1.2.3.4.5.6.7.8.9.0.404'], env);
+    assert.equal(none.code, 4);
   });
 });
