@@ -7,7 +7,7 @@
  * Each counts what it received by message id, so a test can say "every message exactly once". Ports come from
  * receiverPort(): CXR_EXTRA_PORT_BASE + 100 + n on a machine shared by several checkouts, else 18600 + n.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -33,6 +33,13 @@ const run = promisify(execFile);
 export function receiverPort(n: number): number {
   const base = process.env.CXR_EXTRA_PORT_BASE;
   return (base ? Number(base) + 100 : 18600) + n;
+}
+
+/** One attribute of a DICOM file, by keyword (dcmtk's dcmdump). */
+export function dicomTag(file: string, keyword: string): string {
+  const out = execFileSync('dcmdump', ['+P', keyword, '-q', file], { encoding: 'utf8' });
+  const m = /\[(.*)\]/.exec(out);
+  return m ? m[1].trim() : '';
 }
 
 /** Is anything listening? (A refused connection is the proof a receiver is down.) */

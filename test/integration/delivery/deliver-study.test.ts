@@ -6,7 +6,6 @@
  * Until the study workflow starts deliveries itself, the tests start deliverStudyResult directly (as it will).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +16,7 @@ import { buildFhirBundle, DELIVERY_SYSTEM, deliveryMessageId, type DeliveryResul
 import { deliverStudyResult } from '../../../src/workflows';
 import { DELIVERIES, STATE } from '../../../src/workflows/search-attributes';
 import {
+  dicomTag,
   FhirServer,
   MllpListener,
   receiverPort,
@@ -29,18 +29,12 @@ import { FIXTURES, freshIngest, startTestPipeline, TEST_OUTPUT, type TestPipelin
 
 const FIXTURE = path.join(FIXTURES, 'cxr', 'highdicom_dx_image_forpresentation_thorax.dcm');
 
-function tagOf(file: string, keyword: string): string {
-  const out = execFileSync('dcmdump', ['+P', keyword, '-q', file], { encoding: 'utf8' });
-  const m = /\[(.*)\]/.exec(out);
-  return m ? m[1].trim() : '';
-}
-
 describe('deliverStudyResult: webhook, HL7 v2 over MLLP, FHIR R4, each exactly once', { timeout: 12 * 60_000 }, () => {
   let p: TestPipeline;
   let summary: StudySummary;
-  const studyUid = tagOf(FIXTURE, 'StudyInstanceUID');
-  const patientId = tagOf(FIXTURE, 'PatientID');
-  const patientName = tagOf(FIXTURE, 'PatientName');
+  const studyUid = dicomTag(FIXTURE, 'StudyInstanceUID');
+  const patientId = dicomTag(FIXTURE, 'PatientID');
+  const patientName = dicomTag(FIXTURE, 'PatientName');
   const secret = `test-secret-${Date.now()}`;
   const dir = path.join(TEST_OUTPUT, `delivery-${Date.now()}`);
   const secretFile = path.join(dir, 'webhook-secret');
