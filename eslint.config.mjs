@@ -1,7 +1,21 @@
-// ESLint flat config: typescript-eslint with type information, house rules from STYLE.md.
+// ESLint flat config: typescript-eslint with type information, house rules from docs/STYLE.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+
+/** `err.name === '...'`, `x.cause.name !== ...`, `switch (error.name)`, `e.constructor.name === ...` (tests: test/unit/lint.test.ts). */
+const ERROR_LIKE = String.raw`/^(e|err|error|ex|exc|exception|cause|failure|reason)$/i`;
+const ERROR_NAME = [
+  `MemberExpression[computed=false][property.name='name'][object.type='Identifier'][object.name=${ERROR_LIKE}]`,
+  `MemberExpression[computed=false][property.name='name'][object.type='MemberExpression'][object.property.name=${ERROR_LIKE}]`,
+  `MemberExpression[computed=false][property.name='name'][object.type='MemberExpression'][object.property.name='constructor']`,
+];
+const ERROR_NAME_MESSAGE =
+  'Do not compare error names as strings: use instanceof the error class, or the declared `type` of a PipelineError / ApplicationFailure (src/reasons.ts).';
+export const ERROR_NAME_COMPARISONS = ERROR_NAME.flatMap((m) => [
+  { selector: `BinaryExpression[operator=/^[!=]==?$/] > ${m}`, message: ERROR_NAME_MESSAGE },
+  { selector: `SwitchStatement > ${m}.discriminant`, message: ERROR_NAME_MESSAGE },
+]);
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
@@ -25,6 +39,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: false }],
+      // Errors are told apart by class (instanceof) or by their declared `type` (src/reasons.ts), never by the
+      // `name` string: a renamed class silently turns such a comparison false (issue 24: stored.ts compared
+      // err.name with a class that no longer existed, so a deleted instance killed follow and reprocess runs).
+      'no-restricted-syntax': ['error', ...ERROR_NAME_COMPARISONS],
     },
   },
   {

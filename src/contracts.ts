@@ -157,7 +157,7 @@ export interface ZipListing {
 }
 
 /**
- * Study completion and delivery (issue 25): the contract between the per-study workflow (which knows when a study's
+ * Study completion and delivery: the contract between the per-study workflow (which knows when a study's
  * images are all processed) and the delivery workflow (which sends the result to the configured sinks). Small,
  * payload-sized, no patient demographics: a delivery activity reads the patient module from Orthanc itself.
  */

@@ -62,7 +62,7 @@ export const REASONS = {
   // ---- one entry: Orthanc, the model, the report ----
   OrthancRejected: failed('Orthanc refused to store the file.'),
   OrthancNotFound: failed(
-    'The instance vanished from Orthanc mid-ingest (deleted?); `cxr retry-failed` uploads it again.',
+    'The instance vanished from Orthanc mid-ingest (deleted?); `cxr retry-failed` uploads it again (a zip entry).',
   ),
   OrthancBadRequest: failed('Orthanc answered HTTP 400 to a request about this instance; retrying cannot help.'),
   ModelError: failed('The model could not classify the image (no model loaded, bad output).'),
@@ -76,6 +76,9 @@ export const REASONS = {
   SystemFile: skipped('Operating-system metadata (macOS resource forks, .DS_Store, Thumbs.db), not an image.'),
   SymbolicLink: skipped('A symbolic link to another file or folder in the zip, which is processed as its own entry.'),
   DuplicateSopInstanceUid: skipped('Orthanc already holds a different file with this SOP Instance UID; not stored.'),
+  InstanceDeleted: skipped(
+    'follow / reprocess / retry-failed: the instance was deleted from Orthanc before it was read; nothing to classify.',
+  ),
   AlreadyReported: skipped(
     'follow / reprocess: the SR of this model version for the image is already in Orthanc; not classified again.',
   ),

@@ -6,7 +6,7 @@ import type { ArchiveCache, ZipLimits } from '../zip';
 import type { AcceptedInput } from '../dicom/eligibility';
 import type { AuditConfig, DeliveryConfig } from '../config';
 
-/** What the activities need, built once per worker process and injected (STYLE.md: createActivities(deps)). */
+/** What the activities need, built once per worker process and injected (docs/STYLE.md: createActivities(deps)). */
 export interface ActivityDeps {
   orthanc: OrthancClient;
   /** Loaded once at worker start; session reused by every classify call. Absent on an I/O-only worker. */

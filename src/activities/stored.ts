@@ -8,7 +8,7 @@
  * Idempotent: pure reads (same Orthanc content, same answer).
  */
 import { deriveReportUids, isValidUid } from '../dicom/uids';
-import { asTemporalFailure, CorruptDicomError } from '../errors';
+import { asTemporalFailure, CorruptDicomError, OrthancNotFoundError } from '../errors';
 import { type SimplifiedTags, tagString as tag } from '../dicom/tags';
 import { type OrthancClient, SOURCE_SHA_METADATA } from '../orthanc/client';
 import type {
@@ -55,13 +55,26 @@ export async function decideStored(
   orthancId: string,
   index: number,
   model: ModelRef | undefined,
-): Promise<StoredInstanceDecision | null> {
+): Promise<StoredInstanceDecision> {
   let tags: SimplifiedTags;
   try {
     tags = await deps.orthanc.getInstanceTags(orthancId);
   } catch (err) {
-    // Deleted since it was listed: nothing to do.
-    if (err instanceof Error && err.name === 'OrthancNotFoundOrBadRequest') return null;
+    // Deleted since it was listed (a change log entry, a page of a study, an instance a retry names): accounted as
+    // skipped with the reason, never a failure of the whole follow / reprocess run (issue 24). The client raises
+    // OrthancNotFoundError for a 404 (src/orthanc/client.ts); compared by class, never by name (eslint forbids it).
+    if (err instanceof OrthancNotFoundError) {
+      return {
+        orthancId,
+        index,
+        name: orthancId,
+        action: 'skip',
+        reason: {
+          type: 'InstanceDeleted',
+          message: `Orthanc instance ${orthancId} was deleted before it was read; nothing to classify.`,
+        },
+      };
+    }
     throw err;
   }
   const sop = tag(tags, 'SOPInstanceUID') ?? '';
@@ -93,7 +106,7 @@ async function decideAll(
   // A few requests at a time: a burst of arrivals must not flood Orthanc (the workflow bounds pages, this bounds I/O).
   for (let i = 0; i < refs.length; i += 4) {
     const part = await Promise.all(refs.slice(i, i + 4).map((r) => decideStored(deps, r.id, r.index, model)));
-    for (const d of part) if (d) out.push(d);
+    out.push(...part);
     heartbeat(i);
   }
   return out;

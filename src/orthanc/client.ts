@@ -88,7 +88,7 @@ export class OrthancClient {
     try {
       return (await this.send<T>(cfg)).data;
     } catch (err) {
-      throw this.classify(what, err);
+      throw this.errorFor(what, err);
     }
   }
 
@@ -107,7 +107,8 @@ export class OrthancClient {
     }
   }
 
-  private classify(what: string, err: unknown): Error {
+  /** The typed pipeline error (retryable or not, src/errors.ts) for a failed exchange with Orthanc. */
+  private errorFor(what: string, err: unknown): Error {
     if (!(err instanceof AxiosError)) return err instanceof Error ? err : new Error(String(err));
     const status = err.response?.status;
     const where = `${this.config.url}`;
@@ -318,7 +319,7 @@ export class OrthancClient {
     } catch (err) {
       const refusal = err instanceof AxiosError ? decodeRefusal(err) : null;
       if (refusal !== null) return refusal;
-      throw this.classify(what, err);
+      throw this.errorFor(what, err);
     }
   }
 

@@ -46,8 +46,8 @@ const ioOptions = {
 } as const;
 
 /**
- * The same steps as local activities (children started with `ioSteps: 'local'`, i.e. by every parent since
- * 2026-11-27): run by the worker that runs this workflow task, recorded as one MarkerRecorded event each instead of
+ * The same steps as local activities (children started with `ioSteps: 'local'`, as every parent starts them): run
+ * by the worker that runs this workflow task, recorded as one MarkerRecorded event each instead of
  * scheduled/started/completed plus a workflow task (docs/durability.md, "Local activities"). They cannot heartbeat:
  * a dead worker is noticed by the workflow task timeout instead (10 s), and the workflow task is retried elsewhere,
  * which runs the step again (idempotent). Start-to-close still bounds one attempt; backoffs up to 10 s are slept in
@@ -98,8 +98,8 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
 
   const end = (status: 'done' | 'failed' | 'skipped', details: string, reason = ''): void => {
     // A completed child whose CxrState is still `processing` is done (src/cli/ingests.ts reads it so): the upsert is
-    // kept for the outcomes operators filter on (failed, skipped), not paid for every done entry. Observed with SDK
-    // 1.24: when the workflow fails in the same workflow task as a local step's result (e.g. NotDicom at upload),
+    // kept for the outcomes operators filter on (failed, skipped), not paid for every done entry. When the workflow
+    // fails in the same workflow task as a local step's result (e.g. NotDicom at upload),
     // the `failed` upsert issued just before the failure is not recorded (test/fixtures/histories/instance-failed.json),
     // so failed entries are found by ExecutionStatus = 'Failed' (the CLI and docs/operator-guide.md do).
     if (status !== 'done' || !localIo) upsertSearchAttributes([{ key: STATE, value: status }]);

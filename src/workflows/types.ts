@@ -131,7 +131,8 @@ export interface InstanceInput {
   model?: ModelRef;
   /**
    * `local`: the zip and Orthanc steps run as local activities, and a done entry keeps CxrState `processing`
-   * (set by every parent since 2026-11-27). Absent: activities and a `done` upsert, as older histories recorded them.
+   * (every parent sets it). Absent: activities and a `done` upsert, as older histories recorded them
+   * (docs/durability.md says when that path may go).
    */
   ioSteps?: 'local';
 }

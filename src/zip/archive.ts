@@ -1,5 +1,5 @@
 /**
- * A random-access view of one zip file: the central directory parsed once (with adm-zip's header classes),
+ * A random-access view of one zip file: the central directory parsed once (records decoded by zip-format.ts),
  * entries read one at a time from an open file descriptor and inflated with node's zlib.
  *
  * Memory is the central directory (about 100 bytes per entry) plus the entry being read; the archive itself
@@ -13,22 +13,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { EntryUnreadableError, ZipMissingError, ZipRejectedError } from '../errors';
-import {
-  FLAG_UTF8,
-  Zip,
-  admCrc32,
-  decodeName,
-  newEntryParser,
-  newMainHeader,
-  type AdmMainHeader,
-} from './admzip-internals';
 import type { ZipLimits } from './limits';
+import { FLAG_UTF8, Zip, crc32, decodeCentralHeader, decodeEndRecord, decodeName, type EndRecord } from './zip-format';
 
 /** One record of the central directory, files and folders alike. */
 export interface CentralEntry {
   /** Position in the central directory: the entry's identity for the whole pipeline. */
   readonly index: number;
-  /** Name as its archiver meant it: UTF-8 when flagged, else CP437 unless valid UTF-8 (admzip-internals' decodeName). */
+  /** Name as its archiver meant it: UTF-8 when flagged, else CP437 unless valid UTF-8 (zip-format's decodeName). */
   readonly name: string;
   /**
    * The name as readers before CP437 decoding showed it (UTF-8 with U+FFFD), only where that differs: the name an
@@ -83,8 +75,6 @@ export interface ZipArchive {
 const READ_CHUNK_BYTES = 1024 * 1024;
 /** Output chunk of the inflater: the most a bomb can overshoot the cap by before we stop it. */
 export const INFLATE_CHUNK_BYTES = 256 * 1024;
-/** zip64 end-of-central-directory locator: signature, disk, 8-byte offset, disk count. */
-const ZIP64_LOCATOR_BYTES = 20;
 const ENCRYPTION_FLAGS = 0x0001 | 0x0040; // traditional ZipCrypto/AES, and PKWARE strong encryption
 /** The compression method WinZip writes for AES-encrypted entries. */
 const METHOD_WINZIP_AES = 99;
@@ -102,14 +92,6 @@ export const readerStats = {
   /** Largest number of inflated bytes held at once by one readEntry (checks the bomb cap). */
   peakInflatedBytes: 0,
 };
-
-const crc32: (data: Buffer, previous?: number) => number =
-  typeof zlib.crc32 === 'function'
-    ? (data, previous) => zlib.crc32(data, previous)
-    : (data, previous) => {
-        if (previous !== undefined) throw new Error('incremental CRC needs node >= 20.15');
-        return admCrc32(data);
-      };
 
 function label(zipPath: string): string {
   return path.basename(zipPath);
@@ -186,11 +168,11 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
-/** Locate and parse the end of central directory (classic or zip64) with adm-zip's MainHeader. */
+/** Locate and decode the end of central directory (classic or zip64). */
 async function readMainHeader(
   handle: fs.FileHandle,
   identity: FileIdentity,
-): Promise<{ main: AdmMainHeader; endOfCentralDirectory: number; zip64: boolean }> {
+): Promise<{ main: EndRecord; endOfCentralDirectory: number; zip64: boolean }> {
   const name = label(identity.path);
   const size = identity.sizeBytes;
   if (size === 0) throw new ZipRejectedError(`${name} is an empty file (0 bytes), not a zip; copy it again`);
@@ -218,19 +200,18 @@ async function readMainHeader(
     }
     throw new ZipRejectedError(`${name} is not a zip archive (no zip structure found); export the study as a .zip`);
   }
-  const main = newMainHeader();
-  main.loadFromBinary(tail.subarray(eocd, eocd + Zip.ENDHDR));
+  let main = decodeEndRecord(tail.subarray(eocd, eocd + Zip.ENDHDR));
   let endOfCentralDirectory = tailStart + eocd;
   // zip64: the classic record holds 0xFFFF/0xFFFFFFFF and a locator right before it points at the real one.
-  if (eocd >= ZIP64_LOCATOR_BYTES && tail.readUInt32LE(eocd - ZIP64_LOCATOR_BYTES) === Zip.END64SIG) {
-    const locator = tail.subarray(eocd - ZIP64_LOCATOR_BYTES, eocd);
+  if (eocd >= Zip.END64HDR && tail.readUInt32LE(eocd - Zip.END64HDR) === Zip.END64SIG) {
+    const locator = tail.subarray(eocd - Zip.END64HDR, eocd);
     const zip64Offset = Number(locator.readBigUInt64LE(Zip.END64OFF));
     const record =
       zip64Offset + Zip.ZIP64HDR <= size ? await readAt(handle, zip64Offset, Zip.ZIP64HDR) : Buffer.alloc(0);
     if (record.length !== Zip.ZIP64HDR || record.readUInt32LE(0) !== Zip.ZIP64SIG) {
       throw new ZipRejectedError(`${name} is damaged: its zip64 end record is missing or unreadable; copy it again`);
     }
-    main.loadFromBinary(record);
+    main = decodeEndRecord(record);
     endOfCentralDirectory = zip64Offset;
   }
   if (main.diskEntries !== main.totalEntries) {
@@ -263,7 +244,7 @@ export async function openArchive(identity: FileIdentity, limits: ZipLimits): Pr
   } catch (err) {
     await handle.close();
     if (err instanceof ZipRejectedError || err instanceof ZipMissingError) throw err;
-    // adm-zip's parsers throw plain Errors ("ADM-ZIP: Invalid CEN header"...): the zip is damaged.
+    // A record that does not decode (a plain Error from zip-format.ts or a read past a Buffer): the zip is damaged.
     throw new ZipRejectedError(
       `${name} is damaged and cannot be read as a zip (${(err as Error).message}); copy it again`,
       {
@@ -296,7 +277,6 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
   if (cd.length !== main.size)
     throw new ZipRejectedError(`${name} is truncated (table of contents cut short); copy it again`);
 
-  const parser = newEntryParser();
   const entries: Mutable<CentralEntry>[] = [];
   const files: Mutable<CentralEntry>[] = [];
   const firstByName = new Map<string, number>();
@@ -310,8 +290,7 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
         `${name} is damaged: entry ${index} of its table of contents is unreadable; copy it again`,
       );
     }
-    parser.header = cd.subarray(p, p + Zip.CENHDR);
-    const h = parser.header;
+    const h = decodeCentralHeader(cd, p);
     const nameStart = p + Zip.CENHDR;
     const extraStart = nameStart + h.fileNameLength;
     const recordEnd = p + h.centralHeaderSize;
@@ -319,9 +298,6 @@ async function parseArchive(handle: fs.FileHandle, identity: FileIdentity, limit
       throw new ZipRejectedError(`${name} is damaged: entry ${index} runs past the table of contents; copy it again`);
     }
     const rawName = cd.subarray(nameStart, extraStart);
-    parser.entryName = rawName;
-    // Setting extra (even empty) makes adm-zip apply the zip64 sizes and offset from it.
-    parser.extra = cd.subarray(extraStart, extraStart + h.extraLength);
     const entryName = decodeName(rawName, h.flags);
     const formerName = decodeName(rawName, FLAG_UTF8);
     const last = rawName.length > 0 ? rawName[rawName.length - 1] : undefined;
@@ -390,7 +366,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * simply concatenated in front of a zip: the table of contents then sits `shift` bytes after where the end record
  * says. 0 when the offsets are right (a plain zip, or `zip -A`). What Info-ZIP's unzip and Python's zipfile do.
  */
-async function prefixShift(handle: fs.FileHandle, main: AdmMainHeader, endOfCentralDirectory: number): Promise<number> {
+async function prefixShift(handle: fs.FileHandle, main: EndRecord, endOfCentralDirectory: number): Promise<number> {
   const at = async (offset: number) => {
     const sig = await readAt(handle, offset, 4);
     return sig.length === 4 && sig.readUInt32LE(0) === Zip.CENSIG;

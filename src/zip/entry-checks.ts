@@ -14,10 +14,10 @@ import {
   ZeroByteEntryError,
 } from '../errors';
 import { outcomeOf, type Reason, type ReasonType } from '../reasons';
-import { Zip } from './admzip-internals';
 import type { CentralEntry } from './archive';
 import { formatBytes } from './archive';
 import { COMPRESSION_RATIO_MIN_BYTES, type ZipLimits } from './limits';
+import { Zip } from './zip-format';
 
 /** Skip reasons (not errors): the entry is fine, it is just not something this pipeline processes. */
 export const SKIP_DICOMDIR = 'DicomDir' satisfies ReasonType;

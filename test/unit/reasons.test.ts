@@ -44,6 +44,7 @@ describe('reason vocabulary', { timeout: 10_000 }, () => {
       'DuplicateSopInstanceUid',
       'ForProcessingImage',
       'ImageTooSmall',
+      'InstanceDeleted',
       'NotChestXray',
       'NotFrontalView',
       'OutsideAgeRange',

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { cliConfig } from '../cli-config';
+import { type TemporalConfig, temporalConnectionOptions } from '../../config';
 import { describeAccepts } from '../../dicom/eligibility';
 import { readManifest } from '../../inference/manifest';
 import { OrthancClient } from '../../orthanc/client';
@@ -70,6 +71,14 @@ export function retentionCheck(namespace: string, seconds: number): Check {
   };
 }
 
+/** How the connection is secured, as configured: " (mTLS)", " (TLS, API key)", or "" for plaintext. */
+function security(t: TemporalConfig): string {
+  const o = temporalConnectionOptions(t);
+  const tls = !o.tls ? '' : typeof o.tls === 'object' && o.tls.clientCertPair ? 'mTLS' : 'TLS';
+  const parts = [tls, o.apiKey !== undefined ? 'API key' : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Check[]> {
   const config = cliConfig(opts.taskQueue ? { taskQueue: opts.taskQueue } : {});
   const checks: Check[] = [];
@@ -77,14 +86,19 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
 
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+    // The same connection settings as every other command (TLS / mTLS, API key, gRPC metadata: src/config.ts), so
+    // doctor reaches a secured cluster or Temporal Cloud exactly when `cxr ingest` does (issue 24).
+    connection = await Connection.connect({
+      ...temporalConnectionOptions(config.temporal),
+      connectTimeout: '5 seconds',
+    });
     const client = new Client({ connection, namespace });
     const sys = await client.workflowService.getSystemInfo({});
     const ns = await client.workflowService.describeNamespace({ namespace });
     checks.push({
       name: 'Temporal reachable',
       ok: true,
-      detail: `${address}, namespace ${namespace}, server ${sys.serverVersion || '?'}`,
+      detail: `${address}${security(config.temporal)}, namespace ${namespace}, server ${sys.serverVersion || '?'}`,
     });
     checks.push(retentionCheck(namespace, Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0)));
     try {
@@ -114,7 +128,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
     checks.push({
       name: 'Temporal reachable',
       ok: false,
-      detail: `${address}: ${(err as Error).message} (set TEMPORAL_ADDRESS, or scripts/services start)`,
+      detail: `${address}${security(config.temporal)}: ${(err as Error).message} (set TEMPORAL_ADDRESS and TEMPORAL_TLS_* / TEMPORAL_API_KEY as for the temporal CLI, or scripts/services start)`,
     });
   } finally {
     await connection?.close();

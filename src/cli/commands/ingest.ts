@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { audited, auditReport } from '../../audit';
 import type { IngestOptions } from '../../workflows/types';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
-import { followIngest, type IngestReport } from '../follow';
+import { watchIngest, type IngestReport } from '../watch-ingest';
 import { webUiUrl } from '../ingest-id';
 import { positiveInt } from '../options';
 import type { Client } from '@temporalio/client';
@@ -98,7 +98,7 @@ ${EXIT_HELP}`,
                   else console.log(started.ingestId);
                   return EXIT.ok;
                 }
-                const followed = await followIngest(client, started.ingestId, { json: opts.json, zipName: zip, wait });
+                const followed = await watchIngest(client, started.ingestId, { json: opts.json, zipName: zip, wait });
                 reports.push(followed.report);
                 auditReport(a, followed);
                 return followed.exit;

@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
-import { historyFromJson } from '../history-json';
+import { historyFromJson, type ExportedHistory } from '../history-json';
 import { q } from '../ingests';
 import { withClient } from '../with-client';
 
-type History = temporal.api.history.v1.IHistory;
+/** Fetched from Temporal (decoded) or read from a file (proto-JSON, decoded by the SDK's replay). */
+type History = temporal.api.history.v1.IHistory | ExportedHistory;
 
 interface RunReplay {
   workflowId: string;
@@ -61,7 +63,7 @@ ${EXIT_HELP}`,
         } catch (err) {
           throw new CliError(`Cannot read history file ${opts.historyFile}: ${(err as Error).message}`, EXIT.usage);
         }
-        let history: History;
+        let history: ExportedHistory;
         try {
           history = historyFromJson(raw);
         } catch (err) {
@@ -105,7 +107,7 @@ ${EXIT_HELP}`,
           results.push({
             ...base,
             ok: false,
-            nondeterminism: r.error.name === 'DeterminismViolationError',
+            nondeterminism: r.error instanceof DeterminismViolationError,
             error: `${r.error.name}: ${r.error.message}`,
           });
       }

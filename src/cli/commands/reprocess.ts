@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
-import { followIngest } from '../follow';
+import { watchIngest } from '../watch-ingest';
 import { webUiUrl } from '../ingest-id';
 import { positiveInt } from '../options';
 import { modelOf, modelPollers, noWorkerWarning, scopeKey, startReprocess } from '../stored-runs';
@@ -87,7 +87,7 @@ ${EXIT_HELP}`,
               console.log(opts.json ? JSON.stringify({ workflowId: id }) : id);
               return;
             }
-            const followed = await followIngest(client, id, { json: opts.json });
+            const followed = await watchIngest(client, id, { json: opts.json });
             auditReport(a, followed);
             const r = followed.report as IngestResult;
             if (opts.json) console.log(JSON.stringify(followed.report, null, 2));

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
-import { followIngest } from '../follow';
+import { watchIngest } from '../watch-ingest';
 import { resolveIngestRef, webUiUrl } from '../ingest-id';
 import { getIngest, listProblems } from '../ingests';
 import { startLinkedIngest, zipOfIngest } from '../linked-ingest';
@@ -61,7 +61,7 @@ ${EXIT_HELP}`,
                 console.log(opts.json ? JSON.stringify(retry) : retry.workflowId);
                 return;
               }
-              const followed = await followIngest(client, retry.workflowId, { json: opts.json });
+              const followed = await watchIngest(client, retry.workflowId, { json: opts.json });
               auditReport(a, followed, { retried: retry.instances.length });
               if (opts.json) console.log(JSON.stringify(followed.report, null, 2));
               process.exitCode = followed.exit;
@@ -125,7 +125,7 @@ ${EXIT_HELP}`,
               else console.log(retryId);
               return;
             }
-            const followed = await followIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
+            const followed = await watchIngest(client, retryId, { json: opts.json, zipName: orig.zipName });
             auditReport(a, followed, { retried: problems.length });
             if (opts.json) console.log(JSON.stringify(followed.report, null, 2));
             process.exitCode = followed.exit;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
-import { followIngest } from '../follow';
+import { watchIngest } from '../watch-ingest';
 import { resolveIngestRef, webUiUrl } from '../ingest-id';
 import { getIngest, type IngestView } from '../ingests';
 import { resultTable } from '../render';
@@ -100,7 +100,7 @@ ${EXIT_HELP}`,
           console.error(
             `watching ingest ${ingestId}\n  Web UI: ${webUiUrl(config.webUiUrl, config.temporal.namespace, ingestId)}`,
           );
-        const { report, exit } = await followIngest(client, ingestId, { json: opts.json, wait });
+        const { report, exit } = await watchIngest(client, ingestId, { json: opts.json, wait });
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         process.exitCode = exit;
       }, WAIT);

@@ -3,7 +3,7 @@ import { audited, auditReport } from '../../audit';
 import { OrthancClient } from '../../orthanc/client';
 import { type EntryFinding, repairable, verifyEntries, type VerifySummary } from '../../verify/verify';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
-import { followIngest, type IngestReport } from '../follow';
+import { watchIngest, type IngestReport } from '../watch-ingest';
 import { resolveIngestRef, webUiUrl } from '../ingest-id';
 import { getIngest } from '../ingests';
 import { runningLinked, startLinkedIngest, zipOfIngest } from '../linked-ingest';
@@ -156,7 +156,7 @@ ${EXIT_HELP}`,
               }
               if (repairId !== undefined && out.repair) {
                 if (opts.wait) {
-                  const r = await followIngest(client, repairId, { json: opts.json, zipName, wait });
+                  const r = await watchIngest(client, repairId, { json: opts.json, zipName, wait });
                   out.repair.report = r.report;
                   const mismatches = summary.problems.length - toRepair.length;
                   exit = r.exit !== EXIT.ok ? r.exit : mismatches > 0 ? EXIT.checkFailed : EXIT.ok;

@@ -25,7 +25,8 @@ import { vrProblem, type StringVr } from '../vr';
 
 import { copiedPatientAndStudy, type SourceImage } from './source-image';
 import type { Admission, Finding, ModelIdentity } from '../../contracts';
-import { measurementGroup, type ImageOutline } from './tid1501-measurement-group';
+import { planarRoiMeasurementGroup, type ImageOutline } from './tid1410-planar-roi';
+import { measurementGroup } from './tid1501-measurement-group';
 import { measurementReport } from './tid1500-measurement-report';
 
 export interface BuildReportInput {
@@ -226,7 +227,8 @@ export function buildReportDataset(input: BuildReportInput): Record<string, unkn
   const groups = findings.map((finding) => {
     const trackingUid = deriveTrackingUid(uids.sopInstanceUid, finding.label);
     const region = input.regions?.[finding.label] ?? input.analysedArea;
-    return measurementGroup({ finding, trackingUid, algorithm: algorithmId, source: sourceRef, region });
+    const group = { finding, trackingUid, algorithm: algorithmId, source: sourceRef };
+    return region ? planarRoiMeasurementGroup({ ...group, region }) : measurementGroup(group);
   });
   const root = measurementReport({
     device: {

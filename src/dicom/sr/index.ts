@@ -10,5 +10,5 @@ export { sourceImageFromTags } from './source-image';
 export { parseReport, NotAnAiReportError } from './parse';
 export type { ReportSummary } from './parse';
 export type { SourceImage } from './source-image';
-export type { ImageOutline } from './tid1501-measurement-group';
+export type { ImageOutline } from './tid1410-planar-roi';
 export { deriveReportUids } from '../uids';

@@ -1,9 +1,6 @@
 /**
- * One measurement group per classifier label. With an image region (what the pipeline writes) it is a
- * TID 1410 Planar ROI Measurements and Qualitative Evaluations group: row 7 Image Region = a closed POLYLINE
- * SCOORD on the source image (the part of the image the model analysed, or the hot area of the label's class
- * activation map), SELECTED FROM that image. Without one it is the image-level TID 1501 group. Rows otherwise the
- * same in both (numbers below are TID 1501's):
+ * TID 1501 Measurement and Qualitative Evaluation Group: one per classifier label, about the whole image. The rows
+ * (TID 1410, tid1410-planar-roi.ts, has the same ones plus an Image Region):
  *   row 2  Tracking Identifier = the label exactly as the model's manifest spells it (read back by parse.ts)
  *   row 3  Tracking Unique Identifier
  *   row 5  Finding = the label's concept (codes.ts)
@@ -17,7 +14,6 @@ import {
   CERTAINTY_OF_FINDING,
   codeForLabel,
   FINDING,
-  IMAGE_REGION,
   MEASUREMENT_GROUP,
   PRESENT,
   SOURCE_OF_MEASUREMENT,
@@ -33,7 +29,6 @@ import {
   formatDecimalString,
   image,
   num,
-  scoord,
   TemplateViolation,
   text,
   uidref,
@@ -43,24 +38,33 @@ import { algorithmIdentification, type AlgorithmIdentification } from './tid4019
 import type { ImageReference } from './tid1600-image-library';
 import type { Finding } from '../../contracts';
 
-/** A closed outline in source image pixel coordinates (column, row), first point repeated last. */
-export type ImageOutline = readonly (readonly [number, number])[];
-
 function checkUnitInterval(row: string, what: string, v: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
     throw new TemplateViolation('TID 1501', row, `${what} must be a number from 0 to 1, got ${String(v)}`);
   }
 }
 
-export function measurementGroup(input: {
+export interface MeasurementGroupInput {
   finding: Finding;
   trackingUid: string;
   algorithm: AlgorithmIdentification;
   source: ImageReference;
-  /** Makes the group a TID 1410 planar ROI group about this region of the source image. */
-  region?: ImageOutline;
-}): ContentItem {
-  const { finding, trackingUid, algorithm, source, region } = input;
+}
+
+/** The TID 1501 group of one label. */
+export function measurementGroup(input: MeasurementGroupInput): ContentItem {
+  return container('CONTAINS', MEASUREMENT_GROUP, measurementGroupRows(input), '1501');
+}
+
+/**
+ * The checked rows of a measurement group. `regionRows` (TID 1410's Image Region) is called once the finding has
+ * been checked and its rows go right after the Finding row.
+ */
+export function measurementGroupRows(
+  input: MeasurementGroupInput,
+  regionRows?: (where: string) => ContentItem[],
+): ContentItem[] {
+  const { finding, trackingUid, algorithm, source } = input;
   if (finding.label.trim() === '') {
     throw new TemplateViolation('TID 1501', 'row 2 (Tracking Identifier)', 'the label is empty');
   }
@@ -89,29 +93,16 @@ export function measurementGroup(input: {
     throw new TemplateViolation('TID 1501', 'row 5 (Finding)', (err as Error).message);
   }
   const params = [...(algorithm.parameters ?? []), `decision threshold=${formatDecimalString(finding.threshold)}`];
-  return container(
-    'CONTAINS',
-    MEASUREMENT_GROUP,
-    [
-      text('HAS OBS CONTEXT', TRACKING_IDENTIFIER, finding.label),
-      uidref('HAS OBS CONTEXT', TRACKING_UNIQUE_IDENTIFIER, trackingUid),
-      codeValue('CONTAINS', FINDING, concept),
-      ...(region ? [imageRegion(region, source, where)] : []),
-      ...algorithmIdentification({ ...algorithm, parameters: params }),
-      num('CONTAINS', CERTAINTY_OF_FINDING, finding.probability, UNIT_PROBABILITY, [
-        image('INFERRED FROM', SOURCE_OF_MEASUREMENT, source.sopClassUid, source.sopInstanceUid, source.frame),
-      ]),
-      num('CONTAINS', THRESHOLD_VALUE, finding.threshold, UNIT_PROBABILITY),
-      codeValue('CONTAINS', concept, finding.positive ? PRESENT : ABSENT),
-    ],
-    region ? '1410' : '1501',
-  );
-}
-
-function imageRegion(region: ImageOutline, source: ImageReference, where: string): ContentItem {
-  try {
-    return scoord('CONTAINS', IMAGE_REGION, 'POLYLINE', region, source);
-  } catch (err) {
-    throw new TemplateViolation('TID 1410', 'row 7 (Image Region)', `${where}: ${(err as Error).message}`);
-  }
+  return [
+    text('HAS OBS CONTEXT', TRACKING_IDENTIFIER, finding.label),
+    uidref('HAS OBS CONTEXT', TRACKING_UNIQUE_IDENTIFIER, trackingUid),
+    codeValue('CONTAINS', FINDING, concept),
+    ...(regionRows ? regionRows(where) : []),
+    ...algorithmIdentification({ ...algorithm, parameters: params }),
+    num('CONTAINS', CERTAINTY_OF_FINDING, finding.probability, UNIT_PROBABILITY, [
+      image('INFERRED FROM', SOURCE_OF_MEASUREMENT, source.sopClassUid, source.sopInstanceUid, source.frame),
+    ]),
+    num('CONTAINS', THRESHOLD_VALUE, finding.threshold, UNIT_PROBABILITY),
+    codeValue('CONTAINS', concept, finding.positive ? PRESENT : ABSENT),
+  ];
 }

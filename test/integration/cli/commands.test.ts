@@ -185,5 +185,16 @@ describe('cxr failures / retry-failed / results / replay / doctor', { timeout: 1
     const other = await runCli(['doctor', '--task-queue', uniqueQueue('nobody-polls')], env);
     assert.equal(other.code, 5);
     assert.match(other.stdout, /FAIL +worker polling/);
+    // doctor connects with the same settings as every other command (issue 24: it ignored TLS and the API key, so it
+    // called a secured cluster unreachable). Asked for TLS against this plaintext dev server, it must fail to connect,
+    // as `cxr status` does; a doctor that ignores TEMPORAL_TLS would report Temporal reachable.
+    const tls = await runCli(['doctor', '--json'], { ...env, TEMPORAL_TLS: 'true' });
+    const tlsOut = JSON.parse(tls.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+    const reach = tlsOut.checks.find((c) => c.name === 'Temporal reachable');
+    assert.equal(tls.code, 5, tls.stdout);
+    assert.equal(reach?.ok, false, JSON.stringify(reach));
+    assert.match(reach?.detail ?? '', /\(TLS\)/);
+    const status = await runCli(['list', '--json'], { ...env, TEMPORAL_TLS: 'true' });
+    assert.notEqual(status.code, 0, 'the other commands refuse the same settings');
   });
 });

@@ -16,6 +16,7 @@ import { loadConfig, temporalConnectionOptions } from '../../../src/config';
 import type { IngestResult } from '../../../src/workflows/types';
 import { PRODUCTION, syntheticZip } from '../../helpers/chaos';
 import { TEST_OUTPUT } from '../../helpers/pipeline';
+import { assertBuilt, runCli } from '../cli/run-cli';
 
 const skip = PRODUCTION ? false : 'production profile only (CXR_PROFILE=production; .ci/run runs it)';
 
@@ -63,6 +64,22 @@ describe('production profile: mTLS, workers by role, metrics', { skip }, () => {
     client = new Client({ connection, namespace: config.temporal.namespace });
   });
   after(async () => connection?.close());
+
+  it('cxr doctor is green over mTLS (the CLI connection settings, issue 24)', { timeout: 120_000 }, async () => {
+    assertBuilt();
+    let out: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] } = { ok: false, checks: [] };
+    // The workers scripts/services started poll within seconds; allow a loaded machine a minute.
+    for (let i = 0; i < 12; i++) {
+      const run = await runCli(['doctor', '--json'], {});
+      out = JSON.parse(run.stdout) as typeof out;
+      if (out.ok) break;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+    assert.ok(out.ok, JSON.stringify(out.checks.filter((c) => !c.ok)));
+    const reach = out.checks.find((c) => c.name === 'Temporal reachable');
+    assert.match(reach?.detail ?? '', /\(mTLS\)/);
+    console.log(`[production:doctor] ${out.checks.length} checks green; ${reach?.detail}`);
+  });
 
   it('the Temporal frontend refuses clients without a client certificate', { timeout: 60_000 }, async () => {
     const { address, tls } = temporalConnectionOptions(config.temporal);

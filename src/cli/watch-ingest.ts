@@ -1,4 +1,4 @@
-/** Shared by `ingest`, `watch` and `retry-failed`: follow an ingest to its end and report it. */
+/** Shared by `ingest`, `watch`, `retry-failed`, `reprocess` and `verify --repair`: watch an ingest to its end and report it. */
 import type { Client } from '@temporalio/client';
 import type { IngestResult } from '../workflows/types';
 import { EXIT } from './exit-codes';
@@ -18,7 +18,7 @@ export type IngestReport = IngestResult | RejectedIngest;
  * Wait for the ingest to close (drawing progress on stderr unless `json`), then print its table.
  * Works for any ingest ID, started by this process or long before (the CLI may have restarted).
  */
-export async function followIngest(
+export async function watchIngest(
   client: Client,
   ingestId: string,
   opts: { json?: boolean; zipName?: string; out?: NodeJS.WriteStream; wait?: TemporalWait } = {},
