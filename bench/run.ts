@@ -30,6 +30,7 @@ import { sha256File } from '../src/cli/ingest-id';
 import { loadConfig, PROJECT_ROOT, temporalConnectionOptions } from '../src/config';
 import { loadClassifier } from '../src/inference';
 import { OrthancClient } from '../src/orthanc/client';
+import { resultKeyOf } from '../src/pipeline-worker';
 import type { ClassifyOutput, UploadOutput, ZipEntryRef } from '../src/workflows/types';
 import { DEFAULT_WINDOW } from '../src/workflows/ingest-zip';
 import { archiveCache, readEntry } from '../src/zip';
@@ -856,6 +857,7 @@ async function main(): Promise<void> {
           orthanc,
           classifier: await loadClassifier(opts.modelDir),
           zipLimits: loadConfig().zipLimits,
+          resultKey: resultKeyOf(loadConfig()),
         })
       : undefined;
     if (opts.parts.has('stages')) {

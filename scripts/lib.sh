@@ -4,6 +4,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CXR_PROFILE="${CXR_PROFILE:-dev}"
 if [[ "$CXR_PROFILE" == production ]]; then export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data/production}"; fi
 export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data}"
+# The data folder holds raw DICOM, Orthanc's index, temporal.db, logs, the audit trail and the secrets: owner-only
+# (0700) whatever the umask, also when it existed before (docs/security.md; secure-defaults.test.ts checks it).
+ensure_data_dir() { (umask 077 && mkdir -p "$CXR_DATA_DIR") && chmod 700 "$CXR_DATA_DIR"; }
 export TEMPORAL_VERSION="${TEMPORAL_VERSION:-1.5.1}"
 export CXR_CACHE_DIR="${CXR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cxr-pipeline}"
 export TEMPORAL_BIN="${TEMPORAL_BIN:-$ROOT/.tools/temporal}"
@@ -34,9 +37,10 @@ ensure_secret() {
 # per data folder (read it: cat $CXR_DATA_DIR/secrets/orthanc-password; scripts/services also writes user:password to
 # $CXR_DATA_DIR/orthanc-credentials, which the CLI and worker read).
 export ORTHANC_USERNAME="${ORTHANC_USERNAME:-cxr}"
+ensure_data_dir || { echo "cannot create the data folder $CXR_DATA_DIR" >&2; exit 1; }
 if [[ -z "${ORTHANC_PASSWORD:-}" ]]; then ORTHANC_PASSWORD="$(ensure_secret orthanc-password)"; fi
 export ORTHANC_PASSWORD
-# The viewer (OHIF + DICOMweb proxy): loopback only by default; it serves every study to whoever reaches it.
+# The viewer (OHIF + DICOMweb proxy): loopback only by default, behind its own login (docs/viewer.md, docs/security.md).
 export CXR_VIEWER_HOST="${CXR_VIEWER_HOST:-127.0.0.1}"
 export CXR_VIEWER_PORT="${CXR_VIEWER_PORT:-8044}"
 export CXR_VENV="${CXR_VENV:-$ROOT/.tools/venv}"
@@ -44,7 +48,15 @@ export CXR_VENV_MODELS="${CXR_VENV_MODELS:-$ROOT/.tools/venv-models}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 # Search attributes the pipeline writes (name=type), registered on the dev server at start.
-CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword CxrDeliveries=KeywordList)
+# The dev server's SQLite visibility allows 3 Int and 10 Keyword attributes: the Int ones are taken (a study reuses
+# CxrState/CxrTotal/CxrDone/CxrFailed for its own state and image counts), CxrPriority and CxrStudyUid are Keywords, CxrDeliveries a KeywordList.
+CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword CxrPriority=Keyword CxrStudyUid=Keyword CxrDeliveries=KeywordList)
+# Task-queue priority and fairness (src/priority.ts): server 1.29 serves tasks first come first served unless its
+# priority-aware matcher is switched on; matching.enableFairness implies it and adds fairness between bulk jobs.
+# Both are enforced within one task-queue partition: new tasks are written to one (reads stay at 4, so older tasks
+# still drain). Both profiles pass the same values (dev server: --dynamic-config-value; production and compose:
+# docker/temporal/dynamicconfig.yaml, checked against this list by test/unit/priority.test.ts).
+CXR_DYNAMIC_CONFIG=(matching.useNewMatcher=true matching.enableFairness=true matching.numTaskqueueWritePartitions=1)
 
 log() { printf '\033[1;34m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '\033[1;31m[%s] error:\033[0m %s\n' "$(basename "$0")" "$*" >&2; exit 1; }

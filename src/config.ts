@@ -56,9 +56,7 @@ export interface AuditConfig {
   operator?: string;
   /** Syslog collector for DICOM audit messages: udp://host:port or tcp://host:port (CXR_AUDIT_SYSLOG); none when unset. */
   syslog?: string;
-  /** The login name from the environment (USER, else LOGNAME): used only when the OS cannot name the account. */
-  envUser?: string;
-  /** The account that ran sudo (SUDO_USER), recorded next to the OS user. */
+  /** The account that ran sudo (SUDO_USER, from the environment: recorded as asserted), next to the OS user. */
   sudoUser?: string;
 }
 
@@ -88,6 +86,11 @@ export interface WorkerConfig {
   preprocessThreads: number;
   /** host:port of the worker's Prometheus endpoint (CXR_METRICS_ADDRESS, src/metrics.ts); none when unset. */
   metricsAddress?: string;
+  /**
+   * The key io and inference workers share to bind inference results to their requests (CXR_WORKER_RESULT_KEY;
+   * unset: <data dir>/secrets/worker-result-key, generated once; src/activities/result-binding.ts).
+   */
+  resultKey?: string;
 }
 
 export interface ViewerConfig {
@@ -96,6 +99,22 @@ export interface ViewerConfig {
   port: number;
   /** OHIF's static build (index.html, bundles): .tools/ohif/dist, put there by scripts/setup. */
   distDir: string;
+  /** The viewer's own account (CXR_VIEWER_USERNAME, default `viewer`; src/viewer/auth.ts). */
+  username: string;
+  /** Its password (CXR_VIEWER_PASSWORD); unset: the secret generated in <data dir>/secrets/viewer-password. */
+  password?: string;
+  /** Hours a login lasts (CXR_VIEWER_SESSION_HOURS, default 8). */
+  sessionHours: number;
+  /** Session cookies marked Secure (CXR_VIEWER_SECURE_COOKIES, default true; browsers keep them on localhost). */
+  secureCookies: boolean;
+  /** Host names the viewer answers for besides localhost / 127.0.0.1 / ::1 (CXR_VIEWER_ALLOWED_HOSTS, comma list). */
+  allowedHosts: string[];
+  /** SSO through a reverse proxy: the header naming the user (CXR_VIEWER_TRUSTED_USER_HEADER); off when unset. */
+  trustedUserHeader?: string;
+  /** Addresses of the proxies whose user header is believed (CXR_VIEWER_TRUSTED_PROXIES, comma list). */
+  trustedProxies: string[];
+  /** Largest instance the 1-bit frames fallback reads (CXR_VIEWER_MAX_INSTANCE_BYTES, default 64 MiB). */
+  maxInstanceBytes: number;
 }
 
 /**
@@ -226,6 +245,13 @@ function nonNegative(env: Record<string, string>, name: string, fallback: number
   return n;
 }
 
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 function workerRole(value: string): WorkerRole {
   if (value === 'all' || value === 'io' || value === 'inference' || value === 'model') return value;
   throw new Error(`CXR_WORKER_ROLE / --role must be all, io, inference or model (got ${value})`);
@@ -353,7 +379,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       logFile: path.resolve(get('CXR_AUDIT_LOG', path.join(dataDir, 'audit', 'audit.jsonl'))),
       operator: env.CXR_OPERATOR,
       syslog: env.CXR_AUDIT_SYSLOG,
-      envUser: env.USER || env.LOGNAME || undefined,
       sudoUser: env.SUDO_USER || undefined,
     },
     modelDir: path.resolve(overrides.modelDir ?? get('CXR_MODEL_DIR', path.join(PROJECT_ROOT, 'models', 'demo-cxr'))),
@@ -362,6 +387,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       host: get('CXR_VIEWER_HOST', '127.0.0.1'),
       port: positiveInt(env, 'CXR_VIEWER_PORT', 8044),
       distDir: path.resolve(get('CXR_VIEWER_DIST', path.join(PROJECT_ROOT, '.tools', 'ohif', 'dist'))),
+      username: get('CXR_VIEWER_USERNAME', 'viewer'),
+      password: env.CXR_VIEWER_PASSWORD,
+      sessionHours: positiveInt(env, 'CXR_VIEWER_SESSION_HOURS', 8),
+      secureCookies: get('CXR_VIEWER_SECURE_COOKIES', 'true') !== 'false',
+      allowedHosts: list(env.CXR_VIEWER_ALLOWED_HOSTS),
+      trustedUserHeader: env.CXR_VIEWER_TRUSTED_USER_HEADER,
+      trustedProxies: list(env.CXR_VIEWER_TRUSTED_PROXIES),
+      maxInstanceBytes: positiveInt(env, 'CXR_VIEWER_MAX_INSTANCE_BYTES', 64 * 1024 * 1024),
     },
     heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
     delivery: deliveryFrom(env, dataDir),
@@ -374,6 +407,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       intraOpThreads: positiveInt(env, 'CXR_INTRA_OP_THREADS', Math.max(1, Math.floor(cores / 2))),
       preprocessThreads: countOf(env, 'CXR_PREPROCESS_THREADS', Math.max(1, Math.floor(cores / 2))),
       metricsAddress: env.CXR_METRICS_ADDRESS,
+      resultKey: env.CXR_WORKER_RESULT_KEY,
     },
     payloadKeys: { key: env.CXR_PAYLOAD_KEY, keyId: env.CXR_PAYLOAD_KEY_ID, keyFile: env.CXR_PAYLOAD_KEY_FILE },
     webUiUrl: uiUrl,

@@ -123,6 +123,11 @@ export interface ClassifyOutput {
    * whose manifest declares classActivationMaps (src/inference/cam.ts). Derived numbers, no pixels: payload-sized.
    */
   activationMaps?: Record<string, ActivationMap>;
+  /**
+   * HMAC-SHA-256 binding this result to its request (workflow, instance) with the workers' shared key
+   * (src/activities/result-binding.ts): storeReport refuses a result without a valid one.
+   */
+  binding?: string;
 }
 
 export interface StoreReportInput {

@@ -61,6 +61,8 @@ export class ModelError extends defineError('ModelError') {}
 export class ReportBuildError extends defineError('ReportBuildError') {}
 /** A step pinned to one model version reached a worker loaded with another: the SR must name the model that ran. */
 export class ModelMismatchError extends defineError('ModelMismatch') {}
+/** A classification whose MAC does not match its request (src/activities/result-binding.ts): never stored. */
+export class InferenceResultUnverifiedError extends defineError('InferenceResultUnverified') {}
 // ---- Environment (retry) ----
 export class OrthancUnavailableError extends defineError('OrthancUnavailable') {}
 export class ZipMissingError extends defineError('ZipMissing') {}

@@ -12,9 +12,19 @@ import { loadClassifier, readManifest } from './inference';
 import { PreprocessPool } from './inference/preprocess-pool';
 import { stepMetrics } from './metrics';
 import { OrthancClient } from './orthanc/client';
+import { ensureSecret } from './secrets';
 import { ArchiveCache } from './zip';
 
 export type { WorkerRole };
+
+/**
+ * The key the workers share to bind inference results to their requests (src/activities/result-binding.ts):
+ * CXR_WORKER_RESULT_KEY, else <data dir>/secrets/worker-result-key (generated once; give the same file to workers on
+ * other machines).
+ */
+export function resultKeyOf(config: Pick<PipelineConfig, 'worker' | 'dataDir'>): Buffer {
+  return Buffer.from(config.worker.resultKey ?? ensureSecret(config.dataDir, 'worker-result-key'), 'utf8');
+}
 
 /** Overrides of what the configuration says (tests use them); absent fields come from `config`. */
 export interface PipelineWorkerOptions {
@@ -69,6 +79,7 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     preprocessPool,
     accepts,
     zipLimits: config.zipLimits,
+    resultKey: resultKeyOf(config),
     archives,
     heatmapsMax: config.heatmapsMax,
     delivery: config.delivery,

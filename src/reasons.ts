@@ -70,6 +70,9 @@ export const REASONS = {
   ModelMismatch: failed(
     'A step pinned to one model version (follow, reprocess) reached a worker with another model; nothing was stored. Run a worker with that model on its queue.',
   ),
+  InferenceResultUnverified: failed(
+    "The classification did not carry the MAC of the workers' shared key (a worker that is not ours answered on the inference queue, or the keys differ); nothing was stored. Check which workers poll the queue and CXR_WORKER_RESULT_KEY.",
+  ),
   // ---- skipped: fine files this pipeline does not process ----
   NotChestXray: skipped('Not a chest radiograph (modality or body part); stored in Orthanc, not classified.'),
   DicomDir: skipped('A DICOMDIR index, not an image.'),

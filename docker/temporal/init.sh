@@ -10,7 +10,7 @@ set -eu
 ADDR="${TEMPORAL_ADDRESS:-temporal:7233}"
 NS="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-168h}"
-ATTRS="${CXR_SEARCH_ATTRIBUTES:-CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrEntryName=Keyword CxrRetryOf=Keyword CxrDeliveries=KeywordList CxrTotal=Int CxrDone=Int CxrFailed=Int}"
+ATTRS="${CXR_SEARCH_ATTRIBUTES:-CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrEntryName=Keyword CxrRetryOf=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrPriority=Keyword CxrStudyUid=Keyword CxrDeliveries=KeywordList}"
 
 t() { temporal "$@" --address "$ADDR"; }
 

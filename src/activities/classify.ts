@@ -6,11 +6,13 @@
  * returns the same findings (timings aside) and changes nothing anywhere. Tested twice-in-a-row in
  * test/integration/durability/idempotency.test.ts. Heartbeats (keepAlive) while fetching and inferring.
  */
+import { Context } from '@temporalio/activity';
 import { asTemporalFailure, ModelError, ModelMismatchError } from '../errors';
 import { classifyOrthancInstance } from '../inference';
 import type { ClassifyOutput, ModelRef } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
+import { bindResult } from './result-binding';
 
 export function makeClassifyActivities(deps: ActivityDeps) {
   return {
@@ -33,13 +35,16 @@ export function makeClassifyActivities(deps: ActivityDeps) {
             pool: deps.preprocessPool,
           });
           // The classification's model and findings are the contract types themselves: passed on, never copied.
-          return {
+          const out: ClassifyOutput = {
             model: c.model,
             findings: c.findings,
             timingsMs: { ...c.timingsMs },
             inputArea: c.inputArea,
             ...(c.activationMaps ? { activationMaps: c.activationMaps } : {}),
           };
+          // Signed for the io worker that stores it (result-binding.ts).
+          const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+          return { ...out, binding: bindResult(deps.resultKey, workflowId, input.orthancId, out) };
         }),
       );
     },

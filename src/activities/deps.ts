@@ -21,6 +21,11 @@ export interface ActivityDeps {
    * worker reads it from the manifest at start (no model loaded); otherwise the classifier's manifest is used.
    */
   accepts?: AcceptedInput;
+  /**
+   * The key the workers share to bind inference results to their requests (result-binding.ts): classifyInstance
+   * signs with it, storeReport and storeHeatmaps check. resultKeyOf(config) in src/pipeline-worker.ts.
+   */
+  resultKey: Buffer;
   /** Heatmap SEGs per image (PipelineConfig.heatmapsMax); default DEFAULT_HEATMAPS_MAX. */
   heatmapsMax?: number;
   /** Result delivery sinks (PipelineConfig.delivery); default none. */

@@ -17,6 +17,7 @@ import type { StoreHeatmapsInput, StoreHeatmapsOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { readSourceImage } from './report';
 import { heartbeat, keepAlive } from './keep-alive';
+import { assertResultBound } from './result-binding';
 
 function numbers(tags: SimplifiedTags, keyword: string, n: number): number[] | undefined {
   const v = tags[keyword];
@@ -31,6 +32,7 @@ export function makeHeatmapActivities(deps: ActivityDeps) {
     async storeHeatmaps(input: StoreHeatmapsInput): Promise<StoreHeatmapsOutput> {
       return keepAlive(() =>
         asTemporalFailure(async () => {
+          assertResultBound(deps.resultKey, input.orthancId, input.classification);
           const { model, findings, inputArea, activationMaps } = input.classification;
           if (inputArea === undefined || activationMaps === undefined) return { heatmapSopInstanceUids: [] };
           const { tags, source } = await readSourceImage(

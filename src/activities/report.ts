@@ -17,6 +17,7 @@ import type { SourceImage } from '../dicom/sr/source-image';
 import type { StoreReportInput, StoreReportOutput } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { heartbeat, keepAlive } from './keep-alive';
+import { assertResultBound } from './result-binding';
 
 /**
  * The image regions of the SR's groups: the model's input crop for every label, narrowed to the hot area of the
@@ -74,6 +75,7 @@ export function makeReportActivities(deps: ActivityDeps) {
     async storeReport(input: StoreReportInput): Promise<StoreReportOutput> {
       return keepAlive(() =>
         asTemporalFailure(async () => {
+          assertResultBound(deps.resultKey, input.orthancId, input.classification);
           const { model, findings } = input.classification;
           const { source } = await readSourceImage(orthanc, input.orthancId, input.sourceSopInstanceUid, 'report on');
           const expected = deriveReportUids(source.instance.sopInstanceUid, model.id, model.version);

@@ -8,8 +8,18 @@ import type { ZipEntryRef, ZipLimitOverrides, ZipListing } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { heartbeat, keepAlive } from './keep-alive';
 
+/**
+ * The limits one ingest runs with: the workflow input may lower the worker's configured limits (tests use small
+ * ones), never raise them. Anyone who can start a workflow controls its input, so the worker's configuration
+ * (CXR_ZIP_MAX_*) is the ceiling; a value that is not a positive number is ignored.
+ */
 export function effectiveLimits(base: ZipLimits, overrides: ZipLimitOverrides | undefined): ZipLimits {
-  return { ...base, ...(overrides ?? {}) } as ZipLimits;
+  const out: ZipLimits = { ...base };
+  for (const key of Object.keys(base) as (keyof ZipLimits)[]) {
+    const v = (overrides as Partial<Record<keyof ZipLimits, unknown>> | undefined)?.[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[key] = Math.min(v, base[key]);
+  }
+  return out;
 }
 
 export function makeZipActivities(deps: ActivityDeps) {

@@ -1,4 +1,8 @@
-/** The audit record: one JSON line per operator action (the shape of the log file, version 1). */
+/**
+ * The audit record: one JSON line per operator action (the shape of the log file). Version 2 adds the hash chain
+ * (`seq`, `prev`: src/audit/chain.ts), the numeric uid, and says which identity fields were asserted rather than
+ * established (`asserted`). Version 1 lines (written before the chain) are read but not protected.
+ */
 
 /** Every operator action the CLI records. Adding one: a line here and a row in AUDIT_EVENTS (dicom-audit.ts). */
 export type AuditAction =
@@ -9,6 +13,10 @@ export type AuditAction =
   | 'verify-repair'
   | 'follow-start'
   | 'follow-stop'
+  /** The viewer served a study (or a study list) to a logged-in user (src/viewer/server.ts). */
+  | 'viewer-study'
+  /** A viewer login: success, or a refused password. */
+  | 'viewer-login'
   /** Recorded by the worker: a study's result taken by a sink (its receipt), or refused for good. */
   | 'result-delivery';
 
@@ -32,16 +40,36 @@ export interface AuditWhat {
   [key: string]: AuditValue;
 }
 
+/** An identity field whose value was asserted (told to the process), not established by it. */
+export type AssertedField = 'who' | 'sudoUser';
+
 export interface AuditRecord {
-  v: 1;
+  v: 1 | 2;
+  /** Position in the log's hash chain (1-based; version 2). */
+  seq?: number;
+  /** SHA-256 of the previous line as written, or 64 zeros for the first record (version 2). */
+  prev?: string;
   /** ISO 8601 UTC. */
   time: string;
-  /** The operator: CXR_OPERATOR when configured, else the OS user. */
+  /**
+   * The operator: CXR_OPERATOR when configured (asserted), the viewer's logged-in user, the user a trusted proxy
+   * named (asserted), else the OS user.
+   */
   who: string;
-  /** The OS account that ran the command (always recorded, so a configured identity cannot hide it). */
+  /** Where `who` came from: the OS account, CXR_OPERATOR, a viewer login, a trusted proxy's header. */
+  whoSource?: 'os' | 'cxr-operator' | 'viewer-login' | 'trusted-proxy';
+  /** Fields whose values the process was told (environment, a proxy's header) and could not check. */
+  asserted?: AssertedField[];
+  /** The OS account of the process, from its uid (never from the environment): a configured name cannot hide it. */
   osUser: string;
-  /** The user sudo was invoked by, when run under sudo. */
+  /** The process's effective uid (version 2). */
+  uid?: number;
+  /** The login uid the kernel keeps across sudo and su (/proc/self/loginuid), with its name, when set. */
+  loginUser?: string;
+  /** The user sudo was invoked by (SUDO_USER, from the environment: asserted), when run under sudo. */
   sudoUser?: string;
+  /** The client address, for requests over the network (the viewer). */
+  client?: string;
   host: string;
   pid: number;
   /** The identity the CLI gave its Temporal client: it appears in the workflow history's start events. */

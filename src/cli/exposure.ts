@@ -23,10 +23,7 @@ interface OrthancRuntimeConfig {
   SslEnabled?: boolean;
   DicomAlwaysAllowStore?: boolean;
   DicomModalities?: Record<string, unknown>;
-  LuaScripts?: string[];
 }
-
-export const LOOPBACK_FILTER = 'store-from-loopback-only.lua';
 
 /** This machine's non-loopback addresses. */
 export function networkAddresses(): string[] {
@@ -55,25 +52,22 @@ export function exposureVerdict(
   dicomOn: string[],
   httpOn: string[],
 ): Omit<ExposureCheck, 'name'> {
-  const dicomPermissive =
-    cfg.DicomAlwaysAllowStore !== false && !(cfg.LuaScripts ?? []).some((s) => s.endsWith(LOOPBACK_FILTER));
+  // Orthanc's own default is true: C-STORE from any AE title (orthanc.json sets false, docs/security.md).
+  const dicomPermissive = cfg.DicomAlwaysAllowStore !== false;
   const httpOpen = cfg.RemoteAccessAllowed === true && cfg.SslEnabled !== true;
   const risks: string[] = [];
   if (dicomPermissive && dicomOn.length > 0)
     risks.push(
-      `DICOM port ${cfg.DicomPort} answers on ${dicomOn.join(', ')} and accepts C-STORE from any AE title: set ORTHANC_DICOM_MODALITIES (or leave the default loopback-only filter on)`,
+      `DICOM port ${cfg.DicomPort} answers on ${dicomOn.join(', ')} and accepts C-STORE from any AE title: set DicomAlwaysAllowStore false (orthanc.json does) and list the senders in ORTHANC_DICOM_MODALITIES`,
     );
   if (httpOpen && httpOn.length > 0)
     risks.push(
       `REST API port ${cfg.HttpPort} answers remote clients on ${httpOn.join(', ')} without TLS: put TLS in front of it, or unset ORTHANC_REMOTE_ACCESS`,
     );
   if (risks.length > 0) return { ok: true, warn: true, detail: risks.join('; ') };
-  const dicom =
-    cfg.DicomAlwaysAllowStore === false
-      ? `C-STORE only from ${Object.keys(cfg.DicomModalities ?? {}).length} configured modalities (AE title + host)`
-      : dicomPermissive
-        ? 'C-STORE from anyone, but the DICOM port answers on loopback only'
-        : 'C-STORE kept from loopback only';
+  const dicom = dicomPermissive
+    ? 'C-STORE from any AE title, but the DICOM port answers on loopback only'
+    : `C-STORE only from ${Object.keys(cfg.DicomModalities ?? {}).length} configured AE title(s) at their hosts`;
   const http = cfg.RemoteAccessAllowed === true ? 'REST API open to remote clients' : 'REST API for local clients only';
   return { ok: true, detail: `${dicom}; ${http}` };
 }

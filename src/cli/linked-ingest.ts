@@ -12,6 +12,7 @@ import type { IngestInput, IngestOptions } from '../workflows/types';
 import { CliError, EXIT } from './exit-codes';
 import { LINKED_SUFFIX, type LinkedKind, sha256File, webUiUrl } from './ingest-id';
 import { ingestInput, nextRetryId, q } from './ingests';
+import { jobPriority } from './job-priority';
 
 /**
  * The zip an earlier ingest read, or the operator's `--zip` replacement (same content, checked by SHA-256).
@@ -77,6 +78,7 @@ export async function startLinkedIngest(
       continueAsNewEvery: req.orig.options?.continueAsNewEvery,
       window: req.orig.options?.window,
       inferenceTaskQueue: config.temporal.inferenceTaskQueue,
+      priority: req.orig.options?.priority,
       ...(Object.fromEntries(Object.entries(req.options).filter(([, v]) => v !== undefined)) as IngestOptions),
       retryOf: req.of,
     },
@@ -91,6 +93,8 @@ export async function startLinkedIngest(
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // At the level of the ingest it comes from; its own fairness key (a retry does not share its parent's turn).
+        ...jobPriority(input.options?.priority ?? 'routine', id),
         staticSummary: req.summary(next),
         staticDetails:
           `${req.kind === 'retry' ? 'Retry' : req.kind === 'repair' ? 'Repair' : 'Re-run'} of ` +

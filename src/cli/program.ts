@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AuditLogError } from '../audit';
+import { auditCommand } from './commands/audit';
 import { deliveriesCommand } from './commands/deliveries';
 import { doctorCommand } from './commands/doctor';
 import { failuresCommand } from './commands/failures';
@@ -64,6 +65,7 @@ Examples:
   $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
   $ cxr deliveries                  where each completed study's result went (webhook, HL7, FHIR)
+  $ cxr audit verify                is the audit trail intact (hash chain)?
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
 (as the temporal CLI reads them, with its profile file), CXR_TASK_QUEUE, ORTHANC_URL, ORTHANC_USERNAME,
@@ -84,6 +86,7 @@ ${EXIT_HELP}`,
     replayCommand(),
     deliveriesCommand(),
     doctorCommand(),
+    auditCommand(),
   ]) {
     program.addCommand(cmd.showHelpAfterError().exitOverride());
   }

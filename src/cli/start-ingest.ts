@@ -16,6 +16,7 @@ import type { PipelineConfig } from '../config';
 import { ingestZipWorkflow } from '../workflows';
 import type { IngestOptions } from '../workflows/types';
 import { displayName, ingestWorkflowId, sha256File } from './ingest-id';
+import { jobPriority } from './job-priority';
 
 export interface StartedIngest {
   handle: WorkflowHandle<typeof ingestZipWorkflow>;
@@ -53,12 +54,13 @@ export async function startOrAttachIngest(
   if (!stat.isFile()) throw new InputFileError(`Not a file: ${zipPath}`);
   const zipSha256 = await sha256File(zipPath);
   const ingestId = idOverride ?? ingestWorkflowId(zipSha256);
+  const priority = options.priority ?? 'routine';
   const args = [
     {
       zipPath,
       zipSha256,
       zipName: displayName(zipPath),
-      options: { inferenceTaskQueue: config.temporal.inferenceTaskQueue, ...options },
+      options: { inferenceTaskQueue: config.temporal.inferenceTaskQueue, ...options, priority },
     },
   ] as const;
   // An ingest for this zip that is running or completed is joined, never started twice. Only a failed,
@@ -78,6 +80,7 @@ export async function startOrAttachIngest(
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: `Ingest ${displayName(zipPath)}`,
       staticDetails: ingestStaticDetails(zipPath, zipSha256, ingestId),
+      ...jobPriority(priority, ingestId),
     });
     return { handle, ingestId, zipPath, zipSha256, started: true };
   } catch (err) {

@@ -21,7 +21,9 @@ import type {
   ReprocessScope,
   StoredRunOptions,
 } from '../workflows/types';
+import type { WorkPriority } from '../priority';
 import { CliError, EXIT } from './exit-codes';
+import { jobPriority } from './job-priority';
 import { listProblems } from './ingests';
 
 export function modelOf(modelDir: string): ModelRef {
@@ -92,6 +94,8 @@ export async function startFollow(
     inferenceTaskQueue: modelTaskQueue(config.temporal.inferenceTaskQueue, opts.model),
     since,
     options: opts.options,
+    // Images arriving from the modalities: served before every ingest and reprocess (src/priority.ts).
+    priority: 'urgent',
   };
   await client.workflow.start(followOrthancWorkflow, {
     taskQueue: config.temporal.taskQueue,
@@ -99,6 +103,7 @@ export async function startFollow(
     args: [input],
     workflowIdConflictPolicy: 'FAIL',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    ...jobPriority('urgent', workflowId),
     staticSummary: input.label,
     staticDetails: `Reads ${config.orthanc.url}/changes from sequence ${since}.\n\nCLI: \`cxr follow status\` · \`cxr follow stop\``,
   });
@@ -130,7 +135,15 @@ export function scopeKey(scope: ReprocessScope): string {
 export async function startReprocess(
   client: Client,
   config: PipelineConfig,
-  opts: { model: ModelRef; scope: ReprocessScope; dryRun?: boolean; options?: StoredRunOptions; workflowId?: string },
+  opts: {
+    model: ModelRef;
+    scope: ReprocessScope;
+    dryRun?: boolean;
+    options?: StoredRunOptions;
+    workflowId?: string;
+    /** Default backfill: the archive waits behind live arrivals and ingests (src/priority.ts). */
+    priority?: WorkPriority;
+  },
 ): Promise<string> {
   const key = `${opts.model.id}@${opts.model.version}`;
   const workflowId = opts.workflowId ?? `reprocess-${key}-${scopeKey(opts.scope)}${opts.dryRun ? '-dry-run' : ''}`;
@@ -142,6 +155,7 @@ export async function startReprocess(
     dryRun: opts.dryRun,
     offset: 0,
     options: opts.options,
+    priority: opts.priority ?? 'backfill',
   };
   await startReprocessRun(client, config, workflowId, input);
   return workflowId;
@@ -163,6 +177,7 @@ async function startReprocessRun(
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    ...jobPriority(input.priority ?? 'routine', workflowId),
     staticSummary: input.label,
   });
 }
@@ -215,6 +230,8 @@ export async function retryStoredRun(
     scope: { instances },
     offset: 0,
     options: { ...orig.options, ...(opts.window ? { window: opts.window } : {}) },
+    // A retry of a follower's failures is no longer live traffic; a reprocess's retry stays backfill.
+    priority: orig.priority === 'backfill' ? 'backfill' : 'routine',
   };
   await startReprocessRun(client, config, workflowId, input);
   return { workflowId, instances };

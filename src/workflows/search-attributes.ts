@@ -10,5 +10,9 @@ export const DONE = defineSearchAttributeKey('CxrDone', SearchAttributeType.INT)
 export const FAILED = defineSearchAttributeKey('CxrFailed', SearchAttributeType.INT);
 export const ENTRY_NAME = defineSearchAttributeKey('CxrEntryName', SearchAttributeType.KEYWORD);
 export const RETRY_OF = defineSearchAttributeKey('CxrRetryOf', SearchAttributeType.KEYWORD);
+/** Ingest, follow, reprocess and study: urgent | routine | backfill (src/priority.ts), set when the job starts. */
+export const PRIORITY = defineSearchAttributeKey('CxrPriority', SearchAttributeType.KEYWORD);
+/** Study workflow: the Study Instance UID it collects (CxrState open | completed; CxrTotal/Done/Failed its images). */
+export const STUDY_UID = defineSearchAttributeKey('CxrStudyUid', SearchAttributeType.KEYWORD);
 /** Delivery (deliverStudyResult): one `<sink>=<state>` per sink, e.g. `fhir=delivered`, `hl7=pending`. */
 export const DELIVERIES = defineSearchAttributeKey('CxrDeliveries', SearchAttributeType.KEYWORD_LIST);

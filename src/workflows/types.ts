@@ -2,7 +2,7 @@
  * Workflow inputs, results and progress, shared by the workflows and the CLI. Pure types only: this module is
  * bundled into the deterministic workflow sandbox. Activity payloads live in src/contracts.ts (re-exported here).
  */
-import type { ModelRef, ZipEntryRef, ZipLimitOverrides } from '../contracts';
+import type { ModelRef, WorkPriority, ZipEntryRef, ZipLimitOverrides } from '../contracts';
 import type { Reason } from '../reasons';
 
 export type {
@@ -36,6 +36,11 @@ export interface IngestOptions {
   limits?: ZipLimitOverrides;
   /** Task queue for the CPU-bound classify activity (defaults to the worker's inference queue). */
   inferenceTaskQueue?: string;
+  /**
+   * The priority the ingest was started with (src/priority.ts; Temporal holds the one in force, on the workflow and its
+   * tasks): recorded so that its retries, repairs and re-runs start at the same level. Absent: routine.
+   */
+  priority?: WorkPriority;
 }
 
 export interface Counts {
@@ -199,6 +204,8 @@ interface StoredRunBase {
   inferenceTaskQueue: string;
   options?: StoredRunOptions;
   carry?: StoredRunCarry;
+  /** The priority the run was started with (recorded; Temporal holds the one in force). Absent: routine. */
+  priority?: WorkPriority;
 }
 
 export interface FollowInput extends StoredRunBase {

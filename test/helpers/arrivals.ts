@@ -13,12 +13,19 @@ import type { ModelRef } from '../../src/workflows/types';
 
 const execFileP = promisify(execFile);
 
+/** The AE title orthanc.json accepts C-STORE from on this machine (DicomModalities "local-sender"). */
+export const LOCAL_SENDER_AET = 'CXRLOCAL';
+
 /** C-STORE files with storescu (dcmtk). Resolves true when every file was stored, false when storescu failed. */
 export async function storescu(port: number, files: string[]): Promise<boolean> {
   try {
-    await execFileP('storescu', ['-aec', 'CXRPIPE', '-to', '10', '127.0.0.1', String(port), ...files], {
-      timeout: 60_000,
-    });
+    await execFileP(
+      'storescu',
+      ['-aet', LOCAL_SENDER_AET, '-aec', 'CXRPIPE', '-to', '10', '127.0.0.1', String(port), ...files],
+      {
+        timeout: 60_000,
+      },
+    );
     return true;
   } catch {
     return false;

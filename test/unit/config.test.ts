@@ -67,15 +67,21 @@ describe('loadConfig', { timeout: 10_000 }, () => {
     assert.deepEqual(env, before);
   });
 
-  it('reads the audit identity (CXR_OPERATOR, USER/LOGNAME, SUDO_USER) here, and src/audit uses what it is given', () => {
-    const c = loadConfig({}, bare({ LOGNAME: 'ln', SUDO_USER: 'alice', CXR_OPERATOR: 'dr-who' }));
-    assert.deepEqual([c.audit.operator, c.audit.envUser, c.audit.sudoUser], ['dr-who', 'ln', 'alice']);
-    assert.equal(loadConfig({}, bare({ USER: 'u', LOGNAME: 'ln', SUDO_USER: '' })).audit.envUser, 'u');
+  it('reads the audit identity (CXR_OPERATOR, SUDO_USER) here, and src/audit uses what it is given', () => {
+    const c = loadConfig({}, bare({ LOGNAME: 'ln', USER: 'u', SUDO_USER: 'alice', CXR_OPERATOR: 'dr-who' }));
+    assert.deepEqual([c.audit.operator, c.audit.sudoUser], ['dr-who', 'alice']);
     assert.equal(loadConfig({}, bare()).audit.sudoUser, undefined, 'an empty or missing SUDO_USER is no sudo');
     const op = operatorOf(c.audit);
     assert.equal(op.sudoUser, 'alice', 'not process.env.SUDO_USER');
     assert.equal(op.who, 'dr-who');
+    assert.deepEqual(op.asserted, ['who', 'sudoUser'], 'told, not established: flagged');
+    assert.equal(op.whoSource, 'cxr-operator');
+    // The OS account comes from the process's uid, whatever USER / LOGNAME say.
+    assert.equal(op.osUser, os.userInfo().username);
+    assert.notEqual(op.osUser, 'u');
+    assert.equal(op.uid, process.geteuid?.());
     assert.equal(op.temporalIdentity, `dr-who@${os.hostname()}`);
+    assert.deepEqual(operatorOf(loadConfig({}, bare()).audit).asserted, [], 'the OS account is not asserted');
   });
 
   it('refuses unreadable values', () => {

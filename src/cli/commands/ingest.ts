@@ -5,7 +5,9 @@ import type { IngestOptions } from '../../workflows/types';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { watchIngest, type IngestReport } from '../watch-ingest';
 import { webUiUrl } from '../ingest-id';
+import { priorityOption } from '../job-priority';
 import { positiveInt } from '../options';
+import type { WorkPriority } from '../../priority';
 import type { Client } from '@temporalio/client';
 import type { PipelineConfig } from '../../config';
 import { ingestInput } from '../ingests';
@@ -32,6 +34,12 @@ export function ingestCommand(): Command {
     )
     .addOption(new Option('--window <n>', 'children in flight at once').argParser(positiveInt))
     .addOption(new Option('--continue-as-new-every <n>', 'entries per workflow run').argParser(positiveInt))
+    .addOption(
+      priorityOption(
+        'routine',
+        'urgent (ahead of everything, e.g. an emergency study), routine, or backfill (a bulk import: behind live images and other ingests)',
+      ),
+    )
     .addHelpText(
       'after',
       `
@@ -50,16 +58,29 @@ Examples:
   $ cxr ingest a.zip b.zip --json        machine-readable results
   $ cxr ingest big.zip --no-wait         start and return; follow with \`cxr watch big.zip\`
   $ cxr ingest study.zip --again         ingest a zip that was ingested before, once more
+  $ cxr ingest er-study.zip --priority urgent    served before every routine and backfill job
+  $ cxr ingest archive-2019.zip --priority backfill   a bulk import that must not delay live images
 
 ${EXIT_HELP}`,
     )
     .action(
       async (
         zips: string[],
-        opts: { wait: boolean; json?: boolean; again?: boolean; window?: number; continueAsNewEvery?: number },
+        opts: {
+          wait: boolean;
+          json?: boolean;
+          again?: boolean;
+          window?: number;
+          continueAsNewEvery?: number;
+          priority: WorkPriority;
+        },
       ) => {
         await withClient(async (client, config, wait) => {
-          const options: IngestOptions = { window: opts.window, continueAsNewEvery: opts.continueAsNewEvery };
+          const options: IngestOptions = {
+            window: opts.window,
+            continueAsNewEvery: opts.continueAsNewEvery,
+            priority: opts.priority,
+          };
           const reports: (IngestReport | { ingestId: string; zipPath: string; started: boolean; webUi: string })[] = [];
           let exit: number = EXIT.ok;
           for (const zip of zips) {
@@ -158,7 +179,7 @@ async function startAgain(
     of: s.ingestId,
     orig,
     zipPath: s.zipPath,
-    options: { window: options.window, continueAsNewEvery: options.continueAsNewEvery },
+    options: { window: options.window, continueAsNewEvery: options.continueAsNewEvery, priority: options.priority },
     summary: (n) => `Re-run ${n} of ${orig.zipName} (cxr ingest --again)`,
     details: `The operator asked for the zip to be ingested again (the first ingest completed at ${s.existing.closeTime?.toISOString() ?? '?'}).`,
   });

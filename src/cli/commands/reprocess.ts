@@ -4,7 +4,9 @@ import { audited, auditReport } from '../../audit';
 import { CliError, EXIT, EXIT_HELP } from '../exit-codes';
 import { watchIngest } from '../watch-ingest';
 import { webUiUrl } from '../ingest-id';
+import { priorityOption } from '../job-priority';
 import { positiveInt } from '../options';
+import type { WorkPriority } from '../../priority';
 import { modelOf, modelPollers, noWorkerWarning, scopeKey, startReprocess } from '../stored-runs';
 import { withClient } from '../with-client';
 import type { IngestResult, ReprocessScope } from '../../workflows/types';
@@ -25,6 +27,7 @@ export function reprocessCommand(): Command {
     .option('--all', 'every instance in Orthanc')
     .option('--dry-run', 'count what would be processed and what is already current; change nothing')
     .addOption(new Option('--window <n>', 'children in flight at once (default 8)').argParser(positiveInt))
+    .addOption(priorityOption('backfill', 'backfill (default: behind live images and ingests), routine or urgent'))
     .option('--no-wait', 'start and return at once (prints the workflow ID)')
     .option('--json', 'print the accounting as JSON; no progress bar')
     .addHelpText(
@@ -52,6 +55,7 @@ ${EXIT_HELP}`,
         all?: boolean;
         dryRun?: boolean;
         window?: number;
+        priority: WorkPriority;
         wait: boolean;
         json?: boolean;
       }) => {
@@ -80,6 +84,7 @@ ${EXIT_HELP}`,
               scope,
               dryRun: opts.dryRun,
               options: opts.window ? { window: opts.window } : undefined,
+              priority: opts.priority,
             });
             a.what.workflowId = id;
             if (!opts.json) console.error(`reprocess ${id}\n  Web UI: ${webUiUrl(config.temporal.namespace, id)}`);

@@ -127,6 +127,12 @@ describe('audit trail of operator actions', { timeout: 300_000 }, () => {
     assert.equal(b.action, 'retry-failed');
     assert.equal(b.who, 'dr.alice', 'the configured identity');
     assert.equal(b.osUser, osUser, 'and still the OS account');
+    assert.deepEqual(b.asserted, ['who'], 'CXR_OPERATOR is flagged as asserted');
+    assert.equal(a.asserted, undefined, 'the OS account is not');
+    assert.equal(b.prev?.length, 64, 'hash-chained');
+    const verified = await runCli(['audit', 'verify'], env({}));
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /audit log intact: 2 chained records/);
     assert.equal(b.what.retryOf, ingest.ingestId);
     assert.equal(b.what.ingestId, `${ingest.ingestId}-retry-1`);
     assert.deepEqual(b.what.counts, { retried: 1, total: 1, done: 0, failed: 1, skipped: 0 });
@@ -202,5 +208,10 @@ describe('audit trail of operator actions', { timeout: 300_000 }, () => {
     assert.match(refused.stderr, /cannot write the audit log .*nothing was done/);
     const sha = crypto.createHash('sha256').update(fs.readFileSync(other)).digest('hex');
     await assert.rejects(p.env.client.workflow.getHandle(`ingest-${sha}`).describe(), 'no ingest was started');
+    // A log that keeps nothing (/dev/null passes a plain writability check) is refused the same way.
+    const devNull = await runCli(['ingest', other], env({ CXR_AUDIT_LOG: '/dev/null' }));
+    assert.equal(devNull.code, 1, devNull.stderr);
+    assert.match(devNull.stderr, /cannot write the audit log \/dev\/null \(not a regular file.*nothing was done/);
+    await assert.rejects(p.env.client.workflow.getHandle(`ingest-${sha}`).describe(), 'still no ingest');
   });
 });

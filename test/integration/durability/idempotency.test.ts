@@ -17,6 +17,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type PipelineActivities } from '../../../src/activities';
 import { SOURCE_SHA_METADATA } from '../../../src/activities/upload';
 import { loadConfig } from '../../../src/config';
+import { resultKeyOf } from '../../../src/pipeline-worker';
 import { deriveReportUids } from '../../../src/dicom/uids';
 import { loadClassifier } from '../../../src/inference';
 import { OrthancClient } from '../../../src/orthanc/client';
@@ -55,7 +56,7 @@ describe('activities are idempotent (real Orthanc, real model)', { timeout: 10 *
 
   before(async () => {
     const classifier = await loadClassifier(config.modelDir, {});
-    acts = createActivities({ orthanc, classifier, zipLimits: config.zipLimits });
+    acts = createActivities({ orthanc, classifier, zipLimits: config.zipLimits, resultKey: resultKeyOf(config) });
     fs.mkdirSync(TEST_OUTPUT, { recursive: true });
     const zip = new AdmZip();
     for (const c of cases)

@@ -2,10 +2,12 @@
  * Secure by default, on a real Orthanc started by scripts/services in a fresh data folder (own ports):
  *  1. No ORTHANC_PASSWORD given: a random password is generated once (owner-only file), Orthanc takes it, the
  *     orthanc.json placeholder and the old demo password are refused, a restart keeps the same password.
- *  2. Who may send images, with dcmtk's storescu: by default C-STORE is kept only from loopback (an instance sent
- *     to this machine's network address is discarded); with ORTHANC_DICOM_MODALITIES only the configured AE title
- *     from its configured host is accepted (another AE, or the right AE from another address, is refused).
- *  3. `cxr doctor`'s exposure check: quiet for that default; warns for the same live ports without the filter.
+ *  2. Who may send images, with dcmtk's storescu: by default C-STORE only from orthanc.json's configured AE title
+ *     (CXRLOCAL) at loopback: any other AE title, from loopback too, is refused at association, and CXRLOCAL from
+ *     this machine's network address too; with ORTHANC_DICOM_MODALITIES only the configured AE titles from their
+ *     configured hosts are accepted (another AE, or the right AE from another address, is refused).
+ *  3. `cxr doctor`'s exposure check: quiet for that default; warns for the same live ports accepting any AE title.
+ *  4. The data folder (and what the services write in it) is owner-only: 0700, whatever the umask.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -19,6 +21,7 @@ import { exposureCheck } from '../../../src/cli/exposure';
 import { PROJECT_ROOT } from '../../../src/config';
 import { OLD_DEMO_PASSWORD } from '../../helpers/payload-scan';
 import { TEST_OUTPUT } from '../../helpers/pipeline';
+import { LOCAL_SENDER_AET } from '../../helpers/arrivals';
 import { syntheticCr } from '../../helpers/synthetic-dicom';
 
 const execFileP = promisify(execFile);
@@ -41,6 +44,7 @@ function networkAddress(): string {
 
 describe('secure defaults of a fresh installation', { timeout: 180_000 }, () => {
   const dataDir = path.join(TEST_OUTPUT, `secure-${Date.now()}`);
+  const filesDir = `${dataDir}-files`;
   let env: NodeJS.ProcessEnv;
   let httpPort: number;
   let dicomPort: number;
@@ -74,12 +78,12 @@ describe('secure defaults of a fresh installation', { timeout: 180_000 }, () => 
   before(async () => {
     httpPort = await freePort();
     dicomPort = await freePort();
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(filesDir, { recursive: true });
     env = { ...process.env, CXR_DATA_DIR: dataDir, ORTHANC_HTTP_PORT: String(httpPort) };
     env.ORTHANC_DICOM_PORT = String(dicomPort);
     for (const k of ['ORTHANC_PASSWORD', 'ORTHANC_USERNAME', 'ORTHANC_URL', 'ORTHANC_DICOM_MODALITIES']) delete env[k];
     for (let i = 0; i < 4; i++) {
-      const f = path.join(dataDir, `img${i}.dcm`);
+      const f = path.join(filesDir, `img${i}.dcm`);
       fs.writeFileSync(f, syntheticCr({ seed: `secure-${Date.now()}`, index: i }));
       files.push(f);
     }
@@ -87,6 +91,7 @@ describe('secure defaults of a fresh installation', { timeout: 180_000 }, () => 
   after(async () => {
     await services(['stop', 'orthanc']).catch(() => undefined);
     fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(filesDir, { recursive: true, force: true });
   });
 
   it('generates the Orthanc password once, owner-only, and Orthanc accepts only it', async () => {
@@ -108,23 +113,37 @@ describe('secure defaults of a fresh installation', { timeout: 180_000 }, () => 
     assert.equal(await status('cxr', secret), 200);
   });
 
-  it('by default keeps C-STORE only from loopback', async () => {
+  it('creates the data folder owner-only (0700), and what the services write in it', () => {
+    // Created by scripts/services itself (the test made only the files' folder): no umask leaks into it.
+    assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
+    for (const sub of ['orthanc', 'orthanc/db', 'logs', 'run'])
+      assert.equal(fs.statSync(path.join(dataDir, sub)).mode & 0o077, 0, `${sub} readable by others`);
+    const stored = fs.readdirSync(path.join(dataDir, 'logs')).map((f) => path.join(dataDir, 'logs', f));
+    for (const f of stored) assert.equal(fs.statSync(f).mode & 0o077, 0, `${f} readable by others`);
+    // An existing folder with looser permissions is tightened at the next start.
+    fs.chmodSync(dataDir, 0o755);
+  });
+
+  it('by default stores C-STORE only from the configured AE title at loopback', async () => {
+    await services(['restart', 'orthanc']);
+    assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700, 'tightened again');
     const before = await count();
-    assert.equal(await storescu('ANYONE', '127.0.0.1', files[0]), 0);
-    assert.equal(await count(), before + 1, 'stored from loopback');
-    await storescu('ANYONE', networkAddress(), files[1]);
-    assert.equal(await count(), before + 1, 'discarded from a network address');
-    const log = fs.readFileSync(path.join(dataDir, 'logs', 'Orthanc.log'), 'utf8');
-    assert.match(
-      log,
-      new RegExp(`refused C-STORE from ${networkAddress().replace(/\./g, '\\.')} \\(calling AE ANYONE\\)`),
-    );
+    assert.notEqual(await storescu('ANYONE', '127.0.0.1', files[0]), 0, 'an unknown AE title from loopback: refused');
+    assert.notEqual(await storescu('STORESCU', '127.0.0.1', files[0]), 0, "storescu's default AE title: refused");
+    assert.equal(await count(), before, 'nothing stored');
+    assert.equal(await storescu(LOCAL_SENDER_AET, '127.0.0.1', files[0]), 0, 'the configured AE title: stored');
+    assert.equal(await count(), before + 1);
+    assert.notEqual(await storescu(LOCAL_SENDER_AET, networkAddress(), files[1]), 0, 'from a network address: refused');
+    assert.equal(await count(), before + 1);
   });
 
   it('cxr doctor: no warning for the default; a warning when the same reachable port would take C-STORE from anyone', async () => {
     const ok = await exposureCheck(dataDir);
     assert.equal(ok.warn, undefined, ok.detail);
-    assert.match(ok.detail, /C-STORE kept from loopback only; REST API for local clients only/);
+    assert.match(
+      ok.detail,
+      /C-STORE only from 1 configured AE title\(s\) at their hosts; REST API for local clients only/,
+    );
     // The same live ports, described by a configuration without the filter (as a hand-started Orthanc would run).
     const other = path.join(dataDir, 'permissive');
     fs.mkdirSync(path.join(other, 'orthanc'), { recursive: true });
@@ -132,7 +151,7 @@ describe('secure defaults of a fresh installation', { timeout: 180_000 }, () => 
       string,
       unknown
     >;
-    delete cfg.LuaScripts;
+    cfg.DicomAlwaysAllowStore = true;
     fs.writeFileSync(path.join(other, 'orthanc', 'orthanc.runtime.json'), JSON.stringify(cfg));
     const warn = await exposureCheck(other);
     assert.equal(warn.warn, true);

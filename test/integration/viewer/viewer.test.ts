@@ -25,9 +25,11 @@ import { seriesDescription } from '../../../src/dicom/sr';
 import { type ReportSummary } from '../../../src/dicom/sr';
 import { readStudyReports } from '../../../src/orthanc/reports';
 import { studyViewerPath } from '../../../src/viewer/app-config';
+import { readAuditLog } from '../../../src/audit';
 import { createViewerServer, listen } from '../../../src/viewer/server';
 import { FIXTURES, startTestPipeline, TEST_OUTPUT, type TestPipeline, uniqueQueue } from '../../helpers/pipeline';
 import { uidFrom } from '../../helpers/synthetic-dicom';
+import { testViewerPassword } from '../../helpers/viewer';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** scripts/setup installs Chromium; CI sets CXR_REQUIRE_CHROMIUM=1 so that a missing one fails instead of skipping. */
@@ -72,6 +74,8 @@ describe(
     let study: string;
     const seed = `viewer-${Date.now()}`;
     const pageErrors: string[] = [];
+    const password = testViewerPassword();
+    const auditLog = path.join(TEST_OUTPUT, `${seed}-audit.jsonl`);
     const consoleLines: string[] = [];
 
     before(async () => {
@@ -94,7 +98,12 @@ describe(
         'the demo model finds something on this image',
       );
 
-      server = createViewerServer({ viewer: p.config.viewer, orthanc: p.config.orthanc });
+      server = createViewerServer({
+        viewer: p.config.viewer,
+        password,
+        orthanc: p.config.orthanc,
+        audit: { logFile: auditLog },
+      });
       base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -215,8 +224,20 @@ describe(
       }
     }
 
-    it('draws every finding on the image with its probability, under the report that names the model', async () => {
+    it('logs in with the form the viewer sends first, and lands on the study', async () => {
       await page.goto(base + studyViewerPath(study));
+      assert.match(page.url(), /\/login\?next=/, 'no session: the login page');
+      await page.getByLabel('User').fill(p.config.viewer.username);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL((u) => u.pathname === '/viewer', { timeout: 60_000, waitUntil: 'domcontentloaded' });
+      assert.equal(new URL(page.url()).searchParams.get('StudyInstanceUIDs'), study);
+      const cookies = await page.context().cookies();
+      const session = cookies.find((c) => c.name === 'cxr_viewer_session');
+      assert.ok(session?.httpOnly && session.secure && session.sameSite === 'Strict', JSON.stringify(cookies));
+    });
+
+    it('draws every finding on the image with its probability, under the report that names the model', async () => {
       const srTitle = seriesDescription({ ...report.algorithm, diagnostic: report.diagnostic });
       assert.match(srTitle, /NOT DIAGNOSTIC$/);
       await page
@@ -272,6 +293,12 @@ describe(
         .waitFor({ state: 'hidden', timeout: 60_000 });
       await page.screenshot({ path: path.join(TEST_OUTPUT, 'viewer-heatmap.png') });
       assert.deepEqual(pageErrors, []);
+      // Who looked at which study is in the audit trail.
+      const seen = readAuditLog(auditLog).filter(
+        (r) => r.action === 'viewer-study' && r.what.studyInstanceUid === study,
+      );
+      assert.equal(seen.length, 1, 'one record per study opened');
+      assert.equal(seen[0].who, p.config.viewer.username);
     });
   },
 );
