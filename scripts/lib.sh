@@ -7,7 +7,9 @@ export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data}"
 # The data folder holds raw DICOM, Orthanc's index, temporal.db, logs, the audit trail and the secrets: owner-only
 # (0700) whatever the umask, also when it existed before (docs/security.md; secure-defaults.test.ts checks it).
 ensure_data_dir() { (umask 077 && mkdir -p "$CXR_DATA_DIR") && chmod 700 "$CXR_DATA_DIR"; }
-export TEMPORAL_VERSION="${TEMPORAL_VERSION:-1.5.1}"
+# Temporal CLI (dev server + Web UI). v1.9.1 embeds server 1.32.0 and UI 2.54.1: off CVE-2025-14986 (server
+# 1.24.0-1.29.1; docs/security.md).
+export TEMPORAL_VERSION="${TEMPORAL_VERSION:-1.9.1}"
 export CXR_CACHE_DIR="${CXR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cxr-pipeline}"
 export TEMPORAL_BIN="${TEMPORAL_BIN:-$ROOT/.tools/temporal}"
 export TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
@@ -65,9 +67,10 @@ die() { printf '\033[1;31m[%s] error:\033[0m %s\n' "$(basename "$0")" "$*" >&2; 
 # (PostgreSQL, the real Temporal server with mTLS, its UI server, Orthanc on PostgreSQL over HTTPS, workers
 # by role, Prometheus metrics). See docs/deployment.md.
 [[ "$CXR_PROFILE" == dev || "$CXR_PROFILE" == production ]] || die "CXR_PROFILE must be dev or production (got $CXR_PROFILE)"
-# One version line: server 1.29.1 is the server the dev CLI 1.5.1 embeds; UI server 2.42.1 is the UI it embeds.
-export TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.29.1}"
-export TEMPORAL_UI_SERVER_VERSION="${TEMPORAL_UI_SERVER_VERSION:-2.42.1}"
+# One version line with the dev CLI 1.9.1 (server 1.32.0, UI 2.54.1): server 1.32.1 is the newest 1.32 that builds with
+# the Go here (1.32.2 needs go >= 1.26.10); UI server 2.54.1 is the UI the CLI embeds.
+export TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.32.1}"
+export TEMPORAL_UI_SERVER_VERSION="${TEMPORAL_UI_SERVER_VERSION:-2.54.1}"
 # Fixed when the cluster's database is created (docs/deployment.md).
 export TEMPORAL_HISTORY_SHARDS="${TEMPORAL_HISTORY_SHARDS:-4}"
 # Production-only ports. With CXR_EXTRA_PORT_BASE set (machines shared by several checkouts), all of them come

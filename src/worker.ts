@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { type ConfigOverrides, loadConfig, type WorkerRole } from './config';
 import { installMetricsRuntime } from './metrics';
 import { createPipelineWorkers } from './pipeline-worker';
+import { describeOrthancVersion } from './orthanc/advisories';
+import { OrthancClient } from './orthanc/client';
 
 const USAGE = `usage: node dist/src/worker.js [--address host:port] [--namespace name] [--profile name]
        [--task-queue name] [--orthanc-url url] [--model-dir dir] [--role all|io|inference|model]
@@ -55,6 +57,15 @@ async function main(): Promise<void> {
       (config.temporal.tls ? '; mTLS' : '') +
       (config.worker.metricsAddress ? `; metrics http://${config.worker.metricsAddress}/metrics` : ''),
   );
+  // Name the Orthanc version this worker talks to and the CVEs it carries (docs/security.md); never blocks the start.
+  const orthanc = new OrthancClient({ ...config.orthanc, timeoutMs: 5000 });
+  orthanc
+    .getSystem()
+    .then((sys) => {
+      const v = describeOrthancVersion(String(sys.Version ?? '?'));
+      (v.vulnerable === false ? console.log : console.warn)(`worker: ${v.text}`);
+    })
+    .catch((err: Error) => console.warn(`worker: could not read Orthanc's version: ${err.message}`));
   await pipeline.run();
 }
 

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import axios from 'axios';
 import { Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { vulnerabilitiesOf } from '../../src/cli/known-vulnerabilities';
 import { loadConfig } from '../../src/config';
 import { OrthancClient } from '../../src/orthanc/client';
 import { healthCheckWorkflow } from '../../src/workflows';
@@ -27,6 +28,15 @@ describe('smoke: real services', { timeout: 10 * 60_000 }, () => {
       env.client.workflow.execute(healthCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-ping`, args: ['ping'] }),
     );
     assert.equal(answer, `ping: worker on ${taskQueue} is alive`);
+    // The dev server the CLI embeds is off the versions with published vulnerabilities (CVE-2025-14986: 1.24.0-1.29.1).
+    const { serverVersion } = await env.client.workflowService.getSystemInfo({});
+    console.log(`[smoke] Temporal server ${serverVersion}`);
+    assert.deepEqual(
+      vulnerabilitiesOf('temporal-server', serverVersion ?? '').map((v) => v.id),
+      [],
+      `dev server ${serverVersion}`,
+    );
+    assert.ok(serverVersion?.startsWith('1.'), `server version reported (${serverVersion})`);
     await env.teardown();
   });
 

@@ -7,10 +7,12 @@ import { cliConfig } from '../cli-config';
 import { type TemporalConfig, temporalConnectionOptions } from '../../config';
 import { describeAccepts } from '../../dicom/eligibility';
 import { readManifest } from '../../inference/manifest';
+import { describeOrthancVersion } from '../../orthanc/advisories';
 import { OrthancClient } from '../../orthanc/client';
 import * as SA from '../../workflows/search-attributes';
 import { EXIT, EXIT_HELP } from '../exit-codes';
 import { exposureCheck } from '../exposure';
+import { vulnerabilitiesOf } from '../known-vulnerabilities';
 
 export interface Check {
   name: string;
@@ -71,6 +73,21 @@ export function retentionCheck(namespace: string, seconds: number): Check {
   };
 }
 
+/** The Temporal server's version and the published vulnerabilities it carries (WARN; docs/security.md). */
+export function temporalServerVersionCheck(version: string): Check {
+  const vulns = vulnerabilitiesOf('temporal-server', version);
+  return {
+    name: 'Temporal server version',
+    ok: true,
+    warn: vulns.length > 0 || !version,
+    detail: !version
+      ? 'the server did not say its version'
+      : vulns.length === 0
+        ? `${version}: no known vulnerability listed for it (docs/security.md)`
+        : `${version} carries ${vulns.map((v) => `${v.id} (${v.summary}; fixed in ${v.fixedIn})`).join(', ')}: upgrade it (docs/security.md)`,
+  };
+}
+
 /** How the connection is secured, as configured: " (mTLS)", " (TLS, API key)", or "" for plaintext. */
 function security(t: TemporalConfig): string {
   const o = temporalConnectionOptions(t);
@@ -100,6 +117,7 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
       ok: true,
       detail: `${address}${security(config.temporal)}, namespace ${namespace}, server ${sys.serverVersion || '?'}`,
     });
+    checks.push(temporalServerVersionCheck(sys.serverVersion ?? ''));
     checks.push(retentionCheck(namespace, Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0)));
     try {
       const res = await connection.operatorService.listSearchAttributes({ namespace });
@@ -142,6 +160,14 @@ export async function runChecks(opts: { taskQueue?: string } = {}): Promise<Chec
       name: 'Orthanc reachable with credentials',
       ok: true,
       detail: `${config.orthanc.url}, Orthanc ${String(sys.Version ?? '?')}, ${stats.CountInstances} instances${config.orthanc.username ? `, user ${config.orthanc.username}` : ', no credentials set'}`,
+    });
+    // Usable, but a risk to look at: the published CVEs of the version it runs (src/orthanc/advisories.ts).
+    const cves = describeOrthancVersion(String(sys.Version ?? '?'));
+    checks.push({
+      name: 'Orthanc version and its published CVEs',
+      ok: true,
+      ...(cves.vulnerable !== false ? { warn: true } : {}),
+      detail: cves.text,
     });
   } catch (err) {
     checks.push({ name: 'Orthanc reachable with credentials', ok: false, detail: (err as Error).message });

@@ -182,6 +182,12 @@ describe('cxr failures / retry-failed / results / replay / doctor', { timeout: 1
     assert.equal(run.code, 0, JSON.stringify(out.checks.filter((c) => !c.ok)));
     assert.ok(out.ok);
     assert.equal(out.checks.filter((c) => c.name.startsWith('worker polling')).length, 3);
+    // The Orthanc it talks to, by version, with the CVEs that version carries (Debian's 1.10.1 here: all nine).
+    const cves = out.checks.find((c) => c.name === 'Orthanc version and its published CVEs');
+    assert.match(
+      cves?.detail ?? '',
+      /^Orthanc \d+\.\d+\.\d+(?: carries CVE-2026-5437 \.\.\. 5445 .*fixed in 1\.12\.11|: none of)/,
+    );
     const other = await runCli(['doctor', '--task-queue', uniqueQueue('nobody-polls')], env);
     assert.equal(other.code, 5);
     assert.match(other.stdout, /FAIL +worker polling/);

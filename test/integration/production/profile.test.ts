@@ -11,6 +11,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import { vulnerabilitiesOf } from '../../../src/cli/known-vulnerabilities';
 import { startOrAttachIngest } from '../../../src/cli/start-ingest';
 import { loadConfig, temporalConnectionOptions } from '../../../src/config';
 import type { IngestResult } from '../../../src/workflows/types';
@@ -90,6 +91,11 @@ describe('production profile: mTLS, workers by role, metrics', { skip }, () => {
     // With the certificate: served.
     const info = await connection.workflowService.getSystemInfo({});
     assert.ok(info.serverVersion, 'server answers a client with a certificate');
+    assert.deepEqual(
+      vulnerabilitiesOf('temporal-server', info.serverVersion).map((v) => v.id),
+      [],
+      `Temporal server ${info.serverVersion} carries no known vulnerability (docs/security.md)`,
+    );
     // TLS, trusting the CA, but no client certificate: the handshake is refused.
     const noCert = Connection.connect({
       address,
