@@ -1,8 +1,8 @@
 # Shared settings for scripts/*. Source it; every value can be overridden from the environment.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# CXR_PROFILE: dev (default) or production (see below); each keeps its own data folder.
+# CXR_PROFILE: dev (default), production or compose (see below); each keeps its own data folder.
 export CXR_PROFILE="${CXR_PROFILE:-dev}"
-if [[ "$CXR_PROFILE" == production ]]; then export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data/production}"; fi
+if [[ "$CXR_PROFILE" == production || "$CXR_PROFILE" == compose ]]; then export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data/$CXR_PROFILE}"; fi
 export CXR_DATA_DIR="${CXR_DATA_DIR:-$ROOT/.data}"
 # The data folder holds raw DICOM, Orthanc's index, temporal.db, logs, the audit trail and the secrets: owner-only
 # (0700) whatever the umask, also when it existed before (docs/security.md; secure-defaults.test.ts checks it).
@@ -24,7 +24,7 @@ export ORTHANC_URL="${ORTHANC_URL:-http://127.0.0.1:$ORTHANC_HTTP_PORT}"
 # ensure_secret NAME: print the secret in $CXR_DATA_DIR/secrets/NAME, generating it on first use (32 random bytes,
 # base64url; folder 0700, file 0600; created atomically, so concurrent callers agree). Never echo it into logs.
 ensure_secret() {
-  local name="$1" dir="$CXR_DATA_DIR/secrets" tmp
+  local name="$1" dir="${CXR_SECRETS_DIR:-$CXR_DATA_DIR/secrets}" tmp
   [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "ensure_secret: bad name '$name'" >&2; return 1; }
   if [[ ! -s "$dir/$name" ]]; then
     (umask 077 && mkdir -p "$dir") || return 1
@@ -66,11 +66,20 @@ die() { printf '\033[1;31m[%s] error:\033[0m %s\n' "$(basename "$0")" "$*" >&2; 
 # ---- Profiles: CXR_PROFILE=dev (default: Temporal dev server + Orthanc on SQLite) or production
 # (PostgreSQL, the real Temporal server with mTLS, its UI server, Orthanc on PostgreSQL over HTTPS, workers
 # by role, Prometheus metrics). See docs/deployment.md.
-[[ "$CXR_PROFILE" == dev || "$CXR_PROFILE" == production ]] || die "CXR_PROFILE must be dev or production (got $CXR_PROFILE)"
+# compose: the same production topology as containers (docker-compose.yml, scripts/docker/, docs/deployment.md
+# "Docker"); scripts/services and scripts/test drive it with `docker compose`.
+[[ "$CXR_PROFILE" == dev || "$CXR_PROFILE" == production || "$CXR_PROFILE" == compose ]] ||
+  die "CXR_PROFILE must be dev, production or compose (got $CXR_PROFILE)"
 # One version line with the dev CLI 1.9.1 (server 1.32.0, UI 2.54.1): server 1.32.1 is the newest 1.32 that builds with
 # the Go here (1.32.2 needs go >= 1.26.10); UI server 2.54.1 is the UI the CLI embeds.
 export TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.32.1}"
 export TEMPORAL_UI_SERVER_VERSION="${TEMPORAL_UI_SERVER_VERSION:-2.54.1}"
+# The container route (docker-compose.yml, docs/deployment.md "Docker"): the Compose v2 plugin built where the machine
+# has none (scripts/docker/ensure-compose-plugin), and the Debian suites of the images (scripts/docker/base-images).
+export COMPOSE_VERSION="${COMPOSE_VERSION:-2.40.3}"
+# The OHIF viewer's static build (npm @ohif/app), fetched by scripts/setup and by the worker image (Dockerfile).
+export OHIF_VERSION="${OHIF_VERSION:-3.13.2}"
+export OHIF_INTEGRITY="${OHIF_INTEGRITY:-sha512-WZdxmpmG7rqFgW9ZJLcbgr3XCtLi1KDNPoMaeY5PPe6j4G4fjEjjkycZM6C6Zk2F87BKxFfpq+jd5xXZB9E8EA==}"
 # Fixed when the cluster's database is created (docs/deployment.md).
 export TEMPORAL_HISTORY_SHARDS="${TEMPORAL_HISTORY_SHARDS:-4}"
 # Production-only ports. With CXR_EXTRA_PORT_BASE set (machines shared by several checkouts), all of them come
@@ -86,7 +95,7 @@ export CXR_TLS_DIR="${CXR_TLS_DIR:-$CXR_DATA_DIR/tls}"
 export TEMPORAL_SERVER_BIN="${TEMPORAL_SERVER_BIN:-$ROOT/.tools/temporal-server}"
 export TEMPORAL_SQL_TOOL="${TEMPORAL_SQL_TOOL:-$ROOT/.tools/temporal-sql-tool}"
 export TEMPORAL_UI_SERVER_BIN="${TEMPORAL_UI_SERVER_BIN:-$ROOT/.tools/temporal-ui-server}"
-if [[ "$CXR_PROFILE" == production ]]; then
+if [[ "$CXR_PROFILE" == production || "$CXR_PROFILE" == compose ]]; then
   # The Temporal CLI, the workers and cxr read these (the temporal CLI's own variable names; @temporalio/envconfig).
   export TEMPORAL_TLS_CLIENT_CERT_PATH="${TEMPORAL_TLS_CLIENT_CERT_PATH:-$CXR_TLS_DIR/temporal-client.pem}"
   export TEMPORAL_TLS_CLIENT_KEY_PATH="${TEMPORAL_TLS_CLIENT_KEY_PATH:-$CXR_TLS_DIR/temporal-client.key}"

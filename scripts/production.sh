@@ -16,8 +16,8 @@ TEMPORAL_UI_CACHE="$CXR_CACHE_DIR/temporal-ui-server-$TEMPORAL_UI_SERVER_VERSION
 # The schema files come from the same module version, copied next to the binaries.
 install_production_binaries() {
   local gomodcache tmp
-  command -v go >/dev/null || die "Go is needed to build the Temporal server (apt-get install golang)"
   if [[ ! -x "$TEMPORAL_SERVER_CACHE/temporal-server" || ! -x "$TEMPORAL_SERVER_CACHE/temporal-sql-tool" || ! -d "$TEMPORAL_SERVER_CACHE/schema/postgresql" ]]; then
+    command -v go >/dev/null || die "Go is needed to build the Temporal server (apt-get install golang)"
     log "building Temporal server v$TEMPORAL_SERVER_VERSION from go.temporal.io/server (takes ~4 min once)"
     tmp="$(mktemp -d "$CXR_CACHE_DIR/.temporal-server.XXXXXX")"
     GOBIN="$tmp" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION"
@@ -29,6 +29,7 @@ install_production_binaries() {
     rm -rf "$TEMPORAL_SERVER_CACHE" && mv "$tmp" "$TEMPORAL_SERVER_CACHE"
   fi
   if [[ ! -x "$TEMPORAL_UI_CACHE/temporal-ui-server" ]]; then
+    command -v go >/dev/null || die "Go is needed to build the Temporal UI server (apt-get install golang)"
     log "building Temporal UI server v$TEMPORAL_UI_SERVER_VERSION from github.com/temporalio/ui-server/v2"
     tmp="$(mktemp -d "$CXR_CACHE_DIR/.temporal-ui-server.XXXXXX")"
     GOBIN="$tmp" GOFLAGS=-mod=mod go install "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_SERVER_VERSION"
@@ -178,11 +179,13 @@ stop_postgres() {
 }
 
 # ---- Temporal server ---------------------------------------------------------------------------
+# Natively through the cluster's local socket; the Temporal image connects as the temporal role instead.
+temporal_schema_query() { pg_psql -d "$1" -c "$2"; }
 temporal_schema() { # database versioned-dir
   local db="$1" dir="$2"
   export SQL_PASSWORD; SQL_PASSWORD="$(ensure_secret postgres-temporal)"
-  local sql=("$TEMPORAL_SQL_TOOL" --plugin postgres12 --ep 127.0.0.1 -p "$CXR_PG_PORT" -u temporal --db "$db")
-  if [[ -z "$(pg_psql -d "$db" -c "SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_version'")" ]]; then
+  local sql=("$TEMPORAL_SQL_TOOL" --plugin postgres12 --ep "${CXR_PG_HOST:-127.0.0.1}" -p "$CXR_PG_PORT" -u temporal --db "$db")
+  if [[ -z "$(temporal_schema_query "$db" "SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_version'")" ]]; then
     "${sql[@]}" setup-schema -v 0.0 >>"$LOG_DIR/temporal-schema.log" 2>&1 || die "schema setup of $db failed; log: $LOG_DIR/temporal-schema.log"
   fi
   # Applies only the versions newer than the recorded one: this is also the upgrade path (docs/deployment.md).
@@ -191,8 +194,13 @@ temporal_schema() { # database versioned-dir
   unset SQL_PASSWORD
 }
 
+# Where the server's services listen and what they tell each other: loopback natively; the Temporal image
+# (docker/temporal/entrypoint.sh) sets TEMPORAL_BIND_IP=0.0.0.0, its own address and the database's host.
+TEMPORAL_SERVER_ROOT="${TEMPORAL_SERVER_ROOT:-$CXR_DATA_DIR/temporal-server}"
 write_temporal_server_config() {
-  local dir="$CXR_DATA_DIR/temporal-server/config" b="$TEMPORAL_INTERNAL_PORT_BASE" pw
+  local dir="$TEMPORAL_SERVER_ROOT/config" b="$TEMPORAL_INTERNAL_PORT_BASE" pw
+  local pg="${CXR_PG_HOST:-127.0.0.1}:$CXR_PG_PORT" bind="bindOnLocalHost: true"
+  [[ -z "${TEMPORAL_BIND_IP:-}" ]] || bind="bindOnIP: $TEMPORAL_BIND_IP"
   # Temporal's SQL schema stores membership ports as smallint.
   ((b + 7 < 32768)) || die "TEMPORAL_INTERNAL_PORT_BASE ($b) must leave its 8 ports below 32768"
   mkdir -p "$dir"
@@ -212,7 +220,7 @@ persistence:
       sql:
         pluginName: postgres12
         databaseName: temporal
-        connectAddr: 127.0.0.1:$CXR_PG_PORT
+        connectAddr: $pg
         connectProtocol: tcp
         user: temporal
         password: "$pw"
@@ -223,7 +231,7 @@ persistence:
       sql:
         pluginName: postgres12
         databaseName: temporal_visibility
-        connectAddr: 127.0.0.1:$CXR_PG_PORT
+        connectAddr: $pg
         connectProtocol: tcp
         user: temporal
         password: "$pw"
@@ -233,12 +241,12 @@ persistence:
 global:
   membership:
     maxJoinDuration: 30s
-    broadcastAddress: 127.0.0.1
+    broadcastAddress: ${TEMPORAL_BROADCAST_ADDRESS:-127.0.0.1}
   metrics:
     prometheus:
       framework: tally
       timerType: histogram
-      listenAddress: 127.0.0.1:$TEMPORAL_METRICS_PORT
+      listenAddress: ${TEMPORAL_METRICS_ADDRESS:-127.0.0.1:$TEMPORAL_METRICS_PORT}
   tls:
     frontend:
       server:
@@ -257,13 +265,13 @@ global:
         rootCaFiles: [$CXR_TLS_DIR/ca.pem]
 services:
   frontend:
-    rpc: { grpcPort: $TEMPORAL_PORT, membershipPort: $((b + 0)), httpPort: $((b + 1)), bindOnLocalHost: true }
+    rpc: { grpcPort: $TEMPORAL_PORT, membershipPort: $((b + 0)), httpPort: $((b + 1)), $bind }
   history:
-    rpc: { grpcPort: $((b + 2)), membershipPort: $((b + 3)), bindOnLocalHost: true }
+    rpc: { grpcPort: $((b + 2)), membershipPort: $((b + 3)), $bind }
   matching:
-    rpc: { grpcPort: $((b + 4)), membershipPort: $((b + 5)), bindOnLocalHost: true }
+    rpc: { grpcPort: $((b + 4)), membershipPort: $((b + 5)), $bind }
   worker:
-    rpc: { grpcPort: $((b + 6)), membershipPort: $((b + 7)), bindOnLocalHost: true }
+    rpc: { grpcPort: $((b + 6)), membershipPort: $((b + 7)), $bind }
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -296,7 +304,7 @@ start_temporal_server() {
   temporal_schema temporal temporal
   temporal_schema temporal_visibility visibility
   write_temporal_server_config
-  setsid "$TEMPORAL_SERVER_BIN" --root "$CXR_DATA_DIR/temporal-server" --config config --env production --allow-no-auth start \
+  setsid "$TEMPORAL_SERVER_BIN" --root "$TEMPORAL_SERVER_ROOT" --config config --env production --allow-no-auth start \
     >>"$LOG_DIR/temporal.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/temporal.pid"
   wait_for "Temporal server (grpc $TEMPORAL_ADDRESS, mTLS)" "$RUN_DIR/temporal.pid" 120 temporal_server_ok ||
@@ -327,12 +335,24 @@ ui_server_ok() { curl -fsS -o /dev/null "http://127.0.0.1:$TEMPORAL_UI_PORT/"; }
 start_temporal_ui() {
   if pid_alive "$RUN_DIR/temporal-ui.pid" "temporal-ui-server"; then log "Temporal UI server already running (pid $(cat "$RUN_DIR/temporal-ui.pid"))"; return; fi
   [[ -x "$TEMPORAL_UI_SERVER_BIN" ]] || die "Temporal UI server not found at $TEMPORAL_UI_SERVER_BIN: run CXR_PROFILE=production scripts/setup first"
-  local dir="$CXR_DATA_DIR/temporal-ui/config"
+  write_temporal_ui_config
+  setsid "$TEMPORAL_UI_SERVER_BIN" --root "$TEMPORAL_UI_ROOT" --config config --env production start \
+    >>"$LOG_DIR/temporal-ui.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/temporal-ui.pid"
+  wait_for "Temporal UI server (http://127.0.0.1:$TEMPORAL_UI_PORT)" "$RUN_DIR/temporal-ui.pid" 30 ui_server_ok ||
+    { tail -20 "$LOG_DIR/temporal-ui.log" >&2; die "Temporal UI server did not start; log: $LOG_DIR/temporal-ui.log"; }
+}
+
+# The UI server's configuration; the Temporal image (docker/temporal/entrypoint.sh) writes the same file with
+# its own listen address, the frontend's service name and the certificate name it checks.
+TEMPORAL_UI_ROOT="${TEMPORAL_UI_ROOT:-$CXR_DATA_DIR/temporal-ui}"
+write_temporal_ui_config() {
+  local dir="$TEMPORAL_UI_ROOT/config"
   mkdir -p "$dir"
   cat >"$dir/production.yaml" <<YAML
 # Written by scripts/services (production profile); edit scripts/production.sh instead.
-temporalGrpcAddress: 127.0.0.1:$TEMPORAL_PORT
-host: 127.0.0.1
+temporalGrpcAddress: ${TEMPORAL_UI_GRPC_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}
+host: ${TEMPORAL_UI_HOST:-127.0.0.1}
 port: $TEMPORAL_UI_PORT
 enableUi: true
 defaultNamespace: ${TEMPORAL_NAMESPACE:-default}
@@ -343,12 +363,7 @@ tls:
   caFile: $CXR_TLS_DIR/ca.pem
   certFile: $CXR_TLS_DIR/temporal-client.pem
   keyFile: $CXR_TLS_DIR/temporal-client.key
-  serverName: localhost
+  serverName: ${TEMPORAL_UI_TLS_SERVER_NAME:-localhost}
   enableHostVerification: true
 YAML
-  setsid "$TEMPORAL_UI_SERVER_BIN" --root "$CXR_DATA_DIR/temporal-ui" --config config --env production start \
-    >>"$LOG_DIR/temporal-ui.log" 2>&1 </dev/null &
-  echo $! >"$RUN_DIR/temporal-ui.pid"
-  wait_for "Temporal UI server (http://127.0.0.1:$TEMPORAL_UI_PORT)" "$RUN_DIR/temporal-ui.pid" 30 ui_server_ok ||
-    { tail -20 "$LOG_DIR/temporal-ui.log" >&2; die "Temporal UI server did not start; log: $LOG_DIR/temporal-ui.log"; }
 }

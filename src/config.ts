@@ -342,11 +342,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
   const env = setOnly(environment);
   const get = (name: string, fallback: string): string => env[name] ?? fallback;
   // The production profile (CXR_PROFILE=production, docs/deployment.md) keeps its own data folder, serves Orthanc
-  // over HTTPS and requires mTLS to Temporal, with the certificates scripts/services made under <data>/tls.
-  const production = env.CXR_PROFILE === 'production';
-  const dataDir = path.resolve(
-    get('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data', ...(production ? ['production'] : []))),
-  );
+  // over HTTPS and requires mTLS to Temporal, with the certificates scripts/services made under <data>/tls. The
+  // compose profile (CXR_PROFILE=compose: the same topology as containers, docs/deployment.md "Docker") reaches the
+  // stack's published ports the same way, with the secrets and certificates scripts/docker/init made.
+  const profile = env.CXR_PROFILE === 'production' || env.CXR_PROFILE === 'compose' ? env.CXR_PROFILE : undefined;
+  const production = profile !== undefined;
+  const dataDir = path.resolve(get('CXR_DATA_DIR', path.join(PROJECT_ROOT, '.data', ...(profile ? [profile] : []))));
   if (production) {
     const tlsDir = get('CXR_TLS_DIR', path.join(dataDir, 'tls'));
     env.TEMPORAL_TLS_CLIENT_CERT_PATH ??= path.join(tlsDir, 'temporal-client.pem');
@@ -355,7 +356,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
     env.ORTHANC_CA_FILE ??= path.join(tlsDir, 'ca.pem');
   }
   const taskQueue = overrides.taskQueue ?? get('CXR_TASK_QUEUE', 'cxr-pipeline');
-  const fileCreds = readCredentialsFile(get('ORTHANC_CREDENTIALS_FILE', path.join(dataDir, 'orthanc-credentials')));
+  const credentialsFile = path.join(dataDir, ...(profile === 'compose' ? ['secrets'] : []), 'orthanc-credentials');
+  const fileCreds = readCredentialsFile(get('ORTHANC_CREDENTIALS_FILE', credentialsFile));
   const cores = os.availableParallelism();
   const uiUrl = get('TEMPORAL_UI_URL', `http://127.0.0.1:${get('TEMPORAL_UI_PORT', '8233')}`).replace(/\/+$/, '');
   return {

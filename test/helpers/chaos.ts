@@ -21,6 +21,9 @@ import { OrthancClient } from '../../src/orthanc/client';
 import type { EntryOutcome, IngestResult } from '../../src/workflows/types';
 import { syntheticCr, uidFrom } from './synthetic-dicom';
 import { stepAttempts } from './history';
+import { COMPOSE, COMPOSE_DIR, ComposeProject, ComposeWorkers, docker } from './compose';
+
+export { COMPOSE } from './compose';
 
 export const SERVICES = path.join(PROJECT_ROOT, 'scripts', 'services');
 export const WORKER_JS = path.join(PROJECT_ROOT, 'dist', 'src', 'worker.js');
@@ -38,8 +41,12 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** CXR_PROFILE=production: the private services are PostgreSQL, the Temporal server (mTLS) and Orthanc on PostgreSQL. */
-export const PRODUCTION = process.env.CXR_PROFILE === 'production';
+/**
+ * The production topology: PostgreSQL, the Temporal server (mTLS) and Orthanc on PostgreSQL over HTTPS, natively
+ * (CXR_PROFILE=production: private services through scripts/services) or as containers (CXR_PROFILE=compose: a
+ * private compose project, test/helpers/compose.ts).
+ */
+export const PRODUCTION = process.env.CXR_PROFILE === 'production' || COMPOSE;
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -92,8 +99,18 @@ function pidFromFile(file: string): number | undefined {
   }
 }
 
+/** What the chaos tests do with "the worker": a process natively, the worker containers in the compose profile. */
+export interface ChaosWorker {
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  /** Exits this harness did not ask for (e.g. the worker gave up on a restarted server). */
+  readonly unexpectedExits: number;
+  start(timeoutMs?: number): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
 /** The real worker process, restartable; SIGKILL at will. */
-export class WorkerProcess {
+export class WorkerProcess implements ChaosWorker {
   private child?: ChildProcess;
   private starts = 0;
   /** Exits this harness did not ask for (e.g. the worker gave up on a restarted server). */
@@ -156,7 +173,7 @@ export class WorkerProcess {
 
 export type ChaosService = 'temporal' | 'orthanc' | 'postgres';
 
-export type ServiceName = 'temporal' | 'orthanc' | 'worker';
+export type ServiceName = 'temporal' | 'orthanc' | 'worker' | 'postgres';
 
 export interface CliProcess {
   /** stderr so far (progress, outage notices). */
@@ -177,14 +194,19 @@ export interface ChaosEnv {
   config: PipelineConfig;
   client: Client;
   orthanc: OrthancClient;
-  worker: WorkerProcess;
+  worker: ChaosWorker;
+  /** The private compose project (CXR_PROFILE=compose only): the fault injector's handle on the containers. */
+  project?: ComposeProject;
   /** scripts/services start|stop temporal|orthanc with this environment's overrides. */
   services(cmd: 'start' | 'stop', which: ChaosService): void;
   /** The environment scripts/services runs with (ports, data folder, profile). */
   servicesEnv: NodeJS.ProcessEnv;
   /** Pid of a running private service (from its pid file), e.g. to SIGKILL it. */
   pidOf(which: ChaosService): number | undefined;
-  /** Is the service answering right now (Temporal: gRPC health; Orthanc: GET /system; worker: process alive)? */
+  /**
+   * Is the service answering right now (Temporal: gRPC health; Orthanc: GET /system; worker: process alive;
+   * PostgreSQL: its port accepts connections, in the compose profile pg_isready in its container)?
+   */
   answering(which: ServiceName): Promise<boolean>;
   /** The compiled CLI run as an operator would, against this environment; resolves when it exits. */
   cli(args: string[], opts?: { timeoutMs?: number; env?: Record<string, string> }): CliProcess;
@@ -192,11 +214,15 @@ export interface ChaosEnv {
   teardown(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Start a private Temporal + Orthanc + worker process under test-output/chaos-<name>-<random>. */
+/**
+ * Start a private Temporal + Orthanc + worker process under test-output/chaos-<name>-<random>; in the compose
+ * profile a private compose project instead (startComposeChaosEnv).
+ */
 export async function startChaosEnv(name: string): Promise<ChaosEnv> {
   const id = `${name}-${crypto.randomBytes(3).toString('hex')}`;
   const dataDir = path.join(PROJECT_ROOT, 'test-output', `chaos-${id}`);
   fs.mkdirSync(dataDir, { recursive: true });
+  if (COMPOSE) return startComposeChaosEnv(name, id, dataDir);
   const [tPort, uiPort, oPort, dPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const password = crypto.randomBytes(12).toString('base64url');
   const servicesEnv: NodeJS.ProcessEnv = {
@@ -289,6 +315,7 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
       pidOf: (which) => pidFromFile(path.join(dataDir, 'run', `${which}.pid`)),
       async answering(which) {
         if (which === 'worker') return w.running;
+        if (which === 'postgres') return portAnswers(Number(servicesEnv.CXR_PG_PORT));
         if (which === 'orthanc')
           return orthanc.getSystem().then(
             () => true,
@@ -312,6 +339,124 @@ export async function startChaosEnv(name: string): Promise<ChaosEnv> {
     stopAll();
     throw err;
   }
+}
+
+/**
+ * The compose variant: a private project (own name, ports, volumes; the zips' folder mounted at the same path in the
+ * io worker, so the operator's CLI on this machine and the worker see the same zip path), the worker containers
+ * as "the worker", and the container engine as the fault injector (`docker kill`, `docker start`).
+ */
+async function startComposeChaosEnv(name: string, id: string, dataDir: string): Promise<ChaosEnv> {
+  const [tPort, uiPort, oPort, dPort, vPort, mPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const taskQueue = `chaos-${id}`;
+  const project = new ComposeProject(`cxr-chaos-${id}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'), {
+    TEMPORAL_PORT: String(tPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    ORTHANC_HTTP_PORT: String(oPort),
+    ORTHANC_DICOM_PORT: String(dPort),
+    CXR_VIEWER_PORT: String(vPort),
+    TEMPORAL_METRICS_PORT: String(mPort),
+    CXR_INBOX: dataDir,
+    CXR_INBOX_MOUNT: dataDir,
+    CXR_TASK_QUEUE: taskQueue,
+    CXR_COMPOSE_DIR: COMPOSE_DIR,
+  });
+  const password = fs.readFileSync(path.join(COMPOSE_DIR, 'secrets', 'orthanc-password'), 'utf8').trim();
+  const servicesEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    CXR_PROFILE: 'compose',
+    CXR_DATA_DIR: dataDir,
+    CXR_TLS_DIR: path.join(COMPOSE_DIR, 'tls'),
+    TEMPORAL_PORT: String(tPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`,
+    ORTHANC_HTTP_PORT: String(oPort),
+    ORTHANC_DICOM_PORT: String(dPort),
+    ORTHANC_URL: `https://127.0.0.1:${oPort}`,
+    ORTHANC_USERNAME: process.env.ORTHANC_USERNAME ?? 'cxr',
+    ORTHANC_PASSWORD: password,
+    CXR_TASK_QUEUE: taskQueue,
+    CXR_INFERENCE_TASK_QUEUE: `${taskQueue}-inference`,
+  };
+  for (const k of [
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+    'ORTHANC_CA_FILE',
+  ])
+    delete servicesEnv[k];
+  delete servicesEnv.CXR_PAYLOAD_KEY;
+  delete servicesEnv.CXR_PAYLOAD_KEY_FILE;
+  const serviceOf: Record<ChaosService, string> = { temporal: 'temporal', orthanc: 'orthanc', postgres: 'postgresql' };
+  let connection: Connection | undefined;
+  try {
+    const t0 = Date.now();
+    await project.up();
+    console.log(`[chaos:compose] ${project.name} up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const worker = new ComposeWorkers(project);
+    const config = loadConfig({}, servicesEnv);
+    connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const conn = connection;
+    const orthanc = new OrthancClient({ ...config.orthanc, timeoutMs: 2000 });
+    return {
+      name,
+      dataDir,
+      temporalAddress: config.temporal.address,
+      orthancUrl: config.orthanc.url,
+      dicomPort: dPort,
+      taskQueue,
+      config,
+      client,
+      orthanc: new OrthancClient(config.orthanc),
+      worker,
+      project,
+      services(cmd, which) {
+        // Synchronous like scripts/services: start waits for the container's health check.
+        if (cmd === 'stop') docker(['stop', project.container(serviceOf[which])]);
+        else project.startSync(serviceOf[which]);
+      },
+      servicesEnv,
+      pidOf: (which) => project.state(serviceOf[which]).pid || undefined,
+      async answering(which) {
+        if (which === 'worker') return worker.running;
+        if (which === 'postgres')
+          return project.exec('postgresql', ['pg_isready', '-q', '-h', '/tmp', '-U', 'postgres']).code === 0;
+        if (which === 'orthanc')
+          return orthanc.getSystem().then(
+            () => true,
+            () => false,
+          );
+        return temporalAnswers(config.temporal);
+      },
+      cli(args, opts = {}) {
+        return spawnCli(args, { ...servicesEnv, ...opts.env }, opts.timeoutMs);
+      },
+      async teardown(opts = {}) {
+        await conn.close().catch(() => undefined);
+        if (opts.keepData) project.saveLogs(path.join(dataDir, 'compose.log'));
+        project.down();
+        if (!opts.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await connection?.close().catch(() => undefined);
+    project.saveLogs(path.join(dataDir, 'compose.log'));
+    project.down();
+    throw err;
+  }
+}
+
+/** Does a TCP port on loopback accept connections? */
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 /** The gRPC health check the services script uses, over a fresh connection (2 s deadline). */
@@ -364,7 +509,14 @@ export async function killService(
   which: ServiceName,
 ): Promise<{ pid: number; answeringAfterKill: boolean }> {
   let pid: number | undefined;
-  if (which === 'worker') {
+  if (env.project) {
+    // The container engine as the fault injector: docker kill (SIGKILL), then the engine reports it stopped.
+    if (which === 'worker') {
+      pid = env.worker.pid;
+      if (pid === undefined || !env.worker.running) throw new Error('the worker is not running: nothing to kill');
+      await env.worker.kill('SIGKILL');
+    } else pid = await env.project.kill(which === 'postgres' ? 'postgresql' : which);
+  } else if (which === 'worker') {
     pid = env.worker.pid;
     if (pid === undefined || !env.worker.running) throw new Error('the worker is not running: nothing to kill');
     await env.worker.kill('SIGKILL');

@@ -35,7 +35,9 @@ describe('test hygiene', { timeout: 10_000 }, () => {
       .readFileSync(path.join(PROJECT_ROOT, 'test', 'EXPECTED_SKIPS'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-    assert.ok(expected.length <= 3, 'a short, justified list (one line per skip)');
+    // A short, justified list: the model-environment skip, and the tests of one profile each (production, compose),
+    // which .ci/run runs in that profile's pass.
+    assert.ok(expected.length <= 5, 'a short, justified list (one line per skip)');
   });
 
   it('unit test folders mirror src/ (test/unit/X/ tests src/X/; docs/ checks the documentation)', () => {

@@ -5,10 +5,11 @@
  * server and Orthanc stay up and reconnect by themselves; activities that failed meanwhile are retried and are
  * idempotent. Nothing is lost or stored twice (checkAccounting), and the fault is shown to have happened: the
  * postmaster is gone, its port refuses connections, and Temporal's visibility stops answering.
- * Runs against a private PostgreSQL + Temporal server + Orthanc (test/helpers/chaos.ts).
+ * Runs against a private PostgreSQL + Temporal server + Orthanc (test/helpers/chaos.ts); in the compose profile
+ * the fault is `docker kill` of the postgresql container (gone: the engine reports it stopped, pg_isready in it
+ * cannot answer) and the restart is `docker start`.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startOrAttachIngest } from '../../../src/cli/start-ingest';
 import {
@@ -16,6 +17,7 @@ import {
   checkAccounting,
   closedChildren,
   figuresLine,
+  killService,
   PRODUCTION,
   sleep,
   startChaosEnv,
@@ -25,17 +27,6 @@ import {
 
 const N = Number(process.env.CXR_CHAOS_INSTANCES ?? 200);
 const DOWN_S = Number(process.env.CXR_CHAOS_POSTGRES_DOWN_S ?? 10);
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -64,14 +55,12 @@ describe(
       // Kill mid-ingest: once a few entries are done, well before the end.
       while (((await closedChildren(env.client)) ?? 0) < Math.min(30, Math.floor(N / 3))) await sleep(250);
       const closedAtKill = await closedChildren(env.client);
-      const pid = env.pidOf('postgres');
-      assert.ok(pid, 'PostgreSQL pid file');
       const down = Date.now();
-      process.kill(pid, 'SIGKILL');
-      // The fault really happened: the postmaster is gone and its port refuses connections ...
-      for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
-      const postmasterGone = !alive(pid);
-      const portRefused = await refused(Number(env.servicesEnv.CXR_PG_PORT));
+      const kill = await killService(env, 'postgres');
+      // The fault really happened: the postmaster is gone and PostgreSQL refuses connections ...
+      for (let i = 0; i < 50 && alive(kill.pid); i++) await sleep(100);
+      const postmasterGone = !alive(kill.pid);
+      const portRefused = !kill.answeringAfterKill;
       // ... and Temporal's visibility (PostgreSQL) stops answering.
       let visibilityDown = false;
       for (let i = 0; i < 10 && !visibilityDown; i++) {

@@ -1,23 +1,32 @@
 /**
- * docker-compose.yml is the mirror of the native production profile (docs/deployment.md). It cannot run here
- * (no Docker daemon), so this test keeps the two from drifting apart: `docker-compose config` must accept the
- * file, and its versions and settings must equal the ones scripts/lib.sh and scripts/production.sh use.
+ * docker-compose.yml runs the native production profile as containers (docs/deployment.md "Docker"). The compose
+ * pass of CI runs it; this test (every pass, no Docker daemon needed) keeps the two from drifting apart:
+ * `docker-compose config` accepts the file with the versions scripts/lib.sh exports and nothing else (no .env), the
+ * images are built from this repository's Dockerfiles with those versions as build args (no second copy of a
+ * version anywhere under docker/), and the containers run the native profile's own functions and files.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../../src/config';
 
 type Service = {
   image?: string;
+  build?: { context?: string; dockerfile?: string; args?: Record<string, string> };
+  command?: string[];
   environment?: Record<string, string | null>;
-  volumes?: (string | { source?: string; target?: string })[];
+  ports?: (string | { host_ip?: string; published?: string | number; target?: number })[];
+  networks?: Record<string, unknown> | string[];
+  secrets?: (string | { source: string })[];
   healthcheck?: { test?: unknown; disable?: boolean };
   restart?: string;
-  depends_on?: unknown;
 };
+type Compose = { services: Record<string, Service>; networks: Record<string, { internal?: boolean }> };
+
+const read = (...p: string[]) => fs.readFileSync(path.join(PROJECT_ROOT, ...p), 'utf8');
 
 /** Values of the native profile, read from the scripts themselves. */
 function native(): Record<string, string> {
@@ -25,12 +34,12 @@ function native(): Record<string, string> {
     'bash',
     [
       '-c',
-      'source scripts/lib.sh && CXR_PROFILE=production source scripts/production.sh && ' +
-        'printf "%s\\n" "server=$TEMPORAL_SERVER_VERSION" "ui=$TEMPORAL_UI_SERVER_VERSION" "cli=$TEMPORAL_VERSION" ' +
-        '"retention=$CXR_NAMESPACE_RETENTION" "shards=$TEMPORAL_HISTORY_SHARDS" "pgbin=$PG_BIN" ' +
-        '"attrs=${CXR_SEARCH_ATTRIBUTES[*]}"',
+      'source scripts/lib.sh && source scripts/production.sh && ' +
+        'printf "%s\\n" "TEMPORAL_SERVER_VERSION=$TEMPORAL_SERVER_VERSION" "TEMPORAL_UI_SERVER_VERSION=$TEMPORAL_UI_SERVER_VERSION" ' +
+        '"TEMPORAL_VERSION=$TEMPORAL_VERSION" "OHIF_VERSION=$OHIF_VERSION" "OHIF_INTEGRITY=$OHIF_INTEGRITY" ' +
+        '"retention=$CXR_NAMESPACE_RETENTION" "pgbin=$PG_BIN"',
     ],
-    { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, CXR_PROFILE: 'production' } },
+    { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, CXR_PROFILE: 'production', ORTHANC_PASSWORD: 'x' } },
   );
   return Object.fromEntries(
     out
@@ -40,118 +49,126 @@ function native(): Record<string, string> {
   );
 }
 
-/** The fully resolved compose file (anchors, merges and ${VAR:-default} applied) as JSON. */
-function composeConfig(): { services: Record<string, Service> } {
-  const yaml = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+describe('docker-compose.yml runs the native production profile as containers', { timeout: 60_000 }, () => {
+  const n = native();
+  const versions = [
+    'TEMPORAL_SERVER_VERSION',
+    'TEMPORAL_UI_SERVER_VERSION',
+    'TEMPORAL_VERSION',
+    'OHIF_VERSION',
+    'OHIF_INTEGRITY',
+  ];
+  // As scripts/docker/init writes .env: the versions from scripts/lib.sh, nothing else (ports and paths default).
+  const emptyEnv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-compose-')), 'empty.env');
+  fs.writeFileSync(emptyEnv, '');
+  const yaml = execFileSync('docker-compose', ['--env-file', emptyEnv, '-f', 'docker-compose.yml', 'config'], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    // Defaults as a user without an .env file gets them, except the passwords, which have none (docs/security.md).
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
-      ORTHANC_PASSWORD: 'x',
-      POSTGRES_PASSWORD: 'x',
-      TEMPORAL_DB_PASSWORD: 'x',
-      ORTHANC_DB_PASSWORD: 'x',
+      ...Object.fromEntries(versions.map((v) => [v, n[v]])),
     },
   });
-  const json = execFileSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], {
-    input: yaml,
-    encoding: 'utf8',
-  });
-  return JSON.parse(json) as { services: Record<string, Service> };
-}
-
-const tag = (image: string | undefined) => (image ?? '').slice((image ?? '').lastIndexOf(':') + 1);
-const volumeTargets = (s: Service) =>
-  (s.volumes ?? []).map((v) => (typeof v === 'string' ? (v.split(':')[1] ?? '') : (v.target ?? '')));
-const volumeSources = (s: Service) =>
-  (s.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0] : (v.source ?? '')));
-
-describe('docker-compose.yml mirrors the native production profile', { timeout: 60_000 }, () => {
-  const n = native();
-  const { services } = composeConfig();
+  const c = JSON.parse(
+    execFileSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], {
+      input: yaml,
+      encoding: 'utf8',
+    }),
+  ) as Compose;
   const svc = (name: string): Service => {
-    assert.ok(services[name], `service ${name} in docker-compose.yml`);
-    return services[name];
+    assert.ok(c.services[name], `service ${name} in docker-compose.yml`);
+    return c.services[name];
   };
 
-  it('uses the same version line', () => {
-    assert.equal(tag(svc('temporal').image), n.server, 'temporalio/server tag = TEMPORAL_SERVER_VERSION');
-    assert.equal(tag(svc('temporal-ui').image), n.ui, 'temporalio/ui tag = TEMPORAL_UI_SERVER_VERSION');
-    for (const job of ['temporal-schema', 'temporal-init']) {
-      const t = tag(svc(job).image);
-      assert.ok(t.startsWith(`${n.server}-`), `${job}: admin-tools ${t} of server ${n.server}`);
-      const cli = /cli-(\d+\.\d+)/.exec(t)?.[1];
-      assert.equal(cli, n.cli.split('.').slice(0, 2).join('.'), `${job}: its temporal CLI line = the native CLI's`);
-    }
-    const pgMajor = /postgresql\/(\d+)\//.exec(n.pgbin)?.[1];
-    assert.ok(pgMajor, `native PostgreSQL found (${n.pgbin})`);
-    assert.equal(tag(svc('postgresql').image).split(/[.-]/)[0], pgMajor, 'PostgreSQL major version');
-  });
-
-  it('keeps persistence and visibility on PostgreSQL, with mTLS, shards, retention and search attributes', () => {
-    const t = svc('temporal').environment ?? {};
-    assert.equal(t.DB, 'postgres12');
-    assert.equal(t.POSTGRES_SEEDS, 'postgresql');
-    assert.ok(!t.ENABLE_ES && !t.ES_SEEDS, 'no Elasticsearch: visibility on PostgreSQL as natively');
-    assert.equal(t.NUM_HISTORY_SHARDS, n.shards);
-    assert.equal(t.TEMPORAL_TLS_REQUIRE_CLIENT_AUTH, 'true');
-    assert.ok(volumeSources(svc('temporal')).some((s) => s.endsWith('docker/temporal/dynamicconfig.yaml')));
-    const production = fs.readFileSync(path.join(PROJECT_ROOT, 'scripts', 'production.sh'), 'utf8');
-    assert.match(
-      production,
-      /filepath: \$ROOT\/docker\/temporal\/dynamicconfig\.yaml/,
-      'native uses the same dynamic config',
-    );
-    assert.equal(svc('temporal-init').environment?.TEMPORAL_NAMESPACE_RETENTION, n.retention);
-    const init = fs.readFileSync(path.join(PROJECT_ROOT, 'docker', 'temporal', 'init.sh'), 'utf8');
-    const attrs = /ATTRS="\$\{CXR_SEARCH_ATTRIBUTES:-([^}]*)\}"/.exec(init)?.[1];
-    assert.ok(attrs, 'docker/temporal/init.sh names its search attributes');
-    assert.deepEqual(attrs.split(/\s+/).sort(), n.attrs.split(/\s+/).sort(), 'same search attributes and types');
-    for (const client of ['temporal-init', 'worker-io', 'worker-inference']) {
-      const e = svc(client).environment ?? {};
-      assert.ok(
-        e.TEMPORAL_TLS_CLIENT_CERT_PATH && e.TEMPORAL_TLS_CLIENT_KEY_PATH,
-        `${client} connects with a client certificate`,
+  it('builds every image from this repository on Debian, with the versions of scripts/lib.sh as build args', () => {
+    for (const [name, s] of Object.entries(c.services)) {
+      assert.ok(s.build?.dockerfile, `${name} is built from a Dockerfile here`);
+      const file = read(s.build.dockerfile);
+      assert.match(
+        file,
+        /^FROM \$\{DEBIAN_(BOOKWORM|TRIXIE)\}/m,
+        `${s.build.dockerfile} builds on a Debian base image`,
       );
     }
-    assert.ok(svc('temporal-ui').environment?.TEMPORAL_TLS_CERT, 'UI server connects with a client certificate');
-  });
-
-  it('runs Orthanc on PostgreSQL over HTTPS from the same two configuration files', () => {
-    const o = svc('orthanc');
-    const targets = volumeTargets(o);
-    assert.ok(
-      targets.includes('/etc/orthanc/orthanc.json') && targets.includes('/etc/orthanc/orthanc.production.json'),
+    const t = svc('temporal');
+    assert.deepEqual(t.build?.args, {
+      TEMPORAL_SERVER_VERSION: n.TEMPORAL_SERVER_VERSION,
+      TEMPORAL_UI_SERVER_VERSION: n.TEMPORAL_UI_SERVER_VERSION,
+      TEMPORAL_VERSION: n.TEMPORAL_VERSION,
+    });
+    assert.ok(t.image?.endsWith(`:${n.TEMPORAL_SERVER_VERSION}`), `temporal image ${t.image}`);
+    assert.deepEqual(svc('worker-io').build?.args, { OHIF_VERSION: n.OHIF_VERSION, OHIF_INTEGRITY: n.OHIF_INTEGRITY });
+    // No second copy of a version: the Dockerfiles declare the build args without defaults.
+    for (const f of ['docker/temporal/Dockerfile', 'Dockerfile', 'docker-compose.yml']) {
+      const text = read(f);
+      for (const v of [n.TEMPORAL_SERVER_VERSION, n.TEMPORAL_UI_SERVER_VERSION, n.TEMPORAL_VERSION, n.OHIF_VERSION])
+        assert.ok(!text.includes(v), `${f} repeats version ${v}`);
+    }
+    // The same Go build as natively: the image calls install_production_binaries from scripts/production.sh.
+    assert.match(read('docker/temporal/Dockerfile'), /install_production_binaries/);
+    const pgMajor = /postgresql\/(\d+)\//.exec(n.pgbin)?.[1];
+    assert.ok(pgMajor, `native PostgreSQL found (${n.pgbin})`);
+    assert.match(
+      read('docker/postgres/Dockerfile'),
+      new RegExp(`postgresql-${pgMajor}\\b`),
+      'PostgreSQL major version',
     );
-    assert.equal(o.environment?.POSTGRESQL_PLUGIN_ENABLED, 'true');
-    const overlay = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'orthanc.production.json'), 'utf8')) as {
-      PostgreSQL: { EnableIndex: boolean; EnableStorage: boolean };
-      SslEnabled: boolean;
-    };
-    assert.equal(overlay.PostgreSQL.EnableIndex, true);
-    assert.equal(overlay.PostgreSQL.EnableStorage, false, 'storage on the filesystem');
-    assert.equal(overlay.SslEnabled, true);
-    assert.ok(o.environment?.ORTHANC__SSL_CERTIFICATE, 'HTTPS certificate');
   });
 
-  it('runs io and inference workers as separate services, trusting the CA, with metrics', () => {
-    const roles = { 'worker-io': 'io', 'worker-inference': 'inference' } as const;
-    for (const [name, role] of Object.entries(roles)) {
+  it('runs the native profile functions and files: schema tool, server config, namespace, roles, orthanc.json family', () => {
+    const temporal = read('docker', 'temporal', 'entrypoint.sh');
+    for (const f of [
+      'temporal_schema temporal temporal',
+      'temporal_schema temporal_visibility visibility',
+      'write_temporal_server_config',
+      'temporal_namespace_setup',
+      'write_temporal_ui_config',
+    ])
+      assert.ok(temporal.includes(f), `docker/temporal/entrypoint.sh runs ${f}`);
+    assert.match(read('docker', 'postgres', 'entrypoint.sh'), /^pg_setup_roles$/m);
+    const orthanc = read('docker', 'orthanc', 'entrypoint.sh');
+    assert.match(orthanc, /runtime-config\.js \/cxr\/orthanc\.json .* \/cxr\/orthanc\.production\.json/s);
+    assert.match(
+      read('scripts', 'services'),
+      /scripts\/orthanc\/runtime-config\.js/,
+      'native writes it with the same script',
+    );
+    assert.equal(svc('temporal-init').environment?.CXR_NAMESPACE_RETENTION, n.retention);
+    assert.deepEqual(svc('temporal').command, ['server']);
+  });
+
+  it('runs io and inference workers as separate services over mTLS and HTTPS, with metrics', () => {
+    for (const [name, role] of [
+      ['worker-io', 'io'],
+      ['worker-inference', 'inference'],
+    ] as const) {
       const e = svc(name).environment ?? {};
       assert.equal(e.CXR_WORKER_ROLE, role);
+      assert.ok(e.TEMPORAL_TLS_CLIENT_CERT_PATH && e.TEMPORAL_TLS_CLIENT_KEY_PATH, `${name}: client certificate`);
       assert.match(e.ORTHANC_URL ?? '', /^https:/);
-      assert.ok(e.ORTHANC_CA_FILE);
-      assert.ok(e.CXR_METRICS_ADDRESS);
+      assert.ok(e.ORTHANC_CA_FILE && e.CXR_METRICS_ADDRESS);
     }
-    assert.ok(!services.worker, 'no all-role worker service');
+    assert.ok(!c.services.worker, 'no all-role worker service');
   });
 
-  it('gives every long-running service a healthcheck', () => {
-    for (const [name, s] of Object.entries(services)) {
-      if (s.restart === 'no') continue; // one-shot jobs
-      assert.ok(s.healthcheck?.test && !s.healthcheck.disable, `${name} has a healthcheck`);
+  it('publishes on 127.0.0.1 only, keeps db and app networks internal, passes secrets as files', () => {
+    for (const [name, s] of Object.entries(c.services)) {
+      for (const p of s.ports ?? []) {
+        const hostIp = typeof p === 'string' ? p.split(':')[0] : p.host_ip;
+        assert.equal(hostIp, '127.0.0.1', `${name} publishes ${JSON.stringify(p)}`);
+      }
+      for (const [k, v] of Object.entries(s.environment ?? {}))
+        assert.ok(!/PASSWORD|SECRET/.test(k) || v === null, `${name}: ${k} in the environment (use a secret file)`);
+      if (s.restart !== 'no') assert.ok(s.healthcheck?.test && !s.healthcheck.disable, `${name} has a healthcheck`);
     }
+    assert.equal(c.networks.db?.internal, true);
+    assert.equal(c.networks.app?.internal, true);
+    assert.deepEqual(
+      Object.keys(svc('postgresql').networks ?? {}),
+      ['db'],
+      'PostgreSQL only on the internal db network',
+    );
+    assert.ok((svc('orthanc').secrets ?? []).length > 0 && (svc('postgresql').secrets ?? []).length > 0);
   });
 });
