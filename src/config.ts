@@ -16,6 +16,7 @@ import { type ClientConfigTLS, loadClientConfigProfile, toClientOptions } from '
 import type { PayloadKeySettings } from './codec/encryption';
 import { type ArchiveCacheOptions, archiveCacheOptionsFromEnv } from './zip/cache';
 import { type ZipLimits, zipLimitsFromEnv } from './zip/limits';
+import { DEFAULT_MAX_IMAGE_PIXELS } from './dicom/structure';
 
 export interface OrthancConfig {
   url: string;
@@ -167,11 +168,18 @@ export interface PipelineConfig {
   viewer: ViewerConfig;
   /**
    * Heatmap SEGs stored per image (CXR_HEATMAPS_MAX, default 3; 0 = none): the positive findings with a class
-   * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~1.9 MB for a 2500x2048 CR.
+   * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~20 KB for a 2500x2048 CR (deflated).
    */
   heatmapsMax: number;
   /** Result delivery sinks (CXR_DELIVER_*); none by default. */
   delivery: DeliveryConfig;
+  /** Ceiling of Rows x Columns an image may declare (CXR_MAX_IMAGE_PIXELS, default 8192 x 8192; src/dicom/structure.ts). */
+  maxImagePixels: number;
+  /**
+   * Study completion (src/workflows/study.ts): a study completes after CXR_STUDY_INACTIVITY_S (default 120) without a
+   * new image; a completed study waits CXR_STUDY_REOPEN_S (default 7 days) for late images before its workflow closes.
+   */
+  studies: { inactivityMs: number; reopenWindowMs: number };
 }
 
 /** Flags of the worker and the CLI: each wins over the environment variable of the same meaning. */
@@ -400,6 +408,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
     },
     heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
     delivery: deliveryFrom(env, dataDir),
+    maxImagePixels: positiveInt(env, 'CXR_MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS),
+    studies: {
+      inactivityMs: positiveInt(env, 'CXR_STUDY_INACTIVITY_S', 120) * 1000,
+      reopenWindowMs: positiveInt(env, 'CXR_STUDY_REOPEN_S', 7 * 24 * 3600) * 1000,
+    },
     zipLimits: zipLimitsFromEnv(env),
     archiveCache: archiveCacheOptionsFromEnv(env),
     worker: {

@@ -52,6 +52,9 @@ export class NotDicomError extends defineError('NotDicom') {}
 export class CorruptDicomError extends defineError('CorruptDicom') {}
 export class NoPixelDataError extends defineError('NoPixelData') {}
 export class UnsupportedPixelDataError extends defineError('UnsupportedPixelData') {}
+/** A header that does not describe its pixel data (src/dicom/structure.ts): refused before upload and decode. */
+export class UnsafeImageStructureError extends defineError('UnsafeImageStructure') {}
+export class ImageTooLargeError extends defineError('ImageTooLarge') {}
 export class OrthancRejectedError extends defineError('OrthancRejected') {}
 /** HTTP 404 from Orthanc about an instance the pipeline stored earlier: it was deleted meanwhile. */
 export class OrthancNotFoundError extends defineError('OrthancNotFound') {}

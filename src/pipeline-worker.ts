@@ -84,6 +84,8 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     heatmapsMax: config.heatmapsMax,
     delivery: config.delivery,
     audit: config.audit,
+    maxImagePixels: config.maxImagePixels,
+    studies: config.studies,
   });
   const { classifyInstance, ...ioActivities } = activities;
   const codec = opts.payloadCodec === undefined ? payloadCodecFrom(config.payloadKeys) : opts.payloadCodec;

@@ -58,6 +58,10 @@ export const REASONS = {
   ),
   NoPixelData: failed('A radiograph without pixel data: there is no image to classify.'),
   UnsupportedPixelData: failed('The pixel data uses an encoding or layout the pipeline cannot decode.'),
+  UnsafeImageStructure: failed(
+    'The header does not describe its pixel data (dimensions, bits, frames vs the Pixel Data length, VRs, LUT descriptors, meta-header length): a decoder would overflow or misread it, so it was not stored.',
+  ),
+  ImageTooLarge: failed('Rows x Columns is above the ceiling (CXR_MAX_IMAGE_PIXELS); it was not stored or decoded.'),
   InvalidUid: failed('A UID is not a valid DICOM UID, so no report can reference the image; fix it at the source.'),
   // ---- one entry: Orthanc, the model, the report ----
   OrthancRejected: failed('Orthanc refused to store the file.'),

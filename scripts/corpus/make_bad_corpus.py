@@ -223,6 +223,38 @@ def multi_frame_chest(seed: str, sop_class: str | None = None) -> bytes:
     return out.getvalue()
 
 
+def unsafe_chest(seed: str, rows_vr: str | None = None, palette: tuple[int, int] | None = None,
+                 voi_lut: tuple[int, int] | None = None, meta_length_delta: int = 0, **changes) -> bytes:
+    """The chest DX (8 bits, 211 x 169) with one lie in its header: Rows in another VR, a palette or VOI LUT whose
+    descriptor declares more entries than its data holds, a file meta group length that is off, or attribute changes."""
+    ds = pydicom.dcmread(io.BytesIO(CHEST))
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid('cxr-bad-corpus/unsafe/' + seed)
+    for keyword, value in changes.items():
+        setattr(ds, keyword, value)
+    if rows_vr is not None:
+        ds[0x00280010] = pydicom.DataElement(0x00280010, rows_vr, ds.Rows)
+    if palette is not None:
+        entries, words = palette
+        ds.PhotometricInterpretation = 'PALETTE COLOR'
+        for i in range(3):
+            ds[0x00281101 + i] = pydicom.DataElement(0x00281101 + i, 'US', [entries, 0, 16])
+            ds[0x00281201 + i] = pydicom.DataElement(0x00281201 + i, 'OW', b'\x00\x01' * words)
+    if voi_lut is not None:
+        entries, words = voi_lut
+        item = pydicom.Dataset()
+        item.LUTDescriptor = [entries, 0, 12]
+        item[0x00283006] = pydicom.DataElement(0x00283006, 'OW', b'\x00\x01' * words)
+        ds.VOILUTSequence = pydicom.Sequence([item])
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=False)
+    data = bytearray(out.getvalue())
+    if meta_length_delta:
+        assert data[132:136] == b'\x02\x00\x00\x00'  # (0002,0000) first, UL
+        length = struct.unpack_from('<I', data, 140)[0]
+        struct.pack_into('<I', data, 140, length + meta_length_delta)
+    return bytes(data)
+
+
 def meta_contradicts(seed: str, declared: str, implicit_vr: bool, little_endian: bool) -> bytes:
     """The chest DX with a file meta header whose Transfer Syntax UID (declared) contradicts how the dataset
     after it is really written (implicit_vr, little_endian): the file a misconfigured exporter writes."""
@@ -362,9 +394,20 @@ def cases() -> list[Case]:
         Entry('ct.dcm', CT), Entry('mr.dcm', MR),
     ], outcomes=[skipped('NotChestXray'), skipped('NotChestXray')]))
 
-    out.append(Case('huge-dimensions.zip', 'a chest DX header declaring 60000 x 60000 pixels over 35659 bytes of pixel data',
+    out.append(Case('huge-dimensions.zip', 'a chest DX header declaring 60000 x 60000 pixels over 35659 bytes of pixel '
+                    'data: above the Rows x Columns ceiling, refused before upload',
                     entries=[Entry('huge.dcm', edit_dicom(CHEST, Rows=60000, Columns=60000, SOPInstanceUID=uid('huge')))],
-                    outcomes=[failed('UnsupportedPixelData')]))
+                    outcomes=[failed('ImageTooLarge')]))
+
+    out.append(Case('unsafe-headers.zip', 'chest DX headers that do not describe their pixel data (what overflows '
+                    "decoders, Orthanc <= 1.12.10's among them): refused before upload, never stored", entries=[
+        Entry('rows-as-ul.dcm', unsafe_chest('rows-as-ul', rows_vr='UL')),
+        Entry('frames-overstated.dcm', unsafe_chest('frames-overstated', NumberOfFrames=4)),
+        Entry('bits-stored-17.dcm', unsafe_chest('bits-stored-17', BitsStored=17)),
+        Entry('palette-overflow.dcm', unsafe_chest('palette-overflow', palette=(256, 16))),
+        Entry('voi-lut-overflow.dcm', unsafe_chest('voi-lut-overflow', voi_lut=(4096, 4))),
+        Entry('meta-length-lies.dcm', unsafe_chest('meta-length-lies', meta_length_delta=20)),
+    ], outcomes=[failed('UnsafeImageStructure')] * 6))
 
     out.append(Case('dicomdir.zip', 'a DICOMDIR index beside a chest X-ray', entries=[
         Entry('DICOMDIR', DICOMDIR), Entry('IMAGES/IM0001', chest_copy('dicomdir-image')),

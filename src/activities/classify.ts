@@ -1,5 +1,6 @@
 /**
- * classifyInstance: fetch the decoded pixels from Orthanc, preprocess as the model's manifest says,
+ * classifyInstance: fetch the stored file from Orthanc, decode its first frame here (src/dicom/decode.ts, on the
+ * preprocessing threads), preprocess as the model's manifest says,
  * run the worker's one ONNX session.
  *
  * Idempotency: a pure read of Orthanc plus a deterministic model (fixed weights, no sampling), so a retry
@@ -33,6 +34,7 @@ export function makeClassifyActivities(deps: ActivityDeps) {
           }
           const c = await classifyOrthancInstance(deps.orthanc, deps.classifier, input.orthancId, {
             pool: deps.preprocessPool,
+            ...(deps.maxImagePixels ? { limits: { maxImagePixels: deps.maxImagePixels } } : {}),
           });
           // The classification's model and findings are the contract types themselves: passed on, never copied.
           const out: ClassifyOutput = {

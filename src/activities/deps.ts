@@ -21,6 +21,8 @@ export interface ActivityDeps {
    * worker reads it from the manifest at start (no model loaded); otherwise the classifier's manifest is used.
    */
   accepts?: AcceptedInput;
+  /** Ceiling of Rows x Columns (PipelineConfig.maxImagePixels, src/dicom/structure.ts); default DEFAULT_MAX_IMAGE_PIXELS. */
+  maxImagePixels?: number;
   /**
    * The key the workers share to bind inference results to their requests (result-binding.ts): classifyInstance
    * signs with it, storeReport and storeHeatmaps check. resultKeyOf(config) in src/pipeline-worker.ts.
@@ -32,6 +34,8 @@ export interface ActivityDeps {
   delivery?: DeliveryConfig;
   /** Where delivery receipts are recorded (PipelineConfig.audit); default: not recorded in the audit log. */
   audit?: AuditConfig;
+  /** Study completion timings (PipelineConfig.studies); absent: the study workflow's defaults. */
+  studies?: { inactivityMs: number; reopenWindowMs: number };
 }
 
 /** The intended input eligibility is decided against; a worker without one refuses to start. */

@@ -4,6 +4,7 @@ import { makeHeatmapActivities } from './heatmap';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
 import { makeStoredActivities } from './stored';
+import { makeStudyActivities } from './study';
 import { makeUploadActivities } from './upload';
 import { makeZipActivities } from './zip-activities';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeHeatmapActivities(deps),
     ...makeStoredActivities(deps),
     ...makeDeliveryActivities(deps),
+    ...makeStudyActivities(deps),
   };
 }
 

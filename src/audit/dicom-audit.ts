@@ -58,6 +58,13 @@ export const AUDIT_EVENTS: Record<AuditAction, EventShape> = {
   },
   'follow-start': app('follow-start', 'Start following Orthanc', AUDIT_CODES.applicationStart),
   'follow-stop': app('follow-stop', 'Stop following Orthanc', AUDIT_CODES.applicationStop),
+  'study-complete': {
+    id: AUDIT_CODES.applicationActivity,
+    actionCode: 'U',
+    types: [LOCAL('study-complete', 'Complete a study')],
+    operatorRole: AUDIT_CODES.applicationLauncher,
+    pipelineRole: AUDIT_CODES.application,
+  },
   'viewer-study': {
     id: AUDIT_CODES.instancesAccessed,
     actionCode: 'R',

@@ -13,6 +13,8 @@ export type AuditAction =
   | 'verify-repair'
   | 'follow-start'
   | 'follow-stop'
+  /** An operator completed a study (cxr studies complete). */
+  | 'study-complete'
   /** The viewer served a study (or a study list) to a logged-in user (src/viewer/server.ts). */
   | 'viewer-study'
   /** A viewer login: success, or a refused password. */

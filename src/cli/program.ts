@@ -17,6 +17,7 @@ import { reprocessCommand } from './commands/reprocess';
 import { resultsCommand } from './commands/results';
 import { retryFailedCommand } from './commands/retry-failed';
 import { statusCommand, watchCommand } from './commands/status';
+import { studiesCommand } from './commands/studies';
 import { verifyCommand } from './commands/verify';
 import { setCliFlags } from './cli-config';
 import type { ConfigOverrides } from '../config';
@@ -82,6 +83,7 @@ ${EXIT_HELP}`,
     resultsCommand(),
     followCommand(),
     reprocessCommand(),
+    studiesCommand(),
     verifyCommand(),
     replayCommand(),
     deliveriesCommand(),

@@ -34,7 +34,7 @@ export async function decodeJpeg2000(codestream: Buffer): Promise<DecodedJ2k> {
     return { ...info, data: Buffer.from(decoder.getDecodedBuffer()) };
   } catch (err) {
     throw new UnsupportedPixelDataError(
-      `The JPEG 2000 pixel data cannot be decoded (${err instanceof Error ? err.message : String(err)}); the file is probably damaged`,
+      `The worker cannot decode the JPEG 2000 pixel data (${err instanceof Error ? err.message : String(err)}); the file is probably damaged`,
     );
   } finally {
     decoder.delete();

@@ -8,32 +8,52 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PipelineError, UnsupportedPixelDataError } from '../errors';
+import { ImageTooLargeError, PipelineError, UnsafeImageStructureError, UnsupportedPixelDataError } from '../errors';
+import type { DecodeRoute, EncodedFrame } from '../dicom/decode';
 import type { PixelModule, StoredFrame } from '../dicom/pixels';
 import { preprocessFrame, type PreprocessSpec } from './preprocess';
 
-export interface PreprocessJob {
+export type PreprocessJob = {
   id: number;
-  rows: number;
-  columns: number;
-  values: Uint16Array | Uint8Array;
   pixelModule: PixelModule;
   spec: PreprocessSpec;
-}
+} & (
+  | { kind: 'frame'; rows: number; columns: number; values: Uint16Array | Uint8Array }
+  /** A frame as stored in the file: decoded on the thread (src/dicom/decode.ts), then preprocessed. */
+  | { kind: 'encoded'; encoded: EncodedFrame }
+);
 
 export type PreprocessReply =
-  { id: number; ok: true; input: Float32Array } | { id: number; ok: false; message: string; errorType?: string };
+  | { id: number; ok: true; input: Float32Array; route?: DecodeRoute; decodeMs?: number }
+  | { id: number; ok: false; message: string; errorType?: string };
+
+/** What a thread makes of an encoded frame: the model input, who decoded it, how long decoding took. */
+export interface PreprocessedFrame {
+  input: Float32Array;
+  route: DecodeRoute;
+  decodeMs: number;
+}
 
 interface Pending {
   job: PreprocessJob;
   transfer: ArrayBuffer[];
-  resolve: (t: Float32Array) => void;
+  resolve: (r: Extract<PreprocessReply, { ok: true }>) => void;
   reject: (e: Error) => void;
 }
+
+/** Node's Buffer pool hands out slices of shared 8 KiB slabs below this size: never transfer those. */
+const POOLED_BELOW = Buffer.poolSize >>> 1;
 
 interface Slot {
   worker: Worker;
   busy?: Pending;
+}
+
+/** A thread's typed failure, re-created on this side (the classes do not cross threads). */
+function typedError(type: string | undefined, message: string): Error {
+  for (const E of [UnsupportedPixelDataError, UnsafeImageStructureError, ImageTooLargeError])
+    if (type === E.TYPE) return new E(message);
+  return new Error(message);
 }
 
 const THREAD_SCRIPT = path.join(__dirname, 'preprocess-thread.js');
@@ -75,6 +95,7 @@ export class PreprocessPool {
     const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer;
     const values = opts.transfer && whole ? v : v.slice();
     const job: PreprocessJob = {
+      kind: 'frame',
       id: this.nextId++,
       rows: frame.rows,
       columns: frame.columns,
@@ -82,8 +103,41 @@ export class PreprocessPool {
       pixelModule: pm,
       spec,
     };
+    return this.submit(job, [values.buffer as ArrayBuffer]).then((r) => r.input);
+  }
+
+  /**
+   * Decode (src/dicom/decode.ts) and preprocess a frame as stored, on a pool thread: neither blocks the event loop.
+   * With `transfer`, the ArrayBuffer under `encoded.data` (e.g. the whole file fetched from Orthanc) moves to the
+   * thread without a copy, and the caller must not read anything in it afterwards; otherwise the frame is copied.
+   */
+  runEncoded(
+    encoded: EncodedFrame,
+    pm: PixelModule,
+    spec: PreprocessSpec,
+    opts: { transfer?: boolean } = {},
+  ): Promise<PreprocessedFrame> {
+    if (this.closed) return Promise.reject(new Error('The preprocessing pool is closed'));
+    const d = encoded.data;
+    const movable = opts.transfer && d.buffer instanceof ArrayBuffer && d.buffer.byteLength >= POOLED_BELOW;
+    const data = movable ? d : new Uint8Array(d);
+    const job: PreprocessJob = {
+      kind: 'encoded',
+      id: this.nextId++,
+      encoded: { ...encoded, data },
+      pixelModule: pm,
+      spec,
+    };
+    return this.submit(job, [data.buffer as ArrayBuffer]).then((r) => ({
+      input: r.input,
+      route: r.route ?? 'raw',
+      decodeMs: r.decodeMs ?? 0,
+    }));
+  }
+
+  private submit(job: PreprocessJob, transfer: ArrayBuffer[]): Promise<Extract<PreprocessReply, { ok: true }>> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, transfer: [values.buffer as ArrayBuffer], resolve, reject });
+      this.queue.push({ job, transfer, resolve, reject });
       this.pump();
     });
   }
@@ -115,13 +169,8 @@ export class PreprocessPool {
       slot.busy = undefined;
       slot.worker.unref();
       if (p !== undefined && p.job.id === r.id) {
-        if (r.ok) p.resolve(r.input);
-        else
-          p.reject(
-            r.errorType === UnsupportedPixelDataError.TYPE
-              ? new UnsupportedPixelDataError(r.message)
-              : new Error(r.message),
-          );
+        if (r.ok) p.resolve(r);
+        else p.reject(typedError(r.errorType, r.message));
       }
       this.pump();
     });

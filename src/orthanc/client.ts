@@ -255,88 +255,12 @@ export class OrthancClient {
       url: `/instances/${encodeURIComponent(id)}/file`,
       responseType: 'arraybuffer',
     });
-    return Buffer.from(data);
+    // axios hands node a Buffer already: Buffer.from() would copy the 10 MB file once more.
+    return Buffer.isBuffer(data) ? data : Buffer.from(data);
   }
 
-  /**
-   * One decoded frame (0-based) as a NumPy .npy file, raw stored values. Orthanc's refusals to decode come back as a
-   * value instead of an error: HTTP 400 "Bad file format" (no or damaged pixel data) and HTTP 500 "Not implemented yet" (a syntax or layout its decoder
-   * lacks) are properties of the file, so retrying cannot help. Other failures still throw (retryable).
-   * Orthanc 1.10.1's /numpy route uses only the built-in DCMTK decoder (not the GDCM plugin): JPEG 2000 is refused.
-   */
-  async tryGetFrameNumpy(id: string, frame = 0): Promise<FrameFetch> {
-    return this.tryGetFrame(`decode the pixels of instance ${id}`, {
-      method: 'GET',
-      url: `/instances/${encodeURIComponent(id)}/frames/${frame}/numpy`,
-    });
-  }
-
-  /**
-   * One frame's bytes exactly as stored (no decoding). Only meaningful for uncompressed transfer syntaxes, where it
-   * is the cheapest route: half the bytes of /numpy (which always answers float32) and no conversion in Orthanc.
-   */
-  async tryGetFrameRaw(id: string, frame = 0): Promise<FrameFetch> {
-    return this.tryGetFrame(`read the pixels of instance ${id}`, {
-      method: 'GET',
-      url: `/instances/${encodeURIComponent(id)}/frames/${frame}/raw`,
-    });
-  }
-
-  /**
-   * One frame through DICOMweb (WADO-RS), transcoded by Orthanc to Explicit VR Little Endian: raw stored values,
-   * little endian, BitsAllocated wide. This route goes through Orthanc's transcoder, which uses the GDCM plugin,
-   * so it decodes what /numpy refuses (JPEG 2000). `frame` is 0-based here, like tryGetFrameNumpy.
-   */
-  async tryGetFrameUncompressed(
-    uids: { study: string; series: string; instance: string },
-    frame = 0,
-  ): Promise<FrameFetch> {
-    const url =
-      `/dicom-web/studies/${encodeURIComponent(uids.study)}/series/${encodeURIComponent(uids.series)}` +
-      `/instances/${encodeURIComponent(uids.instance)}/frames/${frame + 1}`;
-    const res = await this.tryGetFrame(`decode the pixels of instance ${uids.instance} through DICOMweb`, {
-      method: 'GET',
-      url,
-      headers: { Accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1' },
-    });
-    if (!res.ok) return res;
-    const part = firstMultipartBody(res.data, res.contentType);
-    if (part === null) {
-      return {
-        ok: false,
-        httpStatus: 200,
-        orthancError: 'Malformed multipart answer',
-        details: `content type ${res.contentType}`,
-      };
-    }
-    return { ok: true, data: part, contentType: 'application/octet-stream' };
-  }
-
-  private async tryGetFrame(what: string, cfg: AxiosRequestConfig): Promise<FrameFetch> {
-    try {
-      const res = await this.send<ArrayBuffer>({ ...cfg, responseType: 'arraybuffer' });
-      return { ok: true, data: Buffer.from(res.data), contentType: String(res.headers['content-type'] ?? '') };
-    } catch (err) {
-      const refusal = err instanceof AxiosError ? decodeRefusal(err) : null;
-      if (refusal !== null) return refusal;
-      throw this.errorFor(what, err);
-    }
-  }
-
-  /** Raw bytes of one element, e.g. `0028-3000/0/0028-3006` (LUT Data, which simplified-tags shows as null). */
-  async getInstanceContent(id: string, tagPath: string): Promise<Buffer | null> {
-    try {
-      const data = await this.request<ArrayBuffer>(`read element ${tagPath} of instance ${id}`, {
-        method: 'GET',
-        url: `/instances/${encodeURIComponent(id)}/content/${tagPath}`,
-        responseType: 'arraybuffer',
-      });
-      return Buffer.from(data);
-    } catch (err) {
-      if (err instanceof OrthancNotFoundError) return null;
-      throw err;
-    }
-  }
+  // No method here asks Orthanc to decode pixels (/numpy, /rendered, /frames, DICOMweb transcoding): the worker reads
+  // the stored file (getInstanceFile) and decodes it itself (src/dicom/decode.ts; docs/security.md).
 
   /** Orthanc IDs of resources at `level` whose DICOM UID equals `uid` (POST /tools/lookup). */
   async lookup(uid: string, level?: ResourceLevel): Promise<string[]> {
@@ -431,53 +355,4 @@ export interface ChangesPage {
   changes: { seq: number; changeType: string; resourceType: string; id: string }[];
   last: number;
   done: boolean;
-}
-
-/** A decoded frame, or Orthanc's reason it could not decode it. */
-export type FrameFetch =
-  | { ok: true; data: Buffer; contentType: string }
-  | { ok: false; httpStatus: number; orthancError: string; details?: string };
-
-/** Orthanc status codes (OrthancStatus in its JSON errors) that describe the file, not the server's health. */
-const DECODE_REFUSALS: ReadonlyMap<number, number[]> = new Map([
-  [400, [15 /* BadFileFormat */, 3 /* ParameterOutOfRange: no such frame */]],
-  [500, [2 /* NotImplemented: no decoder for this syntax or layout */]],
-]);
-
-function decodeRefusal(err: AxiosError): FrameFetch | null {
-  const status = err.response?.status;
-  if (status === undefined) return null;
-  const raw = err.response?.data;
-  let body: { OrthancStatus?: number; OrthancError?: string; Message?: string; Details?: string };
-  try {
-    body = JSON.parse(
-      raw instanceof ArrayBuffer || raw instanceof Buffer
-        ? Buffer.from(raw as ArrayBuffer).toString('utf8')
-        : String(raw),
-    );
-  } catch {
-    return null;
-  }
-  if (typeof body.OrthancStatus !== 'number' || !(DECODE_REFUSALS.get(status) ?? []).includes(body.OrthancStatus))
-    return null;
-  return {
-    ok: false,
-    httpStatus: status,
-    orthancError: body.OrthancError ?? body.Message ?? 'unknown',
-    details: body.Details,
-  };
-}
-
-/** The body of the first part of a multipart/related answer (DICOMweb frames). */
-function firstMultipartBody(data: Buffer, contentType: string): Buffer | null {
-  const m = /boundary="?([^";]+)"?/i.exec(contentType);
-  if (!m) return null;
-  const delimiter = Buffer.from(`--${m[1]}`);
-  const start = data.indexOf(delimiter);
-  if (start < 0) return null;
-  const headersEnd = data.indexOf('\r\n\r\n', start);
-  if (headersEnd < 0) return null;
-  const bodyStart = headersEnd + 4;
-  const end = data.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), bodyStart);
-  return end < 0 ? null : data.subarray(bodyStart, end);
 }

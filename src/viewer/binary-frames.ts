@@ -8,7 +8,8 @@
  */
 import dcmjs from 'dcmjs';
 
-const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
+/** Native encodings dcmjs reads (deflated included: the heatmap SEGs are stored deflated, src/dicom/heatmap.ts). */
+const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99']);
 
 /** The frames route below the DICOMweb root: study, series, instance UIDs and the frame numbers (1-based). */
 export function parseFramesPath(

@@ -220,7 +220,8 @@ export function createViewerServer(opts: ViewerServerOptions): http.Server {
           send(res, 502, 'Orthanc refused the viewer proxy credentials (check ORTHANC_USERNAME / ORTHANC_PASSWORD)\n');
           return;
         }
-        const frames = status === 400 && method === 'GET' ? parseFramesPath(subPath) : undefined;
+        // 500: what Orthanc answers for the frames of a deflated 1-bit object (the heatmap SEGs are stored deflated).
+        const frames = (status === 400 || status === 500) && method === 'GET' ? parseFramesPath(subPath) : undefined;
         if (frames) {
           // Orthanc's DICOMweb plugin cannot cut 1-bit frames (the heatmap SEGs): cut them here from the instance.
           upRes.resume();

@@ -5,3 +5,4 @@ export { healthCheckWorkflow } from './health-check';
 export { followOrthancWorkflow } from './follow-orthanc';
 export { reprocessWorkflow } from './reprocess';
 export { deliverStudyResult } from './deliver-study';
+export { studyWorkflow } from './study';

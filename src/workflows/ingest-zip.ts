@@ -120,7 +120,15 @@ export async function ingestZipWorkflow(input: IngestInput): Promise<IngestResul
       record(
         await executeChild(processInstanceWorkflow, {
           workflowId: `${ingestId}/${entry.index}`,
-          args: [{ entry, limits: opts.limits, inferenceTaskQueue: opts.inferenceTaskQueue, ioSteps: 'local' }],
+          args: [
+            {
+              entry,
+              limits: opts.limits,
+              inferenceTaskQueue: opts.inferenceTaskQueue,
+              ioSteps: 'local',
+              studies: true,
+            },
+          ],
           staticSummary: `${input.zipName} #${entry.index}: ${entry.name}`,
           parentClosePolicy: ParentClosePolicy.TERMINATE,
           typedSearchAttributes: [

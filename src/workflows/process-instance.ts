@@ -15,11 +15,21 @@ import {
   setCurrentDetails,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
 import { NON_RETRYABLE_TYPES, outcomeOf, type Reason, toReason } from '../reasons';
 import { STATE } from './search-attributes';
-import type { EntryOutcome, InstanceInput } from './types';
+import type { StudyImageNote } from './study';
+import type { ClassifyOutput, EntryOutcome, InstanceInput, ModelRef, UploadOutput } from './types';
+
+/** The study workflow's Signal-With-Start (src/activities/study.ts): a few tries, then the image's outcome stands. */
+const { noteStudyImage } = proxyLocalActivities<PipelineActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+  summary: 'tell the study',
+});
 
 /** Survives an Orthanc outage of up to two hours per step; retries back off to one attempt every 30 s. */
 const orthancRetry: RetryPolicy = {
@@ -124,6 +134,35 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
 
   if (entry.problem) return settle(entry.problem);
 
+  // Children of ingests and followers started since the study workflow exists (input.studies) report how they ended
+  // to their study's workflow (src/workflows/study.ts); older histories have no such step. Not for AlreadyReported.
+  let up: UploadOutput | undefined;
+  const tellStudy = async (
+    status: StudyImageNote['image']['status'],
+    extra: { reason?: Reason; reportSopInstanceUid?: string; findings?: ClassifyOutput['findings']; model?: ModelRef },
+  ): Promise<void> => {
+    if (!input.studies || !up?.studyInstanceUid) return;
+    const top = [...(extra.findings ?? [])].sort((a, b) => b.probability - a.probability).slice(0, 5);
+    const note: StudyImageNote = {
+      image: {
+        sopInstanceUid: up.sopInstanceUid,
+        seriesInstanceUid: up.seriesInstanceUid,
+        status,
+        ...(extra.reason ? { reason: extra.reason } : {}),
+        ...(extra.reportSopInstanceUid ? { reportSopInstanceUid: extra.reportSopInstanceUid } : {}),
+        positiveFindings: top.filter((f) => f.positive),
+      },
+      topFindings: top,
+    };
+    const model = extra.model ?? input.model;
+    if (model) note.model = { id: model.id, version: model.version };
+    try {
+      await noteStudyImage({ studyInstanceUid: up.studyInstanceUid, note, priority: workflowInfo().priority });
+    } catch {
+      // The image's own outcome (and its SR) stand; the study hears of the study's next image.
+    }
+  };
+
   const { uploadInstance, inspectStoredInstance, classifyInstance, storeReport, storeHeatmaps } = steps(
     entry.name,
     input.inferenceTaskQueue,
@@ -134,7 +173,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     setCurrentDetails(
       'orthancId' in entry ? `reading \`${entry.name}\` from Orthanc` : `uploading \`${entry.name}\` to Orthanc`,
     );
-    const up =
+    up =
       'orthancId' in entry
         ? await inspectStoredInstance({ orthancId: entry.orthancId, model: input.model })
         : await uploadInstance({ entry, limits: input.limits });
@@ -149,6 +188,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     }
     if (!up.eligibility.classify) {
       const { type, message } = up.eligibility;
+      await tellStudy('skipped', { reason: { type, message } });
       return settle(
         { type, message },
         { sopInstanceUid: up.sopInstanceUid, orthancId: up.orthancId, alreadyStored: up.alreadyStored },
@@ -173,6 +213,11 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
       await storeHeatmaps(reportInput);
     }
 
+    await tellStudy('done', {
+      reportSopInstanceUid: report.reportSopInstanceUid,
+      findings: classification.findings,
+      model: classification.model,
+    });
     const topFindings = [...classification.findings]
       .sort((a, b) => b.probability - a.probability)
       .slice(0, 3)
@@ -196,6 +241,7 @@ export async function processInstanceWorkflow(input: InstanceInput): Promise<Ent
     if (err instanceof ApplicationFailure && err.nonRetryable) throw err; // already classified above
     const reason = describeFailure(err);
     if (reason === undefined) throw err;
+    await tellStudy(outcomeOf(reason.type), { reason });
     return settle(reason);
   }
 }

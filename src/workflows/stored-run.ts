@@ -139,6 +139,8 @@ export function startStoredRun(input: {
             model: input.model,
             inferenceTaskQueue: input.inferenceTaskQueue,
             ioSteps: 'local',
+            // Live arrivals feed their study's completion (src/workflows/study.ts); the archive's reprocess does not.
+            ...(input.kind === 'follow' ? { studies: true as const } : {}),
           },
         ],
         staticSummary: `${input.label}: ${d.name}`,

@@ -140,6 +140,11 @@ export interface InstanceInput {
    * (docs/durability.md says when that path may go).
    */
   ioSteps?: 'local';
+  /**
+   * Report the outcome to the study's workflow at the end (src/workflows/study.ts): set by ingests and followers since
+   * study completion exists; absent in older histories (no such step) and for reprocess (the archive's studies).
+   */
+  studies?: true;
 }
 
 /**

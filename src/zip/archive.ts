@@ -445,6 +445,7 @@ export async function readEntryData(archive: ZipArchive, entry: CentralEntry): P
     );
   }
   let data: Buffer;
+  let actualCrc: number;
   if (entry.method === Zip.STORED) {
     if (entry.compressedSize !== entry.size) {
       throw new EntryUnreadableError(
@@ -453,8 +454,15 @@ export async function readEntryData(archive: ZipArchive, entry: CentralEntry): P
     }
     data = await readAt(archive.handle, dataStart, entry.size);
     readerStats.peakInflatedBytes = Math.max(readerStats.peakInflatedBytes, data.length);
+    actualCrc = await crcInSlices(data);
   } else if (entry.method === Zip.DEFLATED) {
-    data = await inflateBounded(archive.handle, dataStart, entry.compressedSize, entry.size, where);
+    ({ data, crc: actualCrc } = await inflateBounded(
+      archive.handle,
+      dataStart,
+      entry.compressedSize,
+      entry.size,
+      where,
+    ));
   } else {
     throw new EntryUnreadableError(
       `${where} uses compression method ${entry.method}, which is not supported; re-zip with standard deflate`,
@@ -465,7 +473,6 @@ export async function readEntryData(archive: ZipArchive, entry: CentralEntry): P
       `${where} is damaged: it holds ${data.length} bytes but its header declares ${entry.size}`,
     );
   }
-  const actualCrc = crc32(data);
   if (actualCrc !== entry.crc32) {
     throw new EntryUnreadableError(`${where} is damaged: its checksum (CRC-32) does not match; copy the zip again`);
   }
@@ -478,7 +485,7 @@ async function inflateBounded(
   compressedSize: number,
   declaredSize: number,
   where: string,
-): Promise<Buffer> {
+): Promise<{ data: Buffer; crc: number }> {
   const cap = declaredSize + 1;
   async function* compressed(): AsyncGenerator<Buffer> {
     for (let done = 0; done < compressedSize;) {
@@ -488,7 +495,11 @@ async function inflateBounded(
       yield chunk;
     }
   }
-  const chunks: Buffer[] = [];
+  // Inflated straight into one buffer of the declared size (no list of chunks plus a concatenated copy: one 10 MB
+  // buffer at a time), with the CRC-32 taken chunk by chunk as zlib's thread pool delivers them, so the event loop
+  // never spends one long slice on it.
+  const out = Buffer.allocUnsafe(declaredSize);
+  let crc = 0;
   let total = 0;
   // A flag, not the thrown error: pipeline() reports a sink that throws as a generic AbortError.
   let capExceeded = false;
@@ -500,11 +511,12 @@ async function inflateBounded(
         for await (const chunk of inflated) {
           total += chunk.length;
           readerStats.peakInflatedBytes = Math.max(readerStats.peakInflatedBytes, total);
-          if (total > cap) {
+          if (total > cap || total > declaredSize) {
             capExceeded = true;
             throw new Error('inflate cap exceeded');
           }
-          chunks.push(chunk);
+          chunk.copy(out, total - chunk.length);
+          crc = crc32(chunk, crc);
         }
       },
     );
@@ -522,5 +534,15 @@ async function inflateBounded(
       },
     );
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  return { data: total === declaredSize ? out : out.subarray(0, total), crc };
+}
+
+/** CRC-32 of a buffer read as stored, 1 MiB at a time with the event loop served in between. */
+async function crcInSlices(data: Buffer): Promise<number> {
+  let crc = 0;
+  for (let at = 0; at < data.length; at += READ_CHUNK_BYTES) {
+    crc = crc32(data.subarray(at, at + READ_CHUNK_BYTES), crc);
+    if (at + READ_CHUNK_BYTES < data.length) await new Promise((r) => setImmediate(r));
+  }
+  return crc;
 }

@@ -165,7 +165,7 @@ export function decodeName(raw: Buffer, flags: number): string {
 let crcTable: Uint32Array | undefined;
 
 /** CRC-32 (IEEE, as zip stores it) in plain JS, for node versions before 20.15 that lack zlib.crc32. */
-function crc32Js(data: Buffer): number {
+function crc32Js(data: Buffer, previous = 0): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -174,13 +174,17 @@ function crc32Js(data: Buffer): number {
       crcTable[n] = c >>> 0;
     }
   }
-  let crc = 0xffffffff;
+  let crc = (previous ^ 0xffffffff) >>> 0;
   for (const b of data) crc = crcTable[(crc ^ b) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** CRC-32 of one buffer: node's zlib.crc32 where it exists (node >= 20.15), else the table above. */
-export const crc32: (data: Buffer) => number = typeof zlib.crc32 === 'function' ? (data) => zlib.crc32(data) : crc32Js;
+/**
+ * CRC-32 of one buffer, or continued from the CRC of the bytes before it (`previous`): node's zlib.crc32 where it
+ * exists (node >= 20.15), else the table above.
+ */
+export const crc32: (data: Buffer, previous?: number) => number =
+  typeof zlib.crc32 === 'function' ? (data, previous) => zlib.crc32(data, previous ?? 0) : crc32Js;
 
 /** Exposed for the unit test that holds the fallback against zlib.crc32. */
 export const crc32Fallback = crc32Js;

@@ -91,6 +91,9 @@ describe('loadConfig', { timeout: 10_000 }, () => {
     assert.throws(() => loadConfig({}, bare({ CXR_ZIP_MAX_ENTRIES: 'lots' })), /CXR_ZIP_MAX_ENTRIES/);
     assert.equal(loadConfig({}, bare({ CXR_HEATMAPS_MAX: '0' })).heatmapsMax, 0);
     assert.equal(loadConfig({}, bare({ CXR_HEATMAPS_MAX: '12' })).heatmapsMax, 12);
+    assert.deepEqual(loadConfig({}, bare({})).studies, { inactivityMs: 120_000, reopenWindowMs: 7 * 24 * 3600_000 });
+    assert.equal(loadConfig({}, bare({ CXR_STUDY_INACTIVITY_S: '30' })).studies.inactivityMs, 30_000);
+    assert.throws(() => loadConfig({}, bare({ CXR_STUDY_INACTIVITY_S: '0' })), /CXR_STUDY_INACTIVITY_S/);
     assert.throws(() => loadConfig({}, bare({ CXR_HEATMAPS_MAX: '-1' })), /CXR_HEATMAPS_MAX/);
   });
 

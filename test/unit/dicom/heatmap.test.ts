@@ -5,13 +5,29 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { parseDicom } from '../../../src/dicom/dataset';
 import { buildHeatmap, HEATMAP_BANDS, type HeatmapInput, heatmapFindings } from '../../../src/dicom/heatmap';
 import { binaryFrames, firstPart, framesResponse, parseFramesPath } from '../../../src/viewer/binary-frames';
 import { validateSr } from '../../helpers/dicom-validate';
 import { demoAllLabels } from '../../fixtures/sr/inputs';
 import { PROJECT_ROOT } from '../../../src/config';
+
+/** dcmdump's listing of the dataset (DCMTK, Orthanc's parser), without the lines that name the transfer syntax. */
+function dump(bytes: Buffer): string[] {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-seg-')), 'seg.dcm');
+  fs.writeFileSync(file, bytes);
+  try {
+    return execFileSync('dcmdump', [file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      .split('\n')
+      .filter((l) => !/Used TransferSyntax|GroupLength|TransferSyntaxUID/.test(l));
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
 
 function input(rows: number, columns: number): HeatmapInput {
   const base = demoAllLabels();
@@ -65,11 +81,27 @@ describe('heatmap SEG encoding', { timeout: 60_000 }, () => {
         assert.deepEqual(frames[b], packed(band), `band ${b + 1}`);
       });
       assert.throws(() => binaryFrames(bytes, [4]), RangeError);
-      const v = await validateSeg(bytes);
+      // Stored deflated; the same dataset written explicit is what the IOD validator reads (dciodvfy reads no
+      // deflated files), and DCMTK (Orthanc's parser) reads the deflated one to the same elements.
+      const explicit = buildHeatmap({ ...inp, transferSyntax: 'explicit' });
+      assert.deepEqual(binaryFrames(explicit, [1, 2, 3]), frames, 'the same frames either way');
+      assert.deepEqual(dump(bytes), dump(explicit), 'the same dataset, deflated');
+      const v = await validateSeg(explicit);
       assert.deepEqual(v.errors, []);
       assert.equal(v.iod, 'Segmentation');
     });
   }
+
+  test('a full-size (2500 x 2048) heatmap is stored in well under 1 % of its native size', () => {
+    const inp = input(2500, 2048);
+    const deflated = buildHeatmap(inp);
+    const native = buildHeatmap({ ...inp, transferSyntax: 'explicit' });
+    assert.ok(native.length > 1_900_000, `native ${native.length}`);
+    assert.ok(deflated.length < 0.02 * native.length, `deflated ${deflated.length} of ${native.length}`);
+    // 3 of them with a 10.2 MB source: under 1 % (issue 27 asks for all AI output <= 5 %).
+    assert.ok((3 * deflated.length) / 10_240_000 < 0.01);
+    assert.equal(parseDicom(deflated).transferSyntax, '1.2.840.10008.1.2.1.99', 'Deflated Explicit VR LE');
+  });
 
   test('the multipart answer holds each frame, and the first part of a multipart body is found', () => {
     const frames = [Uint8Array.from([1, 2, 3]), Uint8Array.from([13, 10, 45, 45])];

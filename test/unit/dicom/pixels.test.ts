@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoPixelDataError, UnsupportedPixelDataError } from '../../../src/errors';
 import { packedFromRawLE, readPixelModule, storedFromRawLE, toGrey } from '../../../src/dicom/pixels';
-import { parseNpy } from '../../../src/dicom/npy';
 
 const base = {
   Rows: '1',
@@ -87,17 +86,3 @@ test(
     }
   },
 );
-
-test('npy: Orthanc float32 frames parse; unsupported layouts are refused', { timeout: 60_000 }, () => {
-  const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 1), }";
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  const h = Buffer.from(header + ' '.repeat(pad) + '\n', 'latin1');
-  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, h.length & 0xff, h.length >> 8]);
-  const data = Buffer.from(Float32Array.from([1, 2, 3, 1023]).buffer);
-  const a = parseNpy(Buffer.concat([pre, h, data]));
-  assert.deepEqual(a.shape, [2, 2, 1]);
-  assert.deepEqual(Array.from(a.values), [1, 2, 3, 1023]);
-  const big = Buffer.from(h.toString('latin1').replace('<f4', '>f4'), 'latin1');
-  assert.throws(() => parseNpy(Buffer.concat([pre, big, data])), UnsupportedPixelDataError);
-  assert.throws(() => parseNpy(Buffer.concat([pre, h, data.subarray(0, 8)])), /bytes of data/);
-});
