@@ -52,6 +52,19 @@ export interface ZipLimitOverrides {
  * reader of the report can check against the image header. No patient demographics (an age rule says "within the
  * range", never the age). Decided by src/dicom/eligibility.ts.
  */
+/**
+ * The attribute an admitted image's view was read from: View Position, View Code Sequence, or (both empty) the texts
+ * modalities write the protocol into, in the order src/dicom/eligibility.ts reads them.
+ */
+export type ViewSource =
+  | 'ViewPosition'
+  | 'ViewCodeSequence'
+  | 'PerformedProtocolCodeSequence'
+  | 'AcquisitionContextSequence'
+  | 'ProtocolName'
+  | 'AcquisitionDeviceProcessingDescription'
+  | 'SeriesDescription';
+
 export interface Admission {
   /**
    * The view the image was classified as, the attribute it was read from (`missing`: none recorded), and its CID 4010
@@ -60,8 +73,10 @@ export interface Admission {
   view:
     | {
         value: string;
-        from: 'ViewPosition' | 'ViewCodeSequence';
+        from: ViewSource;
         code?: { value: string; scheme: string; meaning: string };
+        /** The header text the view was read from (protocol texts only, when View Position and its code are empty). */
+        text?: string;
       }
     | { value: null; from: 'missing' };
   /** One line per rule, in rule order. */

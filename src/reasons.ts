@@ -95,6 +95,9 @@ export const REASONS = {
   ),
   PhotometricNotAccepted: skipped('A Photometric Interpretation the model does not read (it reads greyscale films).'),
   NotFrontalView: skipped('A view the model was not made for (e.g. a lateral); the message names the attribute.'),
+  NonHumanPatient: skipped(
+    'A veterinary image (Patient Species, a breed, or a protocol naming an animal); the message names the attribute.',
+  ),
   ImageTooSmall: skipped('Smaller than the model accepts (a thumbnail or reduced copy); send the full-size image.'),
   OutsideAgeRange: skipped("The patient's age is outside the model's range; the message names the bound, not the age."),
   // ---- the environment: Temporal retries the step for up to two hours ----

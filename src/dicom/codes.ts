@@ -76,6 +76,8 @@ export const VIEW_FRONTAL = code('399033003', 'SCT', 'frontal');
 export const VIEW_LEFT_LATERAL = code('399173006', 'SCT', 'left lateral');
 export const VIEW_RIGHT_LATERAL = code('399198007', 'SCT', 'right lateral');
 export const VIEW_LATERAL = code('399067008', 'SCT', 'lateral');
+// ---- CID 7454 Animal Taxonomic Rank Value: the human patient (Patient Species Code Sequence, src/dicom/eligibility.ts) ----
+export const SPECIES_HOMO_SAPIENS = code('337915000', 'SCT', 'Homo sapiens');
 
 export const PRESENT = code('52101004', 'SCT', 'Present');
 export const ABSENT = code('272519000', 'SCT', 'Absent');

@@ -6,13 +6,29 @@
  * Rules, checked in this order; the first one an image fails is its skip reason (one type per rule):
  *   1. Modality (0008,0060) in `modalities`                                  else NotChestXray
  *   2. Body Part Examined (0018,0015) in `bodyPartsExamined.values`          else NotChestXray
- *   3. Pixel Data present (a radiograph without an image is a failure)       else NoPixelData (failed)
- *   4. Presentation Intent Type (0008,0068) in `presentationIntentTypes`     else ForProcessingImage
- *   5. Photometric Interpretation (0028,0004) in `photometricInterpretations` else PhotometricNotAccepted
- *   6. View: View Position (0018,5101) in `views.viewPositions`, and the first View Code Sequence (0054,0220) item
+ *   3. Species: a human patient, unless `patientSpecies` is `any`             else NonHumanPatient
+ *      Read from Patient Species Code Sequence (0010,2202), else Patient Species Description (0010,2201), else
+ *      Patient Breed Description / Code Sequence (0010,2292 / 2293: animals only), else an animal named in the
+ *      protocol texts below or Study Description (CANINE, FELINE, EQUINE, VETERINARY, DOG, ...). Nothing recorded:
+ *      a human patient (DICOM writes species for veterinary patients only), and the SR adds no line for it.
+ *   4. Pixel Data present (a radiograph without an image is a failure)       else NoPixelData (failed)
+ *   5. Presentation Intent Type (0008,0068) in `presentationIntentTypes`     else ForProcessingImage
+ *   6. Photometric Interpretation (0028,0004) in `photometricInterpretations` else PhotometricNotAccepted
+ *   7. View: View Position (0018,5101) in `views.viewPositions`, and the first View Code Sequence (0054,0220) item
  *      in `views.viewCodes`; when both are present both must be accepted    else NotFrontalView
- *   7. Rows (0028,0010) and Columns (0028,0011) at least `minimumSize`       else ImageTooSmall
- *   8. Patient age in `patientAgeYears` [min, max): from Patient Age (0010,1010), else Patient Birth Date
+ *      When both are empty (many CR plates, veterinary DR, secondary captures), the texts modalities write the
+ *      protocol into, in this order: Performed Protocol Code Sequence (0040,0260) code meanings, Acquisition Context
+ *      Sequence (0040,0555) concept meanings and text values, Protocol Name (0018,1030), Acquisition Device
+ *      Processing Description (0018,1400, where Fuji/Konica write the exposure menu), Series Description
+ *      (0008,103E). Each is read for view words (PA, AP, FRONTAL; LAT, LATERAL, LL, RL; DECUB, LLD, RLD; OBL, LAO,
+ *      RAO...; see TEXT_VIEWS): a text naming a view the model does not accept skips the image (any one of them:
+ *      conservative), else the first text naming an accepted view admits it, and the SR names that attribute and
+ *      its text. A text naming both a frontal and a lateral view ("PA + LAT", a series of both) decides nothing;
+ *      decubitus and oblique override the projection ("AP LEFT LATERAL DECUBITUS" is a decubitus view). No text
+ *      names a view: the manifest's `views.ifMissing` decides, as before. Study Description is not read for the
+ *      view: it names the whole examination ("CHEST 2 VIEWS"), not this image.
+ *   8. Rows (0028,0010) and Columns (0028,0011) at least `minimumSize`       else ImageTooSmall
+ *   9. Patient age in `patientAgeYears` [min, max): from Patient Age (0010,1010), else Patient Birth Date
  *      (0010,0030) and Study Date (0008,0020)                                else OutsideAgeRange
  *
  * Missing attributes are a decision of the manifest, rule by rule (`ifMissing: 'accept' | 'skip'`), because what is
@@ -32,6 +48,7 @@
 import type { ReasonType } from '../reasons';
 import {
   type Code,
+  SPECIES_HOMO_SAPIENS,
   VIEW_ANTERO_POSTERIOR,
   VIEW_FRONTAL,
   VIEW_LATERAL,
@@ -40,7 +57,7 @@ import {
   VIEW_RIGHT_LATERAL,
 } from './codes';
 import { hasTag, type SimplifiedTags, tagItem, tagString as str } from './tags';
-import type { Admission, Eligibility } from '../contracts';
+import type { Admission, Eligibility, ViewSource } from '../contracts';
 
 /** A coded concept as DICOM writes it in a Code Sequence item. */
 export interface CodedView {
@@ -65,6 +82,11 @@ export interface AcceptedInput {
   views: { viewPositions: string[]; viewCodes: CodedView[]; ifMissing: IfMissing };
   /** Smallest Rows x Columns read (the model enlarges smaller images, inventing no detail). */
   minimumSize: { rows: number; columns: number };
+  /**
+   * `human` (the default when absent): a patient recorded (or described) as another species is skipped
+   * (NonHumanPatient); `any`: any species is read (a veterinary model).
+   */
+  patientSpecies?: 'human' | 'any';
   /** Patient age range in years, min inclusive, max exclusive; absent: any age. */
   patientAgeYears?: { min?: number; max?: number; ifMissing: IfMissing };
   /** Why these values (e.g. the training data they follow); shown to people reading the manifest. */
@@ -81,6 +103,7 @@ export const ELIGIBILITY_REASONS = {
   forProcessing: 'ForProcessingImage',
   photometric: 'PhotometricNotAccepted',
   notFrontal: 'NotFrontalView',
+  nonHuman: 'NonHumanPatient',
   tooSmall: 'ImageTooSmall',
   age: 'OutsideAgeRange',
 } as const satisfies Record<string, ReasonType>;
@@ -165,6 +188,204 @@ function codeText(c: { value: string; scheme: string; meaning: string }): string
 const skip = (type: ReasonType, message: string): Eligibility => ({ classify: false, type, message });
 const NOT_CLASSIFIED = 'Stored in Orthanc, not classified.';
 
+/** The names of the attributes a view is read from, as the SR and the skip messages print them. */
+export const VIEW_SOURCE_NAMES: Readonly<Record<ViewSource, string>> = {
+  ViewPosition: 'View Position',
+  ViewCodeSequence: 'View Code Sequence',
+  PerformedProtocolCodeSequence: 'Performed Protocol Code Sequence',
+  AcquisitionContextSequence: 'Acquisition Context Sequence',
+  ProtocolName: 'Protocol Name',
+  AcquisitionDeviceProcessingDescription: 'Acquisition Device Processing Description',
+  SeriesDescription: 'Series Description',
+};
+
+type TextSource = Exclude<ViewSource, 'ViewPosition' | 'ViewCodeSequence'>;
+
+/** A view named in free text, and the View Position terms it stands for (any one accepted admits it). */
+interface TextView {
+  label: string;
+  kind: 'frontal' | 'lateral' | 'decubitus' | 'oblique';
+  positions: readonly string[];
+  code?: Code;
+}
+
+/**
+ * View words as modalities write them in protocol names and series descriptions (whole words, after upper-casing
+ * and turning punctuation into spaces: "Chest P-A" reads "CHEST P A", so "P A" is listed). More specific rows
+ * (one View Position) win over generic ones of the same kind.
+ */
+const TEXT_VIEWS: readonly { words: readonly string[]; view: TextView }[] = [
+  {
+    words: ['PA', 'P A', 'POSTEROANTERIOR', 'POSTERO ANTERIOR', 'POSTERIOR ANTERIOR'],
+    view: { label: 'PA', kind: 'frontal', positions: ['PA'], code: VIEW_POSTERO_ANTERIOR },
+  },
+  {
+    words: ['AP', 'A P', 'ANTEROPOSTERIOR', 'ANTERO POSTERIOR', 'ANTERIOR POSTERIOR'],
+    view: { label: 'AP', kind: 'frontal', positions: ['AP'], code: VIEW_ANTERO_POSTERIOR },
+  },
+  { words: ['FRONTAL'], view: { label: 'frontal', kind: 'frontal', positions: ['PA', 'AP'], code: VIEW_FRONTAL } },
+  {
+    words: ['LL', 'LLAT', 'LEFT LATERAL', 'LEFT LAT', 'LT LAT', 'LT LATERAL', 'L LAT'],
+    view: { label: 'left lateral', kind: 'lateral', positions: ['LL'], code: VIEW_LEFT_LATERAL },
+  },
+  {
+    words: ['RL', 'RLAT', 'RIGHT LATERAL', 'RIGHT LAT', 'RT LAT', 'RT LATERAL', 'R LAT'],
+    view: { label: 'right lateral', kind: 'lateral', positions: ['RL'], code: VIEW_RIGHT_LATERAL },
+  },
+  {
+    words: ['LAT', 'LATERAL', 'LATERALE', 'LATERAAL', 'LATERO', 'SEITLICH', 'X TABLE LAT', 'CROSS TABLE'],
+    view: { label: 'lateral', kind: 'lateral', positions: ['LL', 'RL'], code: VIEW_LATERAL },
+  },
+  {
+    words: ['LLD', 'LEFT LATERAL DECUBITUS', 'LEFT DECUB', 'LT DECUB', 'L DECUB'],
+    view: { label: 'left lateral decubitus', kind: 'decubitus', positions: ['LLD'] },
+  },
+  {
+    words: ['RLD', 'RIGHT LATERAL DECUBITUS', 'RIGHT DECUB', 'RT DECUB', 'R DECUB'],
+    view: { label: 'right lateral decubitus', kind: 'decubitus', positions: ['RLD'] },
+  },
+  {
+    words: ['DECUB', 'DECUBITUS', 'LATERAL DECUBITUS'],
+    view: { label: 'decubitus', kind: 'decubitus', positions: ['LLD', 'RLD'] },
+  },
+  {
+    words: ['OBL', 'OBLIQUE', 'LAO', 'RAO', 'LPO', 'RPO', 'RLO', 'LLO'],
+    view: { label: 'oblique', kind: 'oblique', positions: ['RLO', 'LLO'] },
+  },
+];
+
+/** " WORD WORD " for whole-word matching. */
+function words(text: string): string {
+  return ` ${text
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, ' ')
+    .trim()} `;
+}
+
+/**
+ * The view a text names, or undefined when it names none, or both a frontal and a lateral view (ambiguous).
+ * Decubitus and oblique override the projection words they come with.
+ */
+export function viewFromText(text: string): TextView | undefined {
+  const w = words(text);
+  const found = TEXT_VIEWS.filter((row) => row.words.some((word) => w.includes(` ${word} `))).map((r) => r.view);
+  if (found.length === 0) return undefined;
+  const modifier = found.find((v) => v.kind === 'decubitus') ?? found.find((v) => v.kind === 'oblique');
+  const kinds = new Set(found.map((v) => v.kind));
+  const kind = modifier?.kind ?? (kinds.size === 1 ? found[0].kind : undefined);
+  if (kind === undefined) return undefined;
+  const ofKind = found.filter((v) => v.kind === kind);
+  const specific = ofKind.filter((v) => v.positions.length === 1);
+  // One specific view (e.g. "LEFT LATERAL" with its generic "LATERAL"), else the generic one of that kind.
+  const distinct = [...new Set(specific.map((v) => v.label))];
+  if (distinct.length === 1) return specific[0];
+  return (
+    ofKind.find((v) => v.positions.length > 1) ??
+    TEXT_VIEWS.find((r) => r.view.kind === kind && r.view.positions.length > 1)?.view
+  );
+}
+
+/** The texts modalities write the protocol into, in reading order (see rule 7 above). */
+function protocolTexts(tags: Tags): { from: TextSource; text: string }[] {
+  const out: { from: TextSource; text: string }[] = [];
+  const items = (k: string): Tags[] => {
+    const v = tags[k];
+    return Array.isArray(v) ? v : [];
+  };
+  for (const it of items('PerformedProtocolCodeSequence')) {
+    const m = str(it, 'CodeMeaning');
+    if (m !== undefined) out.push({ from: 'PerformedProtocolCodeSequence', text: m });
+  }
+  for (const it of items('AcquisitionContextSequence')) {
+    const concept = tagItem(it, 'ConceptCodeSequence');
+    const m = concept ? str(concept, 'CodeMeaning') : undefined;
+    if (m !== undefined) out.push({ from: 'AcquisitionContextSequence', text: m });
+    const t = str(it, 'TextValue');
+    if (t !== undefined) out.push({ from: 'AcquisitionContextSequence', text: t });
+  }
+  for (const k of ['ProtocolName', 'AcquisitionDeviceProcessingDescription', 'SeriesDescription'] as const) {
+    const t = str(tags, k);
+    if (t !== undefined) out.push({ from: k, text: t });
+  }
+  return out;
+}
+
+/** A header text as a message quotes it: at most 64 characters (an LO), in quotes. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 61)}...` : text);
+}
+
+/** Animal words in protocol texts and Study Description (whole words), as veterinary modalities write them. */
+const ANIMAL_WORDS = [
+  'CANINE',
+  'FELINE',
+  'EQUINE',
+  'BOVINE',
+  'OVINE',
+  'PORCINE',
+  'CAPRINE',
+  'LAPINE',
+  'AVIAN',
+  'VETERINARY',
+  'DOG',
+  'CAT',
+  'HORSE',
+] as const;
+
+/** The species rule: what the header says about the patient's species, and whether the model accepts it. */
+function decideSpecies(
+  accepts: AcceptedInput,
+  tags: Tags,
+): { ok: true; rule?: string } | { ok: false; message: string } {
+  let evidence: { what: string; human: boolean } | undefined;
+  const item = tagItem(tags, 'PatientSpeciesCodeSequence');
+  const value = item ? str(item, 'CodeValue') : undefined;
+  const scheme = item ? str(item, 'CodingSchemeDesignator')?.toUpperCase() : undefined;
+  const description = str(tags, 'PatientSpeciesDescription');
+  if (item && value !== undefined && scheme !== undefined) {
+    const human =
+      (scheme === 'SCT' && value === SPECIES_HOMO_SAPIENS.value) || (scheme === 'SRT' && value === 'L-85B00');
+    evidence = {
+      what: `Patient Species Code Sequence ${codeText({ value, scheme, meaning: str(item, 'CodeMeaning') ?? '?' })}`,
+      human,
+    };
+  } else if (description !== undefined) {
+    evidence = {
+      what: `Patient Species Description ${quoted(description)}`,
+      human: /^(HOMO SAPIENS|HUMAN)$/.test(description.toUpperCase()),
+    };
+  } else if (str(tags, 'PatientBreedDescription') !== undefined || tagItem(tags, 'PatientBreedCodeSequence')) {
+    evidence = {
+      what: `Patient Breed Description ${quoted(str(tags, 'PatientBreedDescription') ?? 'coded')} (a breed is recorded for animals only)`,
+      human: false,
+    };
+  } else {
+    const texts = [
+      ...protocolTexts(tags).map((t) => ({ name: VIEW_SOURCE_NAMES[t.from], text: t.text })),
+      ...(str(tags, 'StudyDescription') !== undefined
+        ? [{ name: 'Study Description', text: str(tags, 'StudyDescription') as string }]
+        : []),
+    ];
+    for (const t of texts) {
+      const w = words(t.text);
+      const animal = ANIMAL_WORDS.find((a) => w.includes(` ${a} `));
+      if (animal !== undefined) {
+        evidence = { what: `${t.name} ${quoted(t.text)} names an animal (${animal})`, human: false };
+        break;
+      }
+    }
+  }
+  if (evidence === undefined) return { ok: true };
+  if (evidence.human) return { ok: true, rule: `${evidence.what} (a human patient)` };
+  if (accepts.patientSpecies === 'any') {
+    return { ok: true, rule: `${evidence.what} (not a human patient; the model accepts any species)` };
+  }
+  return {
+    ok: false,
+    message: `${evidence.what}: a veterinary image; the model was made for human patients only (its manifest's accepts.patientSpecies). ${NOT_CLASSIFIED}`,
+  };
+}
+
 /** The view rule alone: what the header says, and whether the model accepts it. */
 function decideView(
   accepts: AcceptedInput['views'],
@@ -182,10 +403,34 @@ function decideView(
     accepts.viewCodes.length > 0 ? ` (View Position) or ${accepts.viewCodes.map(codeText).join(', ')}` : ''
   }`;
   if (vp === undefined && code === undefined) {
+    const named = protocolTexts(tags).flatMap((t) => {
+      const view = viewFromText(t.text);
+      return view ? [{ ...t, view }] : [];
+    });
+    const accepted = (v: TextView): boolean => v.positions.some((p) => accepts.viewPositions.includes(p));
+    const refused = named.find((n) => !accepted(n.view));
+    if (refused !== undefined) {
+      return {
+        ok: false,
+        message: `${VIEW_SOURCE_NAMES[refused.from]} ${quoted(refused.text)} names a ${refused.view.label} view (View Position and View Code Sequence are empty); the model was made for ${list(accepts.viewPositions)} views only. ${NOT_CLASSIFIED}`,
+      };
+    }
+    if (named.length > 0) {
+      const n = named[0];
+      return {
+        ok: true,
+        admitted: {
+          value: n.view.label,
+          from: n.from,
+          text: n.text,
+          ...(n.view.code !== undefined ? { code: { ...n.view.code } } : {}),
+        },
+      };
+    }
     if (accepts.ifMissing === 'accept') return { ok: true, admitted: { value: null, from: 'missing' } };
     return {
       ok: false,
-      message: `The image records no view (View Position and View Code Sequence are empty) and this model's manifest requires one of ${accepted}. Record the view at the modality, or classify it with a model that accepts unrecorded views. ${NOT_CLASSIFIED}`,
+      message: `The image records no view (View Position and View Code Sequence are empty, and no protocol text names one) and this model's manifest requires one of ${accepted}. Record the view at the modality, or classify it with a model that accepts unrecorded views. ${NOT_CLASSIFIED}`,
     };
   }
   if (vp !== undefined && !accepts.viewPositions.includes(vp)) {
@@ -224,6 +469,7 @@ export function describeAccepts(a: AcceptedInput): string {
   const age = a.patientAgeYears;
   return [
     `${list(a.modalities)}`,
+    a.patientSpecies === 'any' ? 'any species' : 'human patients',
     `body part ${list(a.bodyPartsExamined.values)} ${missing(a.bodyPartsExamined.ifMissing)}`,
     `views ${list(a.views.viewPositions)} ${missing(a.views.ifMissing)}`,
     `${list(a.presentationIntentTypes.values)} ${missing(a.presentationIntentTypes.ifMissing)}`,
@@ -274,6 +520,10 @@ export function decideEligibility(accepts: AcceptedInput, tags: Tags): Eligibili
     rules.push(`Body Part Examined ${bodyPart}`);
   }
 
+  const species = decideSpecies(accepts, tags);
+  if (!species.ok) return skip(R.nonHuman, species.message);
+  if (species.rule !== undefined) rules.push(species.rule);
+
   const hasPixelData = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'].some((k) => hasTag(tags, k));
   if (!hasPixelData) {
     return skip(
@@ -311,12 +561,15 @@ export function decideEligibility(accepts: AcceptedInput, tags: Tags): Eligibili
 
   const view = decideView(accepts.views, tags);
   if (!view.ok) return skip(R.notFrontal, view.message);
+  const a = view.admitted;
   rules.push(
-    view.admitted.from === 'missing'
-      ? 'View not recorded (View Position and View Code Sequence empty; accepted when missing)'
-      : view.admitted.from === 'ViewPosition'
-        ? `View Position ${view.admitted.value}`
-        : `View Code Sequence ${view.admitted.code ? codeText(view.admitted.code) : view.admitted.value}`,
+    a.from === 'missing'
+      ? 'View not recorded (View Position and View Code Sequence empty, no protocol text names one; accepted when missing)'
+      : a.from === 'ViewPosition'
+        ? `View Position ${a.value}`
+        : a.from === 'ViewCodeSequence'
+          ? `View Code Sequence ${a.code ? codeText(a.code) : a.value}`
+          : `${VIEW_SOURCE_NAMES[a.from]} ${quoted(a.text ?? '')} (a ${a.value} view; View Position and View Code Sequence empty)`,
   );
 
   const rows = posInt(tags, 'Rows');

@@ -81,6 +81,8 @@ export function parseAccepts(raw: Json, where: string): AcceptedInput {
     };
   }
   if (a.basis !== undefined && typeof a.basis !== 'string') fail('basis', 'a string', a.basis);
+  if (a.patientSpecies !== undefined && a.patientSpecies !== 'human' && a.patientSpecies !== 'any')
+    fail('patientSpecies', '"human" or "any" (or leave it out: human)', a.patientSpecies);
 
   return {
     modalities: terms(a.modalities, 'modalities'),
@@ -99,6 +101,7 @@ export function parseAccepts(raw: Json, where: string): AcceptedInput {
       ifMissing: ifMissing(views.ifMissing, 'views.ifMissing'),
     },
     minimumSize: { rows: size(min.rows, 'minimumSize.rows'), columns: size(min.columns, 'minimumSize.columns') },
+    ...(a.patientSpecies === 'any' || a.patientSpecies === 'human' ? { patientSpecies: a.patientSpecies } : {}),
     ...(patientAgeYears ? { patientAgeYears } : {}),
     ...(typeof a.basis === 'string' ? { basis: a.basis } : {}),
   };

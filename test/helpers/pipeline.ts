@@ -3,6 +3,7 @@
  * scripts/test runs first), plus the pipeline's own workers in this process on a private task queue.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,6 +11,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from 
 import { ingestWorkflowId, sha256File } from '../../src/cli/ingest-id';
 import { type StartedIngest, startOrAttachIngest } from '../../src/cli/start-ingest';
 import { loadConfig, type PipelineConfig, PROJECT_ROOT, temporalConnectionOptions } from '../../src/config';
+import type { AcceptedInput } from '../../src/dicom/eligibility';
 import { OrthancClient } from '../../src/orthanc/client';
 import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-worker';
 
@@ -120,3 +122,20 @@ export async function startTestPipeline(
 
 export const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures');
 export const TEST_OUTPUT = path.join(PROJECT_ROOT, 'test-output');
+
+/**
+ * The demo model's weights with an edited intended input (`accepts`), in a model folder of the test's own under
+ * test-output/: for tests about something else than the intended-use rules (their own test pins those).
+ */
+export function demoModelWithAccepts(name: string, edit: (a: AcceptedInput) => AcceptedInput): string {
+  const demo = path.join(PROJECT_ROOT, 'models', 'demo-cxr');
+  const dir = path.join(TEST_OUTPUT, `model-${name}-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(demo, 'model.onnx'), path.join(dir, 'model.onnx'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(demo, 'manifest.json'), 'utf8')) as { accepts: AcceptedInput };
+  fs.writeFileSync(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({ ...manifest, accepts: edit(manifest.accepts) }, null, 2),
+  );
+  return dir;
+}

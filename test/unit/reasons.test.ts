@@ -45,6 +45,7 @@ describe('reason vocabulary', { timeout: 10_000 }, () => {
       'ForProcessingImage',
       'ImageTooSmall',
       'InstanceDeleted',
+      'NonHumanPatient',
       'NotChestXray',
       'NotFrontalView',
       'OutsideAgeRange',

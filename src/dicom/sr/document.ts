@@ -11,6 +11,7 @@
 import dcmjs from 'dcmjs';
 import { ReportBuildError } from '../../errors';
 import { LOCAL_SCHEME } from '../codes';
+import { VIEW_SOURCE_NAMES } from '../eligibility';
 import {
   deriveDeviceObserverUid,
   deriveReportUids,
@@ -70,7 +71,7 @@ export function admissionStatement(a: Admission): string {
   const view =
     a.view.from === 'missing'
       ? 'an image without a recorded view (the model accepts unrecorded views)'
-      : `a ${a.view.value} view (from ${a.view.from === 'ViewPosition' ? 'View Position' : 'View Code Sequence'})`;
+      : `a ${a.view.value} view (from ${VIEW_SOURCE_NAMES[a.view.from]}${a.view.text !== undefined ? ` ${JSON.stringify(a.view.text)}` : ''})`;
   return `Eligibility: classified as ${view}; the image meets the model's intended input: ${a.rules.join('; ')}.`;
 }
 

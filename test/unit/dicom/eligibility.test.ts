@@ -15,6 +15,7 @@ import {
   type AcceptedInput,
   type Tags,
 } from '../../../src/dicom/eligibility';
+import { admissionStatement } from '../../../src/dicom/sr/document';
 import { parseAccepts } from '../../../src/inference/accepts';
 import { readManifest } from '../../../src/inference/manifest';
 import { outcomeOf } from '../../../src/reasons';
@@ -92,6 +93,102 @@ const ROWS: Row[] = [
     { ...FILM, ViewCodeSequence: viewCode('399067008', 'SCT', 'lateral') },
     'NotFrontalView',
     /View Position says PA/,
+  ],
+  // ---- View Position and View Code Sequence empty: the protocol texts (issue 24) ----
+  ...(
+    [
+      ['Series Description', 'SeriesDescription', 'CHEST LAT'],
+      ['Series Description', 'SeriesDescription', 'Thorax lateral'],
+      ['Series Description LL', 'SeriesDescription', 'CHEST LL'],
+      ['Series Description RL', 'SeriesDescription', 'RL'],
+      ['Series Description decubitus', 'SeriesDescription', 'CHEST AP L DECUB'],
+      ['Series Description lateral decubitus', 'SeriesDescription', 'LEFT LATERAL DECUBITUS'],
+      ['Series Description oblique', 'SeriesDescription', 'RIBS RAO'],
+      ['Protocol Name', 'ProtocolName', 'Thorax lat. stehend'],
+      ['Acquisition Device Processing Description', 'AcquisitionDeviceProcessingDescription', 'LATERAL THORAX 0-15cm'],
+    ] as const
+  ).map(([what, key, text]): Row => [
+    `${what} "${text}"`,
+    { ...without(FILM, 'ViewPosition'), [key]: text },
+    'NotFrontalView',
+    new RegExp(`names a .*view \\(View Position and View Code Sequence are empty\\)`),
+  ]),
+  [
+    'Performed Protocol Code Sequence meaning names a lateral (the highdicom dog, species aside)',
+    {
+      ...without(FILM, 'ViewPosition'),
+      PerformedProtocolCodeSequence: viewCode('FCR0217-0000', 'Fuji Standard', 'THORAX LATERAL 0-15cm'),
+    },
+    'NotFrontalView',
+    /Performed Protocol Code Sequence "THORAX LATERAL 0-15cm" names a lateral view/,
+  ],
+  [
+    'Acquisition Context Sequence concept names a lateral',
+    {
+      ...without(FILM, 'ViewPosition'),
+      AcquisitionContextSequence: [{ ConceptCodeSequence: viewCode('399067008', 'SCT', 'lateral') }],
+    },
+    'NotFrontalView',
+    /Acquisition Context Sequence "lateral"/,
+  ],
+  [
+    'a frontal protocol does not hide a lateral series description (any refusing text skips)',
+    { ...without(FILM, 'ViewPosition'), ProtocolName: 'CHEST PA', SeriesDescription: 'LAT' },
+    'NotFrontalView',
+    /Series Description "LAT"/,
+  ],
+  ['Series Description "CHEST PA"', { ...without(FILM, 'ViewPosition'), SeriesDescription: 'CHEST PA' }, 'classify'],
+  ['Series Description "Chest P-A"', { ...without(FILM, 'ViewPosition'), SeriesDescription: 'Chest P-A' }, 'classify'],
+  [
+    'Series Description naming both views decides nothing ("PA + LAT")',
+    { ...without(FILM, 'ViewPosition'), SeriesDescription: 'THORAX PA + LAT' },
+    'classify',
+  ],
+  [
+    'words containing view letters are not views ("PALATE", "PLATE", "LATEX")',
+    { ...without(FILM, 'ViewPosition'), SeriesDescription: 'PLATE LATEX PALATE' },
+    'classify',
+  ],
+  ['a recorded View Position wins over the texts', { ...FILM, SeriesDescription: 'LATERAL' }, 'classify'],
+  // ---- species (issue 24) ----
+  [
+    'Patient Species Description (a dog)',
+    { ...FILM, PatientSpeciesDescription: 'Canis lupus familiaris' },
+    'NonHumanPatient',
+    /Patient Species Description "Canis lupus familiaris": a veterinary image/,
+  ],
+  [
+    'Patient Species Code Sequence (a cat)',
+    { ...FILM, PatientSpeciesCodeSequence: viewCode('448169003', 'SCT', 'Felis catus') },
+    'NonHumanPatient',
+    /448169003, SCT, "Felis catus"/,
+  ],
+  [
+    'Patient Species Code Sequence Homo sapiens',
+    { ...FILM, PatientSpeciesCodeSequence: viewCode('337915000', 'SCT', 'Homo sapiens') },
+    'classify',
+  ],
+  ['Patient Species Description HUMAN', { ...FILM, PatientSpeciesDescription: 'HUMAN' }, 'classify'],
+  [
+    'a breed is recorded for animals only',
+    { ...FILM, PatientBreedDescription: 'Labrador' },
+    'NonHumanPatient',
+    /Patient Breed Description/,
+  ],
+  [
+    'a protocol naming an animal (the highdicom sample: "CANINE LATERAL THORAX 0-15cm")',
+    {
+      ...FILM,
+      PerformedProtocolCodeSequence: viewCode('FCR0217-0000', 'Fuji Standard', 'CANINE LATERAL THORAX 0-15cm'),
+    },
+    'NonHumanPatient',
+    /Performed Protocol Code Sequence "CANINE LATERAL THORAX 0-15cm" names an animal \(CANINE\)/,
+  ],
+  [
+    'a Study Description naming an animal',
+    { ...FILM, StudyDescription: 'Thorax feline' },
+    'NonHumanPatient',
+    /Study Description "Thorax feline" names an animal \(FELINE\)/,
   ],
   ['128x128', { ...FILM, Rows: '128', Columns: '128' }, 'ImageTooSmall', /128x128.*224x224/],
   ['223 columns', { ...FILM, Columns: '223' }, 'ImageTooSmall', /223x2500/],
@@ -183,6 +280,38 @@ describe('what the admission says (the SR states it)', { timeout: 30_000 }, () =
     assert.ok(e.admission.rules.includes('View Code Sequence (399348003, SCT, "antero-posterior")'));
   });
 
+  it('reads the view from a protocol text when View Position and its code are empty, and says which', () => {
+    const e = decideEligibility(TXV, { ...without(FILM, 'ViewPosition'), ProtocolName: 'Thorax p.a. stehend' });
+    assert.ok(e.classify && e.admission);
+    assert.deepEqual(e.admission.view, {
+      value: 'PA',
+      from: 'ProtocolName',
+      text: 'Thorax p.a. stehend',
+      code: { value: '272479007', scheme: 'SCT', meaning: 'postero-anterior' },
+    });
+    assert.ok(
+      e.admission.rules.includes(
+        'Protocol Name "Thorax p.a. stehend" (a PA view; View Position and View Code Sequence empty)',
+      ),
+      JSON.stringify(e.admission.rules),
+    );
+    const sr = admissionStatement(e.admission);
+    assert.match(sr, /classified as a PA view \(from Protocol Name "Thorax p\.a\. stehend"\)/);
+  });
+
+  it('names a recorded human species, and a manifest accepting any species admits a dog', () => {
+    const human = decideEligibility(TXV, { ...FILM, PatientSpeciesDescription: 'Homo sapiens' });
+    assert.ok(human.classify && human.admission);
+    assert.ok(human.admission.rules.includes('Patient Species Description "Homo sapiens" (a human patient)'));
+    const vet: AcceptedInput = { ...TXV, patientSpecies: 'any' };
+    const dog = decideEligibility(vet, { ...FILM, PatientSpeciesDescription: 'CANINE' });
+    assert.ok(dog.classify && dog.admission, JSON.stringify(dog));
+    assert.ok(dog.admission.rules.some((r) => /not a human patient; the model accepts any species/.test(r)));
+    // Nothing recorded: a human patient, and no line (the rules of ordinary films are unchanged).
+    const plain = decideEligibility(TXV, FILM);
+    assert.ok(plain.classify && plain.admission && !plain.admission.rules.some((r) => /[Ss]pecies/.test(r)));
+  });
+
   it('reads a legacy SNOMED-RT view code as its SNOMED CT concept', () => {
     const tags = { ...without(FILM, 'ViewPosition'), ViewCodeSequence: viewCode('R-10214', 'SRT', 'postero-anterior') };
     const e = decideEligibility(TXV, tags);
@@ -246,7 +375,7 @@ describe('describeAccepts', { timeout: 30_000 }, () => {
   it('says in one line what a model reads', () => {
     assert.equal(
       describeAccepts(TXV),
-      'CR, DX; body part CHEST, THORAX or unrecorded; views PA, AP or unrecorded; FOR PRESENTATION or unrecorded; ' +
+      'CR, DX; human patients; body part CHEST, THORAX or unrecorded; views PA, AP or unrecorded; FOR PRESENTATION or unrecorded; ' +
         'MONOCHROME1, MONOCHROME2; at least 224x224; age >= 18 years or unrecorded',
     );
     assert.match(describeAccepts(DEMO), /at least 64x64; any age$/);

@@ -102,6 +102,7 @@ test('output.labelIndices picks the named outputs of a model with unnamed ones; 
   const m = parseManifest({
     ...demo,
     labels: ['Pneumonia', 'Lung Opacity'],
+    thresholds: { default: 0.5 }, // the demo's per-label thresholds name its 18 labels
     output: { name: 'logits', activation: 'none', labelIndices: [8, 16], size: 18 },
   });
   assert.equal(outputWidth(m), 18);
