@@ -51,8 +51,8 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 
 # Search attributes the pipeline writes (name=type), registered on the dev server at start.
 # The dev server's SQLite visibility allows 3 Int and 10 Keyword attributes: the Int ones are taken (a study reuses
-# CxrState/CxrTotal/CxrDone/CxrFailed for its own state and image counts), CxrPriority and CxrStudyUid are Keywords.
-CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword CxrPriority=Keyword CxrStudyUid=Keyword)
+# CxrState/CxrTotal/CxrDone/CxrFailed for its own state and image counts), CxrPriority and CxrStudyUid are Keywords, CxrDeliveries a KeywordList.
+CXR_SEARCH_ATTRIBUTES=(CxrZipName=Keyword CxrZipSha256=Keyword CxrState=Keyword CxrTotal=Int CxrDone=Int CxrFailed=Int CxrEntryName=Keyword CxrRetryOf=Keyword CxrPriority=Keyword CxrStudyUid=Keyword CxrDeliveries=KeywordList)
 # Task-queue priority and fairness (src/priority.ts): server 1.29 serves tasks first come first served unless its
 # priority-aware matcher is switched on; matching.enableFairness implies it and adds fairness between bulk jobs.
 # Both are enforced within one task-queue partition: new tasks are written to one (reads stay at 4, so older tasks

@@ -118,6 +118,34 @@ export interface ViewerConfig {
   maxInstanceBytes: number;
 }
 
+/**
+ * Where a completed study's result is delivered (issue 25; src/activities/deliver.ts). No sink by default: each is
+ * switched on by its variable. One sink of each kind, named by its kind (webhook, hl7, fhir).
+ */
+export interface DeliveryConfig {
+  /** CXR_DELIVER_WEBHOOK_URL: JSON POST signed with HMAC-SHA256 (src/delivery/webhook.ts). */
+  webhook?: {
+    url: string;
+    /** CXR_DELIVER_WEBHOOK_SECRET_FILE, default <data dir>/secrets/webhook-secret (scripts/services makes it). */
+    secretFile: string;
+  };
+  /** CXR_DELIVER_HL7_MLLP=host:port: HL7 v2.5 ORU^R01 over MLLP (src/delivery/hl7.ts). */
+  hl7?: {
+    host: string;
+    port: number;
+    /** MSH-3/4 (CXR_DELIVER_HL7_SENDER, APP^FACILITY, default CXR-PIPELINE^CXR). */
+    sendingApplication: string;
+    sendingFacility: string;
+    /** MSH-5/6 (CXR_DELIVER_HL7_RECEIVER, APP^FACILITY, default RIS^HOSPITAL). */
+    receivingApplication: string;
+    receivingFacility: string;
+  };
+  /** CXR_DELIVER_FHIR_URL: base URL of a FHIR R4 server, which receives a transaction Bundle (src/delivery/fhir.ts). */
+  fhir?: { url: string };
+  /** One attempt's bound (connect + send + answer), CXR_DELIVER_TIMEOUT_MS, default 30000. */
+  timeoutMs: number;
+}
+
 export interface PipelineConfig {
   temporal: TemporalConfig;
   orthanc: OrthancConfig;
@@ -143,6 +171,8 @@ export interface PipelineConfig {
    * activation map, most probable first (src/dicom/heatmap.ts heatmapFindings). Each is ~20 KB for a 2500x2048 CR (deflated).
    */
   heatmapsMax: number;
+  /** Result delivery sinks (CXR_DELIVER_*); none by default. */
+  delivery: DeliveryConfig;
   /** Ceiling of Rows x Columns an image may declare (CXR_MAX_IMAGE_PIXELS, default 8192 x 8192; src/dicom/structure.ts). */
   maxImagePixels: number;
   /**
@@ -235,6 +265,66 @@ function workerRole(value: string): WorkerRole {
   throw new Error(`CXR_WORKER_ROLE / --role must be all, io, inference or model (got ${value})`);
 }
 
+function appAndFacility(name: string, text: string): [string, string] {
+  const [app, facility, ...rest] = text.split('^');
+  if (!app || !facility || rest.length > 0 || /[|~\\&\r\n]/.test(text))
+    throw new Error(`${name}=${JSON.stringify(text)} must be APPLICATION^FACILITY (no | ~ \\ &)`);
+  return [app, facility];
+}
+
+function deliveryFrom(env: Record<string, string>, dataDir: string): DeliveryConfig {
+  const out: DeliveryConfig = { timeoutMs: positiveInt(env, 'CXR_DELIVER_TIMEOUT_MS', 30000) };
+  const webhook = env.CXR_DELIVER_WEBHOOK_URL;
+  if (webhook !== undefined) {
+    if (!/^https?:\/\//.test(webhook))
+      throw new Error(`CXR_DELIVER_WEBHOOK_URL must be an http(s) URL (got ${webhook})`);
+    out.webhook = {
+      url: webhook,
+      secretFile: path.resolve(env.CXR_DELIVER_WEBHOOK_SECRET_FILE ?? path.join(dataDir, 'secrets', 'webhook-secret')),
+    };
+  }
+  const mllp = env.CXR_DELIVER_HL7_MLLP;
+  if (mllp !== undefined) {
+    const m = /^(.+):(\d+)$/.exec(mllp);
+    if (!m) throw new Error(`CXR_DELIVER_HL7_MLLP must be host:port (got ${mllp})`);
+    const [sendingApplication, sendingFacility] = appAndFacility(
+      'CXR_DELIVER_HL7_SENDER',
+      env.CXR_DELIVER_HL7_SENDER ?? 'CXR-PIPELINE^CXR',
+    );
+    const [receivingApplication, receivingFacility] = appAndFacility(
+      'CXR_DELIVER_HL7_RECEIVER',
+      env.CXR_DELIVER_HL7_RECEIVER ?? 'RIS^HOSPITAL',
+    );
+    out.hl7 = {
+      host: m[1],
+      port: Number(m[2]),
+      sendingApplication,
+      sendingFacility,
+      receivingApplication,
+      receivingFacility,
+    };
+  }
+  const fhir = env.CXR_DELIVER_FHIR_URL;
+  if (fhir !== undefined) {
+    if (!/^https?:\/\//.test(fhir)) throw new Error(`CXR_DELIVER_FHIR_URL must be an http(s) URL (got ${fhir})`);
+    out.fhir = { url: fhir.replace(/\/+$/, '') };
+  }
+  return out;
+}
+
+/**
+ * The webhook's HMAC key: the secret file's contents (trimmed), read at each delivery so a rotated secret is used
+ * without a restart. Undefined when the file is missing or empty.
+ */
+export function readWebhookSecret(secretFile: string): string | undefined {
+  try {
+    const text = fs.readFileSync(secretFile, 'utf8').trim();
+    return text === '' ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Temporal connection settings: envconfig's profile (file + TEMPORAL_* variables), then flags, then defaults. */
 function temporalFrom(
   env: Record<string, string>,
@@ -317,6 +407,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: Env = p
       maxInstanceBytes: positiveInt(env, 'CXR_VIEWER_MAX_INSTANCE_BYTES', 64 * 1024 * 1024),
     },
     heatmapsMax: countOf(env, 'CXR_HEATMAPS_MAX', DEFAULT_HEATMAPS_MAX),
+    delivery: deliveryFrom(env, dataDir),
     maxImagePixels: positiveInt(env, 'CXR_MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS),
     studies: {
       inactivityMs: positiveInt(env, 'CXR_STUDY_INACTIVITY_S', 120) * 1000,

@@ -70,6 +70,13 @@ export class InferenceResultUnverifiedError extends defineError('InferenceResult
 export class OrthancUnavailableError extends defineError('OrthancUnavailable') {}
 export class ZipMissingError extends defineError('ZipMissing') {}
 
+// ---- Result delivery (src/activities/deliver.ts) ----
+export class DeliveryUnavailableError extends defineError('DeliveryUnavailable') {}
+/** An HL7 ACK with MSA-1 AE or AR: retried per the delivery policy; the message carries the code and its text. */
+export class DeliveryNegativeAckError extends defineError('DeliveryNegativeAck') {}
+export class DeliveryRejectedError extends defineError('DeliveryRejected') {}
+export class DeliveryMisconfiguredError extends defineError('DeliveryMisconfigured') {}
+
 /** Wrap an activity body so typed errors reach Temporal with their type and retryability. */
 export async function asTemporalFailure<T>(fn: () => Promise<T>): Promise<T> {
   try {

@@ -82,6 +82,8 @@ export async function createPipelineWorkers(opts: PipelineWorkerOptions): Promis
     resultKey: resultKeyOf(config),
     archives,
     heatmapsMax: config.heatmapsMax,
+    delivery: config.delivery,
+    audit: config.audit,
     maxImagePixels: config.maxImagePixels,
     studies: config.studies,
   });

@@ -16,7 +16,7 @@ export interface ReasonSpec {
   /** Temporal retries the step that raised it (the environment may heal); false: fails at once, every time. */
   readonly retryable: boolean;
   /** Where it is decided: the zip as a whole, one entry, the environment, or the workflow/CLI (synthetic). */
-  readonly scope: 'zip' | 'entry' | 'environment' | 'workflow';
+  readonly scope: 'zip' | 'entry' | 'environment' | 'workflow' | 'delivery';
   /** One sentence for the operator: what it means, what to do. */
   readonly meaning: string;
 }
@@ -103,6 +103,27 @@ export const REASONS = {
   // ---- the environment: Temporal retries the step for up to two hours ----
   OrthancUnavailable: retried('Orthanc did not answer, failed (5xx) or refused the credentials; retried.'),
   ZipMissing: retried('The zip is not at its path on the worker (yet); retried.'),
+  // ---- result delivery: a completed study's result to a configured sink (src/workflows/deliver-study.ts) ----
+  DeliveryUnavailable: retried(
+    'A delivery receiver (webhook, HL7 MLLP listener, FHIR server) did not answer, timed out or failed (5xx, 429); retried for 24 hours.',
+  ),
+  DeliveryNegativeAck: retried(
+    'The HL7 receiver answered AE or AR (the message names MSA and ERR); retried for 24 hours, then the sink is failed.',
+  ),
+  DeliveryRejected: {
+    outcome: 'failed',
+    retryable: false,
+    scope: 'delivery',
+    meaning:
+      'The receiver refused the message (HTTP 4xx: bad signature, invalid FHIR resource); fix the sink, then redeliver.',
+  },
+  DeliveryMisconfigured: {
+    outcome: 'failed',
+    retryable: false,
+    scope: 'delivery',
+    meaning:
+      "A sink of this delivery is not configured on the worker (or its secret is missing); see the worker's CXR_DELIVER_*.",
+  },
   // ---- recorded by the workflows and the CLI ----
   StepTimedOut: synthetic('A step gave up after its two-hour retry window (an outage outlasted it); retry later.'),
   ChildWorkflowFailed: synthetic('The entry workflow ended without a typed reason (see the message).'),

@@ -4,6 +4,7 @@ import type { Classifier } from '../inference';
 import type { PreprocessPool } from '../inference/preprocess-pool';
 import type { ArchiveCache, ZipLimits } from '../zip';
 import type { AcceptedInput } from '../contracts';
+import type { AuditConfig, DeliveryConfig } from '../config';
 
 /** What the activities need, built once per worker process and injected (docs/STYLE.md: createActivities(deps)). */
 export interface ActivityDeps {
@@ -29,6 +30,10 @@ export interface ActivityDeps {
   resultKey: Buffer;
   /** Heatmap SEGs per image (PipelineConfig.heatmapsMax); default DEFAULT_HEATMAPS_MAX. */
   heatmapsMax?: number;
+  /** Result delivery sinks (PipelineConfig.delivery); default none. */
+  delivery?: DeliveryConfig;
+  /** Where delivery receipts are recorded (PipelineConfig.audit); default: not recorded in the audit log. */
+  audit?: AuditConfig;
   /** Study completion timings (PipelineConfig.studies); absent: the study workflow's defaults. */
   studies?: { inactivityMs: number; reopenWindowMs: number };
 }

@@ -1,4 +1,5 @@
 import { makeClassifyActivities } from './classify';
+import { makeDeliveryActivities } from './deliver';
 import { makeHeatmapActivities } from './heatmap';
 import { acceptsOf, type ActivityDeps } from './deps';
 import { makeReportActivities } from './report';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeReportActivities(deps),
     ...makeHeatmapActivities(deps),
     ...makeStoredActivities(deps),
+    ...makeDeliveryActivities(deps),
     ...makeStudyActivities(deps),
   };
 }

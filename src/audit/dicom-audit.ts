@@ -19,6 +19,7 @@ export const AUDIT_CODES = {
   applicationActivity: DCM('110100', 'Application Activity'),
   instancesAccessed: DCM('110103', 'DICOM Instances Accessed'),
   import: DCM('110107', 'Import'),
+  export: DCM('110106', 'Export'),
   userAuthentication: DCM('110114', 'User Authentication'),
   applicationStart: DCM('110120', 'Application Start'),
   login: DCM('110122', 'Login'),
@@ -77,6 +78,13 @@ export const AUDIT_EVENTS: Record<AuditAction, EventShape> = {
     types: [AUDIT_CODES.login, LOCAL('viewer-login', 'Viewer login')],
     operatorRole: AUDIT_CODES.applicationLauncher,
     pipelineRole: AUDIT_CODES.application,
+  },
+  'result-delivery': {
+    id: AUDIT_CODES.export,
+    actionCode: 'R',
+    types: [LOCAL('result-delivery', "Deliver a study's AI result")],
+    operatorRole: AUDIT_CODES.sourceRole,
+    pipelineRole: AUDIT_CODES.destinationRole,
   },
 };
 

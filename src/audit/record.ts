@@ -18,7 +18,9 @@ export type AuditAction =
   /** The viewer served a study (or a study list) to a logged-in user (src/viewer/server.ts). */
   | 'viewer-study'
   /** A viewer login: success, or a refused password. */
-  | 'viewer-login';
+  | 'viewer-login'
+  /** Recorded by the worker: a study's result taken by a sink (its receipt), or refused for good. */
+  | 'result-delivery';
 
 /** PS3.15 EventOutcomeIndicator: success 0, minor failure 4 (e.g. some entries failed), serious 8, major 12. */
 export type AuditOutcome = 'success' | 'minor-failure' | 'serious-failure' | 'major-failure';

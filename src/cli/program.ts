@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { AuditLogError } from '../audit';
 import { auditCommand } from './commands/audit';
+import { deliveriesCommand } from './commands/deliveries';
 import { doctorCommand } from './commands/doctor';
 import { failuresCommand } from './commands/failures';
 import { followCommand } from './commands/follow';
@@ -64,6 +65,7 @@ Examples:
   $ cxr follow start                classify every chest X-ray that arrives in Orthanc
   $ cxr reprocess --model-dir DIR --all   add the SRs of a new model version
   $ cxr verify study.zip            does Orthanc still hold every image and SR? (--repair)
+  $ cxr deliveries                  where each completed study's result went (webhook, HL7, FHIR)
   $ cxr audit verify                is the audit trail intact (hash chain)?
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
@@ -84,6 +86,7 @@ ${EXIT_HELP}`,
     studiesCommand(),
     verifyCommand(),
     replayCommand(),
+    deliveriesCommand(),
     doctorCommand(),
     auditCommand(),
   ]) {

@@ -52,7 +52,7 @@ export function progressLine(p: IngestProgress, rate: number): string {
   return `[${new Date().toISOString()}] ${p.ingestId} ${p.state}: ${accounted(p)}/${c.total} (done ${c.done}, failed ${c.failed}, skipped ${c.skipped}, in flight ${p.inFlight}) ${rate.toFixed(1)}/s`;
 }
 
-function pad(s: string, n: number): string {
+export function pad(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n);
 }
 

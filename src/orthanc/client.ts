@@ -279,6 +279,15 @@ export class OrthancClient {
     return this.request(`read series ${id}`, { method: 'GET', url: `/series/${encodeURIComponent(id)}` });
   }
 
+  /** A study's main tags and its patient's (GET /studies/{id}). */
+  async getStudy(id: string): Promise<{
+    ID: string;
+    MainDicomTags: Record<string, string>;
+    PatientMainDicomTags: Record<string, string>;
+  }> {
+    return this.request(`read study ${id}`, { method: 'GET', url: `/studies/${encodeURIComponent(id)}` });
+  }
+
   async getStudyInstances(id: string): Promise<OrthancInstanceInfo[]> {
     return this.request(`list the instances of study ${id}`, {
       method: 'GET',

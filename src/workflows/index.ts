@@ -4,4 +4,5 @@ export { processInstanceWorkflow } from './process-instance';
 export { healthCheckWorkflow } from './health-check';
 export { followOrthancWorkflow } from './follow-orthanc';
 export { reprocessWorkflow } from './reprocess';
+export { deliverStudyResult } from './deliver-study';
 export { studyWorkflow } from './study';

@@ -14,3 +14,5 @@ export const RETRY_OF = defineSearchAttributeKey('CxrRetryOf', SearchAttributeTy
 export const PRIORITY = defineSearchAttributeKey('CxrPriority', SearchAttributeType.KEYWORD);
 /** Study workflow: the Study Instance UID it collects (CxrState open | completed; CxrTotal/Done/Failed its images). */
 export const STUDY_UID = defineSearchAttributeKey('CxrStudyUid', SearchAttributeType.KEYWORD);
+/** Delivery (deliverStudyResult): one `<sink>=<state>` per sink, e.g. `fhir=delivered`, `hl7=pending`. */
+export const DELIVERIES = defineSearchAttributeKey('CxrDeliveries', SearchAttributeType.KEYWORD_LIST);

@@ -83,12 +83,15 @@ export async function startTestPipeline(
     modelDir?: string;
     maxConcurrentIo?: number;
     payloadCodec?: PayloadCodec;
+    /** Change the loaded configuration before the workers start (e.g. delivery sinks pointing at test receivers). */
+    configure?: (config: PipelineConfig) => void;
     /** Study completion timings (default: the configuration's). */
     studies?: PipelineConfig['studies'];
   } = {},
 ): Promise<TestPipeline> {
   quietRuntime();
   const config = loadConfig({ taskQueue: opts.taskQueue ?? uniqueQueue('test'), modelDir: opts.modelDir });
+  opts.configure?.(config);
   if (opts.studies) config.studies = opts.studies;
   config.temporal.inferenceTaskQueue = `${config.temporal.taskQueue}-inference`;
   const { address, tls } = temporalConnectionOptions(config.temporal);

@@ -143,4 +143,40 @@ describe('loadConfig', { timeout: 10_000 }, () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('delivery sinks: none by default; each from its variable; malformed values refused', () => {
+    const none = loadConfig({}, bare({ CXR_DATA_DIR: '/d' })).delivery;
+    assert.deepEqual(none, { timeoutMs: 30000 });
+    const c = loadConfig(
+      {},
+      bare({
+        CXR_DATA_DIR: '/d',
+        CXR_DELIVER_WEBHOOK_URL: 'https://ris.example/hook',
+        CXR_DELIVER_HL7_MLLP: 'ris.example:2575',
+        CXR_DELIVER_HL7_RECEIVER: 'PACS^WARD7',
+        CXR_DELIVER_FHIR_URL: 'https://fhir.example/r4/',
+        CXR_DELIVER_TIMEOUT_MS: '5000',
+      }),
+    ).delivery;
+    assert.deepEqual(c, {
+      timeoutMs: 5000,
+      webhook: { url: 'https://ris.example/hook', secretFile: '/d/secrets/webhook-secret' },
+      hl7: {
+        host: 'ris.example',
+        port: 2575,
+        sendingApplication: 'CXR-PIPELINE',
+        sendingFacility: 'CXR',
+        receivingApplication: 'PACS',
+        receivingFacility: 'WARD7',
+      },
+      fhir: { url: 'https://fhir.example/r4' },
+    });
+    assert.throws(() => loadConfig({}, bare({ CXR_DELIVER_HL7_MLLP: 'no-port' })), /host:port/);
+    assert.throws(
+      () => loadConfig({}, bare({ CXR_DELIVER_HL7_MLLP: 'h:1', CXR_DELIVER_HL7_SENDER: 'A|B^C' })),
+      /APPLICATION\^FACILITY/,
+    );
+    assert.throws(() => loadConfig({}, bare({ CXR_DELIVER_FHIR_URL: 'fhir.example' })), /http/);
+    assert.throws(() => loadConfig({}, bare({ CXR_DELIVER_WEBHOOK_URL: 'ftp://x' })), /http/);
+  });
 });

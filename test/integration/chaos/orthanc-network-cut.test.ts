@@ -48,7 +48,7 @@ describe(
       { timeout: 6 * 60_000 },
       async () => {
         const project = env.project!;
-        const reach = () => project.exec('worker-io', ['node', '-e', REACH], 10_000).code === 0;
+        const reach = () => project.exec('worker-io', ['node', '-e', REACH], 90_000).code === 0;
         const z = syntheticZip(env.dataDir, `chaos-netcut-${Date.now()}`, N);
         const ingestId = ingestWorkflowId(await sha256File(z.zipPath));
         const t0 = Date.now();
