@@ -27,7 +27,8 @@ import { runCli } from '../cli/run-cli';
 import type { DeliveryListRow } from '../../../src/cli/deliveries';
 import { FIXTURES, freshIngest, startTestPipeline, TEST_OUTPUT, type TestPipeline } from '../../helpers/pipeline';
 
-const FIXTURE = path.join(FIXTURES, 'cxr', 'highdicom_dx_image_forpresentation_thorax.dcm');
+// A human frontal film (the highdicom sample is a dog's lateral, skipped since issue 24).
+const FIXTURE = path.join(FIXTURES, 'cxr', 'nih_chestxray14_DX_8bit_SC.dcm');
 
 describe('deliverStudyResult: webhook, HL7 v2 over MLLP, FHIR R4, each exactly once', { timeout: 12 * 60_000 }, () => {
   let p: TestPipeline;

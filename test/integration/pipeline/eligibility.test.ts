@@ -33,6 +33,10 @@ const EXPECT: Record<string, { status: 'done' | 'skipped'; type?: string; messag
   },
 };
 
+const TEST_MODEL_ID = 'cxr-pipeline-demo-cxr-txv-input';
+/** Its SRs' Algorithm Name, told apart from other models' SRs in the shared public samples' studies. */
+const TEST_MODEL_NAME = 'CXR demo, txv intended input';
+
 /** The demo model's weights with the torchxrayvision intended input, in a model folder of the test's own. */
 function txvIntendedInputModel(): string {
   const demo = path.join(PROJECT_ROOT, 'models', 'demo-cxr');
@@ -43,7 +47,7 @@ function txvIntendedInputModel(): string {
   const accepts = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'scripts', 'models', 'txv-accepts.json'), 'utf8'));
   fs.writeFileSync(
     path.join(dir, 'manifest.json'),
-    JSON.stringify({ ...manifest, id: 'cxr-pipeline-demo-cxr-txv-input', accepts }, null, 2),
+    JSON.stringify({ ...manifest, id: TEST_MODEL_ID, name: TEST_MODEL_NAME, accepts }, null, 2),
   );
   return dir;
 }
@@ -117,13 +121,17 @@ describe('eligibility from the manifest, through the real pipeline', { timeout: 
       const info = await p.orthanc.getInstance(o.orthancId);
       const study = (await p.orthanc.getSeries(info.ParentSeries)).ParentStudy;
       const instances = await p.orthanc.getStudyInstances(study);
+      // Only SRs about this very image by this test's model count: a public sample's study is shared with other
+      // tests (their SR fixtures, their own models).
       const reports = [];
       for (const i of instances) {
         const tags = await p.orthanc.getInstanceTags(i.ID);
-        if (tags.Modality === 'SR') reports.push(i.ID);
+        if (tags.Modality !== 'SR') continue;
+        const r = parseReport(await p.orthanc.getInstanceFile(i.ID));
+        if (r.sourceSopInstanceUid === o.sopInstanceUid && r.algorithm.name === TEST_MODEL_NAME) reports.push(i.ID);
       }
       if (want.status === 'skipped') {
-        assert.deepEqual(reports, [], `${name}: no SR in its study`);
+        assert.deepEqual(reports, [], `${name}: no SR references it`);
         continue;
       }
       assert.equal(reports.length, 1, `${name}: one SR`);

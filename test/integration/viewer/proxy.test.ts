@@ -175,7 +175,11 @@ describe('viewer server and DICOMweb proxy', { timeout: 60_000 }, () => {
           'Basic ' + Buffer.from(`${config.orthanc.username}:${config.orthanc.password}`).toString('base64'),
       },
     });
-    assert.equal(direct.status, 400, 'Orthanc still refuses 1-bit frames (else the proxy fallback can go)');
+    // 400 "Bad file format" for a native 1-bit object, 500 since the SEGs are stored deflated (src/dicom/heatmap.ts).
+    assert.ok(
+      direct.status === 400 || direct.status === 500,
+      `Orthanc still refuses 1-bit frames (else the proxy fallback can go): HTTP ${direct.status}`,
+    );
     const res = await get(`${base}/dicom-web${framesPath}`, { headers: accept });
     assert.equal(res.status, 200, await res.clone().text());
     const body = Buffer.from(await res.arrayBuffer());
